@@ -1,0 +1,93 @@
+// actrec: label every frame of a video with the activity it shows.
+#include <cstdio>
+#include <exception>
+
+#include "actrec/core/error.hpp"
+#include "actrec/core/log.hpp"
+#include "actrec/video/frame_source.hpp"
+#include "commands.hpp"
+
+namespace actrec::cli {
+
+config::Config Context::load_config(const std::string& path) const {
+  std::vector<std::string> all = overrides;
+  if (threads >= 0) all.push_back("runtime.threads=" + std::to_string(threads));
+  return config::load(path, all);
+}
+
+}  // namespace actrec::cli
+
+namespace {
+
+constexpr const char* kFooter = R"(Exit codes:
+  0  success
+  1  runtime error (anything unexpected)
+  2  usage or config error (bad flag, unknown config key, wrong type or value)
+  3  input error (missing, empty, truncated or undecodable video, image or stream)
+  4  model error (model file unreadable or not matching)
+  5  data error (dataset manifest or annotation wrong)
+
+Run 'actrec COMMAND --help' for a command's options and their defaults.)";
+
+int report(const std::exception& error, actrec::ExitCode code) {
+  std::fprintf(stderr, "error: %s\n", error.what());
+  return static_cast<int>(code);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace actrec;
+  CLI::App app{"actrec: label every frame of a video with the activity it shows.", "actrec"};
+  app.set_version_flag("--version", std::string("actrec ") + ACTREC_VERSION);
+  app.footer(kFooter);
+  app.require_subcommand(1);
+  app.fallthrough();  // global flags work after the subcommand too
+  app.option_defaults()->always_capture_default();
+
+  cli::Context context;
+  app.add_flag("-v,--verbose", context.verbose, "Show debug messages and OpenCV/FFmpeg logs");
+  app.add_flag("-q,--quiet", context.quiet, "Only warnings and errors; no progress display");
+  app.add_option("--threads", context.threads,
+                 "LibTorch intra-op threads (overrides runtime.threads; 0 = all cores)")
+      ->check(CLI::NonNegativeNumber)
+      ->default_str("from config");
+  app.add_option("--set", context.overrides,
+                 "Override a config key, e.g. --set model.hidden=256 (repeatable)")
+      ->type_name("KEY=VALUE")
+      ->default_str("none");
+
+  std::vector<cli::Command> commands;
+  for (auto* add : {&cli::add_probe_command, &cli::add_config_command}) {
+    for (auto& command : add(app, context)) commands.push_back(std::move(command));
+  }
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& error) {
+    const int code = app.exit(error);
+    return code == 0 ? 0 : static_cast<int>(ExitCode::usage);
+  }
+
+  log::set_level(context.quiet     ? log::Level::quiet
+                 : context.verbose ? log::Level::verbose
+                                   : log::Level::normal);
+  video::set_backend_logging(context.verbose);
+
+  try {
+    // The most deeply nested parsed subcommand is the one the user asked for.
+    const cli::Command* chosen = nullptr;
+    for (const auto& command : commands) {
+      if (command.app->parsed() && command.run) chosen = &command;
+    }
+    if (!chosen) {
+      std::fprintf(stderr, "%s", app.help().c_str());
+      return static_cast<int>(ExitCode::usage);
+    }
+    return chosen->run();
+  } catch (const Error& error) {
+    return report(error, error.exit_code());
+  } catch (const std::exception& error) {
+    return report(error, ExitCode::runtime);
+  }
+}

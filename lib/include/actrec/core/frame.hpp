@@ -1,0 +1,15 @@
+#pragma once
+#include <cstdint>
+#include <opencv2/core/mat.hpp>
+
+namespace actrec {
+
+/// One decoded frame. `image` is BGR 8-bit as OpenCV decodes it; `index` counts decoded frames
+/// from 0; `timestamp_us` never decreases within one source.
+struct Frame {
+  cv::Mat image;
+  int64_t index = 0;
+  int64_t timestamp_us = 0;
+};
+
+}  // namespace actrec

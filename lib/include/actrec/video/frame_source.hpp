@@ -1,0 +1,60 @@
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <opencv2/core/types.hpp>
+#include <optional>
+#include <string>
+
+#include "actrec/core/frame.hpp"
+
+namespace actrec::video {
+
+/// One interface over every place frames come from.
+class FrameSource {
+ public:
+  virtual ~FrameSource() = default;
+  /// The next frame, or nullopt at the end of the stream (which is not an error). A frame that
+  /// cannot be decoded throws InputError naming the source.
+  virtual std::optional<Frame> read() = 0;
+  /// Nominal frames per second (container, camera or configured).
+  virtual double fps() const = 0;
+  /// The frame count the container claims; -1 where there is none (cameras, streams).
+  virtual int64_t frame_count() const { return -1; }
+  virtual cv::Size frame_size() const = 0;
+  /// A one-line description for logs and errors.
+  virtual std::string describe() const = 0;
+  /// True for sources that produce frames in real time whether or not anyone reads them.
+  virtual bool is_live() const { return false; }
+};
+
+enum class SourceKind { file, camera, image_folder, stream };
+
+struct SourceSpec {
+  SourceKind kind = SourceKind::file;
+  std::string location;  ///< path, URL, camera index or device path
+};
+
+/// Classifies by form, never by trying to open: "scheme://…" is a stream, a bare number or
+/// /dev/video* a camera, an existing directory a folder of images, anything else a video file.
+SourceSpec classify_source(const std::string& text);
+
+const char* to_string(SourceKind kind);
+
+struct SourceOptions {
+  double image_folder_fps = 25.0;  ///< images carry no timing: they are spaced at this rate
+  /// A video file that ends well short of the frame count its container claims is reported as
+  /// truncated (InputError) instead of ending quietly.
+  bool reject_truncated = true;
+};
+
+std::unique_ptr<FrameSource> open_source(const SourceSpec& spec, const SourceOptions& options = {});
+
+/// True when a file decoded to far fewer frames than its container claims: cut off or corrupt.
+/// Container counts are estimates for some formats, so a shortfall of a few frames is tolerated.
+bool ends_short(int64_t decoded, int64_t claimed);
+
+/// OpenCV and FFmpeg print their own diagnostics to the terminal; actrec reports problems in its
+/// own words instead. Call before the first video is opened: `verbose` lets theirs through.
+void set_backend_logging(bool verbose);
+
+}  // namespace actrec::video

@@ -1,0 +1,240 @@
+#include "actrec/config/config.hpp"
+
+#include <yaml-cpp/yaml.h>
+
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "actrec/core/error.hpp"
+
+namespace actrec::config {
+namespace {
+
+// Constraints a field's value must meet; each returns an empty string or the reason it fails.
+struct AtLeast {
+  double min;
+  std::string check(double v) const {
+    return v >= min ? "" : "must be at least " + YAML::Dump(YAML::Node(min));
+  }
+};
+struct Between {
+  double min, max;
+  std::string check(double v) const {
+    return v >= min && v <= max ? ""
+                                : "must be between " + YAML::Dump(YAML::Node(min)) + " and " +
+                                      YAML::Dump(YAML::Node(max));
+  }
+};
+struct OneOf {
+  std::vector<std::string> choices;
+  std::string check(const std::string& v) const {
+    std::string list;
+    for (const auto& c : choices) {
+      if (c == v) return "";
+      list += (list.empty() ? "" : ", ") + c;
+    }
+    return "must be one of: " + list;
+  }
+};
+
+// The schema, written once and walked by every visitor: reader, writer.
+template <typename V>
+void describe(V& v, RuntimeConfig& c) {
+  v.field("threads", c.threads, "LibTorch intra-op threads; 0 = all cores", AtLeast{0});
+}
+template <typename V>
+void describe(V& v, VideoConfig& c) {
+  v.field("queue_size", c.queue_size, "frames buffered between decoding and processing",
+          Between{1, 1024});
+  v.field("image_folder_fps", c.image_folder_fps, "frame rate assumed for a folder of images",
+          Between{0.001, 10000});
+}
+template <typename V>
+void describe(V& v, ModelConfig& c) {
+  v.field("cell", c.cell, "recurrent cell: lstm | gru | rnn", OneOf{{"lstm", "gru", "rnn"}});
+  v.field("hidden", c.hidden, "hidden state size", Between{1, 65536});
+  v.field("layers", c.layers, "stacked recurrent layers", Between{1, 16});
+  v.field("dropout", c.dropout, "dropout between layers and before the head", Between{0, 0.95});
+}
+template <typename V>
+void describe(V& v, Config& c) {
+  v.section("runtime", c.runtime);
+  v.section("video", c.video);
+  v.section("model", c.model);
+}
+
+std::string where(const std::string& source, const YAML::Node& node) {
+  const auto mark = node.Mark();
+  if (mark.line < 0) return source;
+  return source + ":" + std::to_string(mark.line + 1);
+}
+
+template <typename T>
+const char* type_name() {
+  if constexpr (std::is_same_v<T, bool>) return "true or false";
+  if constexpr (std::is_integral_v<T>) return "an integer";
+  if constexpr (std::is_floating_point_v<T>) return "a number";
+  return "a string";
+}
+
+class Reader {
+ public:
+  Reader(YAML::Node node, std::string source, std::string prefix)
+      : node_(std::move(node)), source_(std::move(source)), prefix_(std::move(prefix)) {
+    if (node_ && !node_.IsNull() && !node_.IsMap()) fail(node_, prefix_, "expected a mapping");
+  }
+
+  template <typename T, typename Constraint>
+  void field(const char* key, T& value, const char*, const Constraint& constraint) {
+    known_.insert(key);
+    const YAML::Node child = lookup(key);
+    if (!child) return;
+    const std::string path = prefix_ + key;
+    if (!child.IsScalar()) fail(child, path, std::string("expected ") + type_name<T>());
+    T parsed{};
+    try {
+      parsed = child.as<T>();
+    } catch (const YAML::Exception&) {
+      fail(child, path,
+           std::string("expected ") + type_name<T>() + ", got '" + child.Scalar() + "'");
+    }
+    if (std::string reason = constraint.check(parsed); !reason.empty()) {
+      fail(child, path, reason + ", got '" + child.Scalar() + "'");
+    }
+    value = parsed;
+  }
+
+  template <typename Section>
+  void section(const char* key, Section& section) {
+    known_.insert(key);
+    const YAML::Node child = lookup(key);
+    if (!child) return;
+    Reader reader(child, source_, prefix_ + key + ".");
+    describe(reader, section);
+    reader.reject_unknown();
+  }
+
+  void reject_unknown() const {
+    if (!node_ || !node_.IsMap()) return;
+    for (const auto& entry : node_) {
+      const std::string key = entry.first.Scalar();
+      if (known_.count(key)) continue;
+      std::string list;
+      for (const auto& k : known_) list += (list.empty() ? "" : ", ") + k;
+      fail(entry.first, prefix_ + key, "unknown key (known here: " + list + ")");
+    }
+  }
+
+ private:
+  YAML::Node lookup(const char* key) const {
+    if (!node_ || !node_.IsMap()) return YAML::Node(YAML::NodeType::Undefined);
+    const YAML::Node& const_node = node_;  // const lookup never inserts
+    return const_node[key];
+  }
+
+  [[noreturn]] void fail(const YAML::Node& at, const std::string& path,
+                         const std::string& reason) const {
+    throw ConfigError("invalid config: " + where(source_, at) + ": " + path + ": " + reason);
+  }
+
+  YAML::Node node_;
+  std::string source_;
+  std::string prefix_;
+  std::set<std::string> known_;
+};
+
+class Writer {
+ public:
+  explicit Writer(YAML::Emitter& out) : out_(out) {}
+
+  template <typename T, typename Constraint>
+  void field(const char* key, const T& value, const char* help, const Constraint&) {
+    out_ << YAML::Key << key << YAML::Value << value << YAML::Comment(help);
+  }
+
+  template <typename Section>
+  void section(const char* key, Section& section) {
+    out_ << YAML::Key << key << YAML::Value << YAML::BeginMap;
+    describe(*this, section);
+    out_ << YAML::EndMap;
+  }
+
+ private:
+  YAML::Emitter& out_;
+};
+
+void apply_node(Config& config, const YAML::Node& root, const std::string& source) {
+  Reader reader(root, source, "");
+  describe(reader, config);
+  reader.reject_unknown();
+}
+
+}  // namespace
+
+void apply_yaml(Config& config, const std::string& text, const std::string& source) {
+  YAML::Node root;
+  try {
+    root = YAML::Load(text);
+  } catch (const YAML::ParserException& e) {
+    throw ConfigError("invalid config: " + source + ":" + std::to_string(e.mark.line + 1) +
+                      ": not valid YAML: " + e.msg);
+  }
+  apply_node(config, root, source);
+}
+
+void apply_override(Config& config, const std::string& assignment) {
+  const std::string source = "--set " + assignment;
+  const auto equals = assignment.find('=');
+  if (equals == std::string::npos || equals == 0) {
+    throw ConfigError("invalid config: " + source + ": expected KEY=VALUE, e.g. model.hidden=256");
+  }
+  YAML::Node value;
+  try {
+    value = YAML::Load(assignment.substr(equals + 1));
+  } catch (const YAML::ParserException& e) {
+    throw ConfigError("invalid config: " + source + ": value is not valid YAML: " + e.msg);
+  }
+  // Build {a: {b: value}} from "a.b" and read it like a file.
+  YAML::Node root = value;
+  const std::string key = assignment.substr(0, equals);
+  size_t end = key.size();
+  while (true) {
+    const auto dot = key.rfind('.', end - 1);
+    const size_t start = dot == std::string::npos ? 0 : dot + 1;
+    const std::string part = key.substr(start, end - start);
+    if (part.empty()) throw ConfigError("invalid config: " + source + ": empty key segment");
+    YAML::Node parent(YAML::NodeType::Map);
+    parent[part] = root;
+    root = parent;
+    if (dot == std::string::npos) break;
+    end = dot;
+  }
+  apply_node(config, root, source);
+}
+
+Config load(const std::string& path, const std::vector<std::string>& overrides) {
+  Config config;
+  if (!path.empty()) {
+    std::ifstream file(path, std::ios::binary);
+    if (!file) throw ConfigError("cannot read config: " + path + ": no such file or unreadable");
+    std::stringstream text;
+    text << file.rdbuf();
+    apply_yaml(config, text.str(), path);
+  }
+  for (const auto& assignment : overrides) apply_override(config, assignment);
+  return config;
+}
+
+std::string to_yaml(const Config& config) {
+  YAML::Emitter out;
+  out.SetDoublePrecision(6);
+  out << YAML::BeginMap;
+  Writer writer(out);
+  Config copy = config;  // the schema walks mutable structs; the writer only reads them
+  describe(writer, copy);
+  out << YAML::EndMap;
+  return std::string(out.c_str()) + "\n";
+}
+
+}  // namespace actrec::config

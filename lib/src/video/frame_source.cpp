@@ -1,0 +1,57 @@
+#include "actrec/video/frame_source.hpp"
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <opencv2/core/utils/logger.hpp>
+
+#include "actrec/video/capture_source.hpp"
+#include "actrec/video/image_folder_source.hpp"
+
+namespace actrec::video {
+
+SourceSpec classify_source(const std::string& text) {
+  if (text.find("://") != std::string::npos) return {SourceKind::stream, text};
+  if (!text.empty() && text.find_first_not_of("0123456789") == std::string::npos) {
+    return {SourceKind::camera, text};
+  }
+  if (text.rfind("/dev/video", 0) == 0) return {SourceKind::camera, text};
+  std::error_code error;
+  if (std::filesystem::is_directory(text, error)) return {SourceKind::image_folder, text};
+  return {SourceKind::file, text};
+}
+
+const char* to_string(SourceKind kind) {
+  switch (kind) {
+    case SourceKind::file:
+      return "file";
+    case SourceKind::camera:
+      return "camera";
+    case SourceKind::image_folder:
+      return "image folder";
+    case SourceKind::stream:
+      return "stream";
+  }
+  return "?";
+}
+
+bool ends_short(int64_t decoded, int64_t claimed) {
+  return claimed > 0 && claimed - decoded > std::max<int64_t>(2, claimed / 20);
+}
+
+std::unique_ptr<FrameSource> open_source(const SourceSpec& spec, const SourceOptions& options) {
+  if (spec.kind == SourceKind::image_folder) {
+    return std::make_unique<ImageFolderSource>(spec.location, options.image_folder_fps);
+  }
+  return std::make_unique<CaptureSource>(spec, options);
+}
+
+void set_backend_logging(bool verbose) {
+  cv::utils::logging::setLogLevel(verbose ? cv::utils::logging::LOG_LEVEL_WARNING
+                                          : cv::utils::logging::LOG_LEVEL_SILENT);
+  // OpenCV's FFmpeg wrapper reads this once, when the first capture opens: AV_LOG_QUIET (-8)
+  // silences libav*; without it FFmpeg errors go straight to stderr.
+  if (!verbose) ::setenv("OPENCV_FFMPEG_LOGLEVEL", "-8", 1);
+}
+
+}  // namespace actrec::video

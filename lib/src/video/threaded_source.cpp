@@ -1,0 +1,33 @@
+#include "actrec/video/threaded_source.hpp"
+
+namespace actrec::video {
+
+ThreadedSource::ThreadedSource(std::unique_ptr<FrameSource> inner, size_t capacity,
+                               QueuePolicy policy)
+    : inner_(std::move(inner)), queue_(capacity, policy), thread_([this] { run(); }) {}
+
+ThreadedSource::~ThreadedSource() {
+  stop_ = true;
+  queue_.close();  // wakes a producer blocked on a full queue
+  thread_.join();
+}
+
+void ThreadedSource::run() {
+  try {
+    while (!stop_) {
+      auto frame = inner_->read();
+      if (!frame || !queue_.push(std::move(*frame))) break;
+    }
+  } catch (...) {
+    error_ = std::current_exception();
+  }
+  queue_.close();  // the queue's mutex orders error_ before the consumer's pop() sees the end
+}
+
+std::optional<Frame> ThreadedSource::read() {
+  auto frame = queue_.pop();
+  if (!frame && error_) std::rethrow_exception(error_);
+  return frame;
+}
+
+}  // namespace actrec::video
