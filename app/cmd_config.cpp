@@ -12,9 +12,9 @@ std::vector<Command> add_config_command(CLI::App& parent, Context& context) {
       "show", "Print the effective config (defaults filled in, --set applied) as YAML");
   show->add_option("file", *path, "A config file, e.g. configs/default.yaml")->type_name("FILE");
   return {{app, nullptr}, {show, [path, &context] {
-             std::cout << config::to_yaml(context.load_config(*path));
-             return 0;
-           }}};
+                             std::cout << config::to_yaml(context.load_config(*path));
+                             return 0;
+                           }}};
 }
 
 }  // namespace actrec::cli

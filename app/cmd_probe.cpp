@@ -21,7 +21,8 @@ struct ProbeOptions {
 nlohmann::json to_json(const video::ProbeResult& r) {
   return {{"path", r.path},
           {"decoded_frames", r.decoded_frames},
-          {"container_frames", r.container_frames < 0 ? nlohmann::json() : nlohmann::json(r.container_frames)},
+          {"container_frames",
+           r.container_frames < 0 ? nlohmann::json() : nlohmann::json(r.container_frames)},
           {"fps", r.fps},
           {"width", r.width},
           {"height", r.height},
@@ -56,8 +57,8 @@ int run_probe(const ProbeOptions& options) {
       const auto result = video::probe_video(path, [&](int64_t) { progress.advance(); });
       progress.finish();
       if (result.counts_differ() && !result.truncated()) {
-        log::warn("{}: decoded {} frames but the container claims {}", path,
-                  result.decoded_frames, result.container_frames);
+        log::warn("{}: decoded {} frames but the container claims {}", path, result.decoded_frames,
+                  result.container_frames);
       }
       if (options.json) {
         all.push_back(to_json(result));
@@ -66,8 +67,8 @@ int run_probe(const ProbeOptions& options) {
       }
       if (result.truncated()) {
         throw InputError(fmt::format(
-            "cannot read video: {}: truncated or corrupt: decoding stopped after {} of {} frames", path,
-            result.decoded_frames, result.container_frames));
+            "cannot read video: {}: truncated or corrupt: decoding stopped after {} of {} frames",
+            path, result.decoded_frames, result.container_frames));
       }
     } catch (const Error& error) {
       // One bad file does not stop the others; the exit code says something failed.

@@ -1,5 +1,6 @@
 #pragma once
-// The subcommands of the `actrec` CLI. Each parses its flags, builds a config and calls the library.
+// The subcommands of the `actrec` CLI. Each parses its flags, builds a config and calls the
+// library.
 #include <CLI/CLI.hpp>
 #include <functional>
 #include <string>

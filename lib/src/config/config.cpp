@@ -64,12 +64,6 @@ void describe(V& v, Config& c) {
   v.section("model", c.model);
 }
 
-std::string where(const std::string& source, const YAML::Node& node) {
-  const auto mark = node.Mark();
-  if (mark.line < 0) return source;
-  return source + ":" + std::to_string(mark.line + 1);
-}
-
 template <typename T>
 const char* type_name() {
   if constexpr (std::is_same_v<T, bool>) return "true or false";
@@ -80,9 +74,13 @@ const char* type_name() {
 
 class Reader {
  public:
-  Reader(YAML::Node node, std::string source, std::string prefix)
-      : node_(std::move(node)), source_(std::move(source)), prefix_(std::move(prefix)) {
-    if (node_ && !node_.IsNull() && !node_.IsMap()) fail(node_, prefix_, "expected a mapping");
+  /// `lines`: whether node marks are lines of `source` (not so for a --set value).
+  Reader(YAML::Node node, std::string source, bool lines, const std::string& path)
+      : node_(std::move(node)),
+        source_(std::move(source)),
+        lines_(lines),
+        prefix_(path.empty() ? "" : path + ".") {
+    if (node_ && !node_.IsNull() && !node_.IsMap()) fail(node_, path, "expected a mapping");
   }
 
   template <typename T, typename Constraint>
@@ -110,7 +108,7 @@ class Reader {
     known_.insert(key);
     const YAML::Node child = lookup(key);
     if (!child) return;
-    Reader reader(child, source_, prefix_ + key + ".");
+    Reader reader(child, source_, lines_, prefix_ + key);
     describe(reader, section);
     reader.reject_unknown();
   }
@@ -135,11 +133,15 @@ class Reader {
 
   [[noreturn]] void fail(const YAML::Node& at, const std::string& path,
                          const std::string& reason) const {
-    throw ConfigError("invalid config: " + where(source_, at) + ": " + path + ": " + reason);
+    const int line = at.Mark().line;
+    const std::string where =
+        lines_ && line >= 0 ? source_ + ":" + std::to_string(line + 1) : source_;
+    throw ConfigError("invalid config: " + where + ": " + path + ": " + reason);
   }
 
   YAML::Node node_;
   std::string source_;
+  bool lines_;
   std::string prefix_;
   std::set<std::string> known_;
 };
@@ -164,10 +166,12 @@ class Writer {
   YAML::Emitter& out_;
 };
 
-void apply_node(Config& config, const YAML::Node& root, const std::string& source) {
-  Reader reader(root, source, "");
-  describe(reader, config);
+void apply_node(Config& config, const YAML::Node& root, const std::string& source, bool lines) {
+  Config updated = config;  // all or nothing: a bad key leaves `config` as it was
+  Reader reader(root, source, lines, "");
+  describe(reader, updated);
   reader.reject_unknown();
+  config = std::move(updated);
 }
 
 }  // namespace
@@ -180,7 +184,7 @@ void apply_yaml(Config& config, const std::string& text, const std::string& sour
     throw ConfigError("invalid config: " + source + ":" + std::to_string(e.mark.line + 1) +
                       ": not valid YAML: " + e.msg);
   }
-  apply_node(config, root, source);
+  apply_node(config, root, source, true);
 }
 
 void apply_override(Config& config, const std::string& assignment) {
@@ -210,7 +214,7 @@ void apply_override(Config& config, const std::string& assignment) {
     if (dot == std::string::npos) break;
     end = dot;
   }
-  apply_node(config, root, source);
+  apply_node(config, root, source, false);
 }
 
 Config load(const std::string& path, const std::vector<std::string>& overrides) {

@@ -102,8 +102,8 @@ std::optional<Frame> CaptureSource::decode_next() {
   try {
     ok = capture_.read(image) && !image.empty();
   } catch (const cv::Exception& e) {
-    throw InputError(fmt::format("cannot decode frame {}: {}: {}", next_index_, spec_.location,
-                                 e.err));
+    throw InputError(
+        fmt::format("cannot decode frame {}: {}: {}", next_index_, spec_.location, e.err));
   }
   if (!ok) {
     ended_ = true;
@@ -115,9 +115,9 @@ std::optional<Frame> CaptureSource::decode_next() {
   }
   double reported_us;
   if (spec_.kind == SourceKind::camera) {
-    reported_us = std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() -
-                                                            opened_at_)
-                      .count();
+    reported_us =
+        std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - opened_at_)
+            .count();
   } else {
     reported_us = capture_.get(cv::CAP_PROP_POS_MSEC) * 1000.0;
   }

@@ -16,9 +16,10 @@ namespace fs = std::filesystem;
 namespace {
 bool is_image_name(const fs::path& path) {
   std::string ext = path.extension().string();
-  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
-  static const char* const kExtensions[] = {".png", ".jpg", ".jpeg", ".bmp", ".tif",
-                                            ".tiff", ".webp", ".pgm", ".ppm", ".pnm"};
+  std::transform(ext.begin(), ext.end(), ext.begin(),
+                 [](unsigned char c) { return std::tolower(c); });
+  static const char* const kExtensions[] = {".png",  ".jpg",  ".jpeg", ".bmp", ".tif",
+                                            ".tiff", ".webp", ".pgm",  ".ppm", ".pnm"};
   return std::find(std::begin(kExtensions), std::end(kExtensions), ext) != std::end(kExtensions);
 }
 
@@ -49,9 +50,8 @@ ImageFolderSource::ImageFolderSource(const std::string& folder, double fps)
   if (files_.empty()) {
     throw InputError("cannot open image folder: " + folder + ": no image files in it");
   }
-  std::sort(files_.begin(), files_.end(), [](const std::string& a, const std::string& b) {
-    return natural_less(a, b);
-  });
+  std::sort(files_.begin(), files_.end(),
+            [](const std::string& a, const std::string& b) { return natural_less(a, b); });
   size_ = read_image(files_.front()).size();
 }
 

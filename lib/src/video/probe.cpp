@@ -6,8 +6,7 @@ namespace actrec::video {
 
 bool ProbeResult::truncated() const { return ends_short(decoded_frames, container_frames); }
 
-ProbeResult probe_video(const std::string& path,
-                        const std::function<void(int64_t)>& on_frame) {
+ProbeResult probe_video(const std::string& path, const std::function<void(int64_t)>& on_frame) {
   SourceOptions options;
   options.reject_truncated = false;  // probing reports a short file instead of refusing it
   CaptureSource source({SourceKind::file, path}, options);

@@ -10,7 +10,7 @@ struct RuntimeConfig {
 };
 
 struct VideoConfig {
-  int queue_size = 8;             ///< frames buffered between the decode thread and its consumer
+  int queue_size = 8;              ///< frames buffered between the decode thread and its consumer
   double image_folder_fps = 25.0;  ///< frame rate assumed for a folder of images
 };
 

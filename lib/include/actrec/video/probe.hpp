@@ -20,9 +20,7 @@ struct ProbeResult {
   double duration_s = 0;  ///< last timestamp - first + one frame period
 
   bool truncated() const;
-  bool counts_differ() const {
-    return container_frames >= 0 && container_frames != decoded_frames;
-  }
+  bool counts_differ() const { return container_frames >= 0 && container_frames != decoded_frames; }
 };
 
 /// Decodes the whole file. `on_frame` (optional) is called after each decoded frame.

@@ -1,0 +1,114 @@
+// Smoke tests of the `actrec` binary as a user runs it: output, messages and exit codes.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "run_command.hpp"
+#include "synthetic_video.hpp"
+#include "temp_dir.hpp"
+
+namespace actrec::test {
+namespace {
+
+bool contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
+TEST(Cli, HelpListsCommandsAndExitCodes) {
+  const auto result = run_actrec("--help");
+  EXPECT_EQ(result.exit_code, 0);
+  EXPECT_TRUE(contains(result.out, "probe")) << result.out;
+  EXPECT_TRUE(contains(result.out, "config")) << result.out;
+  EXPECT_TRUE(contains(result.out, "Exit codes")) << result.out;
+  EXPECT_TRUE(contains(result.out, "3  input error")) << result.out;
+}
+
+TEST(Cli, EverySubcommandHasHelp) {
+  for (const char* command : {"probe --help", "config --help", "config show --help"}) {
+    SCOPED_TRACE(command);
+    const auto result = run_actrec(command);
+    EXPECT_EQ(result.exit_code, 0);
+    EXPECT_TRUE(contains(result.out, "Usage: actrec")) << result.out;
+  }
+}
+
+TEST(Cli, Version) {
+  const auto result = run_actrec("--version");
+  EXPECT_EQ(result.exit_code, 0);
+  EXPECT_EQ(result.out, std::string("actrec ") + ACTREC_VERSION_STRING + "\n");
+}
+
+TEST(Cli, UsageErrorsExitWithTwo) {
+  EXPECT_EQ(run_actrec("").exit_code, 2);
+  EXPECT_EQ(run_actrec("no-such-command").exit_code, 2);
+  EXPECT_EQ(run_actrec("probe").exit_code, 2);  // VIDEO is required
+  EXPECT_EQ(run_actrec("--threads -3 config show").exit_code, 2);
+}
+
+TEST(Cli, ProbePrintsCounts) {
+  TempDir dir;
+  write_index_video(dir.file("clip.avi"), 42, 25.0);
+  const auto result = run_actrec("probe " + shell_quote(dir.file("clip.avi")));
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_TRUE(contains(result.out, "42 decoded, 42 in container")) << result.out;
+  EXPECT_TRUE(contains(result.out, "160x120")) << result.out;
+  EXPECT_EQ(result.err, "");  // no warnings, no library noise
+}
+
+TEST(Cli, ProbeJson) {
+  TempDir dir;
+  write_index_video(dir.file("clip.avi"), 30, 15.0);
+  const auto result = run_actrec("probe --json " + shell_quote(dir.file("clip.avi")));
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  const auto json = nlohmann::json::parse(result.out);
+  ASSERT_EQ(json.size(), 1u);
+  EXPECT_EQ(json[0]["decoded_frames"], 30);
+  EXPECT_EQ(json[0]["container_frames"], 30);
+  EXPECT_DOUBLE_EQ(json[0]["fps"].get<double>(), 15.0);
+  EXPECT_NEAR(json[0]["duration_s"].get<double>(), 2.0, 1e-3);
+}
+
+TEST(Cli, CorruptFileAmongGoodOnesIsReportedAndTheRestFinish) {
+  TempDir dir;
+  write_index_video(dir.file("good.avi"), 10, 25.0);
+  write_text(dir.file("bad.avi"), std::string(3000, 'x'));
+  const auto result = run_actrec("probe " + shell_quote(dir.file("bad.avi")) + " " +
+                                 shell_quote(dir.file("good.avi")));
+  EXPECT_EQ(result.exit_code, 3);
+  EXPECT_TRUE(contains(result.out, "10 decoded")) << result.out;
+  // Our one-line message naming the file, and nothing from OpenCV or FFmpeg.
+  EXPECT_EQ(result.err, "error: cannot open video: " + dir.file("bad.avi") +
+                            ": not a video file, or a format FFmpeg cannot read\n");
+}
+
+TEST(Cli, ConfigShowFillsDefaultsAndAppliesOverrides) {
+  TempDir dir;
+  write_text(dir.file("c.yaml"), "model:\n  cell: gru\n");
+  const auto result = run_actrec("config show " + shell_quote(dir.file("c.yaml")) +
+                                 " --set model.hidden=32 --threads 2");
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_TRUE(contains(result.out, "cell: gru")) << result.out;
+  EXPECT_TRUE(contains(result.out, "hidden: 32")) << result.out;
+  EXPECT_TRUE(contains(result.out, "threads: 2")) << result.out;
+  EXPECT_TRUE(contains(result.out, "queue_size: 8")) << result.out;  // a default
+}
+
+TEST(Cli, BadConfigExitsWithTwoNamingKeyAndLine) {
+  TempDir dir;
+  write_text(dir.file("c.yaml"), "model:\n  hidden: many\n");
+  const auto result = run_actrec("config show " + shell_quote(dir.file("c.yaml")));
+  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_EQ(result.err, "error: invalid config: " + dir.file("c.yaml") +
+                            ":2: model.hidden: expected an integer, got 'many'\n");
+}
+
+TEST(Cli, RealClip) {
+  ACTREC_REQUIRE_SHARED();
+  const auto result = run_actrec(
+      "probe " + shell_quote(shared_dir() + "/datasets/kth_actions/person01_walking_d1.avi"));
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_TRUE(contains(result.out, "555 decoded, 555 in container")) << result.out;
+}
+
+}  // namespace
+}  // namespace actrec::test

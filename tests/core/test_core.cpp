@@ -1,0 +1,93 @@
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <thread>
+#include <vector>
+
+#include "actrec/core/bounded_queue.hpp"
+#include "actrec/core/error.hpp"
+#include "actrec/core/natural_sort.hpp"
+#include "actrec/core/progress.hpp"
+
+namespace actrec {
+namespace {
+
+TEST(NaturalSort, OrdersNumbersByValue) {
+  std::vector<std::string> names = {"frame10.png",  "frame2.png",   "frame1.png", "a.png",
+                                    "frame002.png", "frame100.png", "b1c10",      "b1c9"};
+  std::sort(names.begin(), names.end(),
+            [](const auto& a, const auto& b) { return natural_less(a, b); });
+  const std::vector<std::string> expected = {"a.png",       "b1c9",         "b1c10",
+                                             "frame1.png",  "frame002.png", "frame2.png",
+                                             "frame10.png", "frame100.png"};
+  EXPECT_EQ(names, expected);
+}
+
+TEST(NaturalSort, IsAStrictOrder) {
+  EXPECT_FALSE(natural_less("x1", "x1"));
+  EXPECT_TRUE(natural_less("x", "x1"));
+  EXPECT_FALSE(natural_less("x1", "x"));
+  // Digit runs longer than any integer type still compare by value.
+  EXPECT_TRUE(natural_less("f99999999999999999999999", "f100000000000000000000000"));
+}
+
+TEST(BoundedQueue, BlockPolicyLosesNothingAndKeepsOrder) {
+  BoundedQueue<int> queue(2, QueuePolicy::block);
+  constexpr int kItems = 500;
+  std::thread producer([&] {
+    for (int i = 0; i < kItems; ++i) queue.push(i);
+    queue.close();
+  });
+  std::vector<int> received;
+  while (auto item = queue.pop()) {
+    EXPECT_LE(queue.size(), queue.capacity());
+    received.push_back(*item);
+  }
+  producer.join();
+  ASSERT_EQ(received.size(), static_cast<size_t>(kItems));
+  for (int i = 0; i < kItems; ++i) EXPECT_EQ(received[i], i);
+  EXPECT_EQ(queue.dropped(), 0);
+}
+
+TEST(BoundedQueue, DropOldestKeepsNewestAndCountsDrops) {
+  BoundedQueue<int> queue(3, QueuePolicy::drop_oldest);
+  for (int i = 0; i < 10; ++i) {
+    EXPECT_TRUE(queue.push(i));
+    EXPECT_LE(queue.size(), 3u);
+  }
+  EXPECT_EQ(queue.dropped(), 7);
+  queue.close();
+  EXPECT_EQ(queue.pop(), 7);
+  EXPECT_EQ(queue.pop(), 8);
+  EXPECT_EQ(queue.pop(), 9);
+  EXPECT_EQ(queue.pop(), std::nullopt);
+}
+
+TEST(BoundedQueue, CloseWakesABlockedProducer) {
+  BoundedQueue<int> queue(1, QueuePolicy::block);
+  queue.push(1);
+  bool accepted = true;
+  std::thread producer([&] { accepted = queue.push(2); });  // blocks: the queue is full
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  queue.close();
+  producer.join();
+  EXPECT_FALSE(accepted);
+}
+
+TEST(Errors, EachClassHasItsExitCode) {
+  EXPECT_EQ(ConfigError("x").exit_code(), ExitCode::usage);
+  EXPECT_EQ(InputError("x").exit_code(), ExitCode::input);
+  EXPECT_EQ(ModelError("x").exit_code(), ExitCode::model);
+  EXPECT_EQ(DataError("x").exit_code(), ExitCode::data);
+  EXPECT_EQ(Error("x").exit_code(), ExitCode::runtime);
+}
+
+TEST(Progress, FormatsDurations) {
+  EXPECT_EQ(format_duration(0), "0:00");
+  EXPECT_EQ(format_duration(65.4), "1:05");
+  EXPECT_EQ(format_duration(3600 + 62), "1:01:02");
+  EXPECT_EQ(format_duration(-3), "0:00");
+}
+
+}  // namespace
+}  // namespace actrec

@@ -1,0 +1,24 @@
+#include <ATen/Parallel.h>
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include "actrec/runtime/threads.hpp"
+
+namespace actrec::runtime {
+namespace {
+
+TEST(TorchThreads, ExplicitCountIsApplied) {
+  EXPECT_EQ(set_torch_threads(1), 1);
+  EXPECT_EQ(at::get_num_threads(), 1);
+  EXPECT_EQ(set_torch_threads(3), 3);
+  EXPECT_EQ(at::get_num_threads(), 3);
+}
+
+TEST(TorchThreads, ZeroMeansEveryCore) {
+  const int cores = static_cast<int>(std::thread::hardware_concurrency());
+  EXPECT_EQ(set_torch_threads(0), cores > 0 ? cores : 1);
+}
+
+}  // namespace
+}  // namespace actrec::runtime

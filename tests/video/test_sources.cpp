@@ -1,0 +1,243 @@
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <opencv2/imgcodecs.hpp>
+#include <thread>
+
+#include "actrec/core/error.hpp"
+#include "actrec/video/capture_source.hpp"
+#include "actrec/video/frame_source.hpp"
+#include "actrec/video/image_folder_source.hpp"
+#include "actrec/video/threaded_source.hpp"
+#include "actrec/video/timestamps.hpp"
+#include "synthetic_video.hpp"
+#include "temp_dir.hpp"
+
+namespace actrec::video {
+namespace {
+
+// The InputError message opening `location` gives, or a failure.
+std::string open_error(const std::string& location) {
+  try {
+    auto source = open_source(classify_source(location));
+    while (source->read()) {
+    }
+  } catch (const InputError& error) {
+    return error.what();
+  }
+  ADD_FAILURE() << "no InputError for " << location;
+  return "";
+}
+
+TEST(FileSource, ReadsEveryFrameInOrderWithIncreasingTimestamps) {
+  test::TempDir dir;
+  const auto path = dir.file("clip.avi");
+  test::write_index_video(path, 60, 25.0);
+  auto source = open_source(classify_source(path));
+  EXPECT_DOUBLE_EQ(source->fps(), 25.0);
+  EXPECT_EQ(source->frame_count(), 60);
+  EXPECT_EQ(source->frame_size(), cv::Size(160, 120));
+  int64_t expected = 0, last_timestamp = -1;
+  while (auto frame = source->read()) {
+    EXPECT_EQ(frame->index, expected);
+    EXPECT_EQ(test::decode_index(frame->image), expected);
+    EXPECT_GT(frame->timestamp_us, last_timestamp);
+    EXPECT_NEAR(frame->timestamp_us, expected * 40000, 1000);
+    last_timestamp = frame->timestamp_us;
+    ++expected;
+  }
+  EXPECT_EQ(expected, 60);
+  EXPECT_EQ(source->read(), std::nullopt);  // the end stays the end
+}
+
+TEST(FileSource, MissingFileNamesPath) {
+  EXPECT_EQ(open_error("/nonexistent/clip.avi"),
+            "cannot open video: /nonexistent/clip.avi: no such file");
+}
+
+TEST(FileSource, ZeroByteFileNamesPath) {
+  test::TempDir dir;
+  test::write_text(dir.file("empty.avi"), "");
+  EXPECT_EQ(open_error(dir.file("empty.avi")),
+            "cannot open video: " + dir.file("empty.avi") + ": file is empty (0 bytes)");
+}
+
+TEST(FileSource, NonVideoFileNamesPath) {
+  test::TempDir dir;
+  test::write_text(dir.file("notes.mp4"), "these are not frames\n");
+  EXPECT_EQ(open_error(dir.file("notes.mp4")),
+            "cannot open video: " + dir.file("notes.mp4") +
+                ": not a video file, or a format FFmpeg cannot read");
+}
+
+TEST(FileSource, TruncatedFileIsAnInputError) {
+  test::TempDir dir;
+  const auto whole = dir.file("whole.avi");
+  test::write_index_video(whole, 200, 25.0);
+  const auto size = std::filesystem::file_size(whole);
+  std::ifstream in(whole, std::ios::binary);
+  std::string bytes(size / 2, '\0');
+  in.read(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  test::write_text(dir.file("cut.avi"), bytes);
+  const auto message = open_error(dir.file("cut.avi"));
+  EXPECT_NE(message.find(dir.file("cut.avi")), std::string::npos) << message;
+  EXPECT_NE(message.find("truncated"), std::string::npos) << message;
+}
+
+TEST(FileSource, ProbeModeReportsShortFileInsteadOfThrowing) {
+  test::TempDir dir;
+  const auto whole = dir.file("whole.avi");
+  test::write_index_video(whole, 200, 25.0);
+  std::ifstream in(whole, std::ios::binary);
+  std::string bytes(std::filesystem::file_size(whole) / 2, '\0');
+  in.read(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  test::write_text(dir.file("cut.avi"), bytes);
+  SourceOptions options;
+  options.reject_truncated = false;
+  CaptureSource source({SourceKind::file, dir.file("cut.avi")}, options);
+  int64_t frames = 0;
+  while (auto frame = source.read()) {
+    EXPECT_EQ(test::decode_index(frame->image), frames);
+    ++frames;
+  }
+  EXPECT_GT(frames, 50);
+  EXPECT_LT(frames, 150);
+  EXPECT_TRUE(ends_short(frames, source.frame_count()));
+}
+
+TEST(EndsShort, ToleratesEstimatesButNotCuts) {
+  EXPECT_FALSE(ends_short(100, 100));
+  EXPECT_FALSE(ends_short(98, 100));  // container counts may be estimates
+  EXPECT_TRUE(ends_short(50, 100));
+  EXPECT_FALSE(ends_short(10, -1));  // nothing claimed
+}
+
+TEST(ImageFolder, ReadsInNaturalOrderAtConfiguredRate) {
+  test::TempDir dir;
+  const std::vector<int> numbers = {1, 2, 3, 9, 10, 11, 100};
+  for (size_t i = 0; i < numbers.size(); ++i) {
+    cv::imwrite(dir.file("img" + std::to_string(numbers[i]) + ".png"),
+                test::index_frame(static_cast<int>(i)));
+  }
+  test::write_text(dir.file("readme.txt"), "not an image, ignored");
+  auto source = open_source(classify_source(dir.path().string()), {10.0});
+  EXPECT_EQ(source->frame_count(), 7);
+  int64_t expected = 0;
+  while (auto frame = source->read()) {
+    EXPECT_EQ(test::decode_index(frame->image), expected);
+    EXPECT_EQ(frame->timestamp_us, expected * 100000);
+    ++expected;
+  }
+  EXPECT_EQ(expected, 7);
+}
+
+TEST(ImageFolder, UnreadableImageNamesFile) {
+  test::TempDir dir;
+  cv::imwrite(dir.file("1.png"), test::index_frame(0));
+  test::write_text(dir.file("2.png"), "garbage");
+  const auto message = open_error(dir.path().string());
+  EXPECT_EQ(message, "cannot read image: " + dir.file("2.png") + ": not a decodable image");
+}
+
+TEST(ImageFolder, EmptyFolderIsAnInputError) {
+  test::TempDir dir;
+  EXPECT_EQ(open_error(dir.path().string()),
+            "cannot open image folder: " + dir.path().string() + ": no image files in it");
+}
+
+TEST(ClassifySource, ByFormNotByTrying) {
+  test::TempDir dir;
+  EXPECT_EQ(classify_source("0").kind, SourceKind::camera);
+  EXPECT_EQ(classify_source("/dev/video2").kind, SourceKind::camera);
+  EXPECT_EQ(classify_source("rtsp://host/stream").kind, SourceKind::stream);
+  EXPECT_EQ(classify_source("http://host/a.mp4").kind, SourceKind::stream);
+  EXPECT_EQ(classify_source(dir.path().string()).kind, SourceKind::image_folder);
+  EXPECT_EQ(classify_source("clip.avi").kind, SourceKind::file);
+  EXPECT_EQ(classify_source("clip.avi").location, "clip.avi");
+}
+
+TEST(Timestamps, UseContainerWhenSaneElseIndexOverFps) {
+  MonotonicTimestamps clock(25.0);
+  EXPECT_EQ(clock.next(0, 0.0), 0);
+  EXPECT_EQ(clock.next(1, 40000.0), 40000);
+  EXPECT_EQ(clock.next(2, 0.0), 80000);            // stuck at zero: not sane
+  EXPECT_EQ(clock.next(3, std::nan("")), 120000);  // none
+  EXPECT_EQ(clock.next(4, 170000.0), 170000);      // container again
+  EXPECT_EQ(clock.next(5, 100000.0), 200000);      // went backwards: index/fps
+  EXPECT_EQ(clock.next(6, -5.0), 240000);
+}
+
+TEST(Timestamps, NeverDecrease) {
+  MonotonicTimestamps clock(25.0);
+  EXPECT_EQ(clock.next(0, 1e6), 1000000);  // a stream starting at 1 s
+  EXPECT_EQ(clock.next(1, 0.0), 1000000);  // fallback (40 ms) would go back: held
+}
+
+// A source that makes frames as fast as asked, like a camera that never waits.
+class CountingSource : public FrameSource {
+ public:
+  explicit CountingSource(int64_t frames, int64_t fail_at = -1)
+      : frames_(frames), fail_at_(fail_at) {}
+  std::optional<Frame> read() override {
+    if (next_ == fail_at_) throw InputError("cannot decode frame " + std::to_string(next_));
+    if (next_ >= frames_) return std::nullopt;
+    Frame frame{cv::Mat(2, 2, CV_8UC3), next_, next_ * 1000};
+    ++next_;
+    return frame;
+  }
+  double fps() const override { return 1000; }
+  cv::Size frame_size() const override { return {2, 2}; }
+  std::string describe() const override { return "counting source"; }
+
+ private:
+  int64_t frames_, fail_at_, next_ = 0;
+};
+
+TEST(ThreadedSource, OfflinePolicyDropsNothing) {
+  test::TempDir dir;
+  const auto path = dir.file("clip.avi");
+  test::write_index_video(path, 50, 25.0);
+  ThreadedSource source(open_source(classify_source(path)), 4, QueuePolicy::block);
+  int64_t expected = 0;
+  while (auto frame = source.read()) {
+    EXPECT_LE(source.queued(), 4u);
+    EXPECT_EQ(test::decode_index(frame->image), expected);
+    ++expected;
+    if (expected % 10 == 0) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  EXPECT_EQ(expected, 50);
+  EXPECT_EQ(source.dropped(), 0);
+}
+
+TEST(ThreadedSource, LivePolicyStaysBoundedAndCountsDrops) {
+  constexpr int64_t kFrames = 20000;
+  ThreadedSource source(std::make_unique<CountingSource>(kFrames), 3, QueuePolicy::drop_oldest);
+  int64_t received = 0, last_index = -1;
+  while (auto frame = source.read()) {
+    EXPECT_LE(source.queued(), 3u);
+    EXPECT_GT(frame->index, last_index);  // order kept even when dropping
+    last_index = frame->index;
+    ++received;
+    std::this_thread::sleep_for(std::chrono::microseconds(200));  // a slow consumer
+  }
+  EXPECT_GT(source.dropped(), 0);
+  EXPECT_EQ(received + source.dropped(), kFrames);
+  EXPECT_EQ(last_index, kFrames - 1);  // the newest frame always arrives
+}
+
+TEST(ThreadedSource, DecodeErrorReachesTheReader) {
+  ThreadedSource source(std::make_unique<CountingSource>(100, 3), 8, QueuePolicy::block);
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(source.read().has_value());
+  EXPECT_THROW(source.read(), InputError);
+}
+
+TEST(ThreadedSource, StopsCleanlyWhenDroppedEarly) {
+  auto source = std::make_unique<ThreadedSource>(std::make_unique<CountingSource>(1000000), 2,
+                                                 QueuePolicy::block);
+  ASSERT_TRUE(source->read().has_value());
+  source.reset();  // must not hang on the blocked producer
+}
+
+}  // namespace
+}  // namespace actrec::video
