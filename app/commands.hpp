@@ -29,5 +29,6 @@ struct Command {
 
 std::vector<Command> add_probe_command(CLI::App& parent, Context& context);
 std::vector<Command> add_config_command(CLI::App& parent, Context& context);
+std::vector<Command> add_import_tfjs_command(CLI::App& parent, Context& context);
 
 }  // namespace actrec::cli

@@ -58,7 +58,8 @@ int main(int argc, char** argv) {
       ->default_str("none");
 
   std::vector<cli::Command> commands;
-  for (auto* add : {&cli::add_probe_command, &cli::add_config_command}) {
+  for (auto* add :
+       {&cli::add_probe_command, &cli::add_config_command, &cli::add_import_tfjs_command}) {
     for (auto& command : add(app, context)) commands.push_back(std::move(command));
   }
 

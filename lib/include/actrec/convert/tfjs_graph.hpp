@@ -1,0 +1,66 @@
+#pragma once
+// A TensorFlow.js graph model (model.json + weight shards) read into plain C++ data. No LibTorch.
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+namespace actrec::convert {
+
+enum class DType { float32, int32, boolean };
+
+/// A constant decoded from the weight shards. Integers (int32, bool) are widened to int64.
+struct HostTensor {
+  DType dtype = DType::float32;
+  std::vector<int64_t> shape;
+  std::vector<float> floats;  ///< when dtype is float32
+  std::vector<int64_t> ints;  ///< otherwise
+
+  int64_t numel() const;
+};
+
+struct TfjsNode {
+  std::string name;
+  std::string op;
+  std::vector<std::string> inputs;  ///< "node" or "node:K"; control inputs ("^x") removed
+  nlohmann::json attr;              ///< as in model.json; read through the accessors below
+
+  bool has_attr(const std::string& key) const;
+  int64_t attr_int(const std::string& key, int64_t fallback) const;
+  bool attr_bool(const std::string& key, bool fallback) const;
+  float attr_float(const std::string& key, float fallback) const;
+  std::string attr_string(const std::string& key,
+                          const std::string& fallback) const;  ///< base64-decoded
+  std::vector<int64_t> attr_ints(const std::string& key) const;
+  std::vector<std::string> attr_strings(const std::string& key) const;  ///< base64-decoded
+  std::string attr_type(const std::string& key) const;                  ///< e.g. "DT_FLOAT"
+  std::vector<int64_t> attr_shape(const std::string& key) const;        ///< -1 for unknown dims
+};
+
+struct TfjsGraph {
+  std::string source;  ///< the model.json path, for messages
+  std::vector<TfjsNode> nodes;
+  std::map<std::string, size_t> index;  ///< node name -> position in `nodes`
+  std::map<std::string, HostTensor> constants;
+  std::vector<std::string> signature_inputs;   ///< graph tensor names, e.g. "input:0"
+  std::vector<std::string> signature_outputs;  ///< graph tensor names, e.g. "Identity:0"
+
+  const TfjsNode* find(const std::string& name) const;
+};
+
+/// Reads `model_json` and its weight shards (paths relative to it). Throws ModelError naming the
+/// file for unreadable or malformed JSON, a missing or short shard, or an unknown weight dtype.
+TfjsGraph load_tfjs_graph(const std::string& model_json);
+
+/// The same from memory: `read_shard(relative_path)` returns a shard's bytes.
+TfjsGraph parse_tfjs_graph(const std::string& json_text, const std::string& source,
+                           const std::function<std::string(const std::string&)>& read_shard);
+
+/// Splits "node:K" into ("node", K); "node" is output 0.
+std::pair<std::string, int> split_tensor_name(const std::string& tensor);
+
+std::string base64_decode(const std::string& text);
+
+}  // namespace actrec::convert

@@ -1,0 +1,320 @@
+#include "actrec/convert/tfjs_graph.hpp"
+
+#include <cmath>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include "actrec/core/error.hpp"
+
+namespace actrec::convert {
+namespace {
+
+using nlohmann::json;
+
+float half_to_float(uint16_t h) {
+  const uint32_t sign = static_cast<uint32_t>(h & 0x8000) << 16;
+  const uint32_t exponent = (h >> 10) & 0x1F;
+  const uint32_t mantissa = h & 0x3FF;
+  if (exponent == 0) {  // zero or subnormal: exact as a float
+    const float value = std::ldexp(static_cast<float>(mantissa), -24);
+    return sign ? -value : value;
+  }
+  uint32_t bits;
+  if (exponent == 31) {
+    bits = sign | 0x7F800000u | (mantissa << 13);  // inf / nan
+  } else {
+    bits = sign | ((exponent + 112) << 23) | (mantissa << 13);
+  }
+  float value;
+  std::memcpy(&value, &bits, sizeof value);
+  return value;
+}
+
+template <typename T>
+T read_le(const std::string& bytes, size_t offset) {
+  T value;
+  std::memcpy(&value, bytes.data() + offset, sizeof(T));  // x86/ARM Linux are little-endian
+  return value;
+}
+
+[[noreturn]] void fail(const std::string& source, const std::string& reason) {
+  throw ModelError("cannot read TensorFlow.js model: " + source + ": " + reason);
+}
+
+int64_t checked_numel(const std::vector<int64_t>& shape, const std::string& source,
+                      const std::string& name) {
+  int64_t count = 1;
+  for (int64_t dim : shape) {
+    if (dim < 0 || dim > (int64_t{1} << 31) || (dim > 0 && count > (int64_t{1} << 34) / dim)) {
+      fail(source, "weight " + name + " has an invalid shape");
+    }
+    count *= dim;
+  }
+  return count;
+}
+
+// Decodes one manifest entry from `bytes` at `offset`; returns the bytes it used.
+size_t decode_weight(const json& entry, const std::string& bytes, size_t offset,
+                     const std::string& source, HostTensor& out) {
+  const std::string name = entry.at("name").get<std::string>();
+  out.shape = entry.at("shape").get<std::vector<int64_t>>();
+  const int64_t count = checked_numel(out.shape, source, name);
+  const std::string dtype = entry.at("dtype").get<std::string>();
+  std::string stored = dtype;
+  double scale = 1, min = 0;
+  if (entry.contains("quantization")) {
+    const json& q = entry.at("quantization");
+    stored = q.at("dtype").get<std::string>();
+    if (stored == "uint8" || stored == "uint16") {
+      scale = q.at("scale").get<double>();
+      min = q.at("min").get<double>();
+    } else if (stored != "float16") {
+      fail(source, "weight " + name + ": unsupported quantization dtype '" + stored + "'");
+    }
+  }
+  size_t element_size;
+  if (stored == "float32" || stored == "int32") {
+    element_size = 4;
+  } else if (stored == "float16" || stored == "uint16") {
+    element_size = 2;
+  } else if (stored == "uint8" || stored == "bool") {
+    element_size = 1;
+  } else {
+    fail(source, "weight " + name + ": unsupported dtype '" + stored + "'");
+  }
+  const size_t size = static_cast<size_t>(count) * element_size;
+  if (offset + size > bytes.size()) {
+    fail(source, "weight shards are shorter than the manifest says (weight " + name + " needs " +
+                     std::to_string(offset + size) + " bytes, shards hold " +
+                     std::to_string(bytes.size()) + ")");
+  }
+  const bool as_float = dtype == "float32";
+  if (!as_float && dtype != "int32" && dtype != "bool") {
+    fail(source, "weight " + name + ": unsupported dtype '" + dtype + "'");
+  }
+  out.dtype = as_float ? DType::float32 : dtype == "int32" ? DType::int32 : DType::boolean;
+  for (int64_t i = 0; i < count; ++i) {
+    const size_t at = offset + static_cast<size_t>(i) * element_size;
+    double value;
+    if (stored == "float32") {
+      value = read_le<float>(bytes, at);
+    } else if (stored == "float16") {
+      value = half_to_float(read_le<uint16_t>(bytes, at));
+    } else if (stored == "int32") {
+      value = read_le<int32_t>(bytes, at);
+    } else if (stored == "uint16") {
+      value = read_le<uint16_t>(bytes, at) * scale + min;
+    } else {  // uint8, bool
+      const auto byte = static_cast<uint8_t>(bytes[at]);
+      value = stored == "bool" ? byte : byte * scale + min;
+    }
+    if (as_float) {
+      out.floats.push_back(static_cast<float>(value));
+    } else {
+      out.ints.push_back(static_cast<int64_t>(value));
+    }
+  }
+  return size;
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw ModelError("cannot read TensorFlow.js model: " + path + ": no such file");
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+const json* find_attr(const json& attr, const std::string& key) {
+  if (!attr.is_object()) return nullptr;
+  auto it = attr.find(key);
+  return it == attr.end() ? nullptr : &*it;
+}
+
+}  // namespace
+
+int64_t HostTensor::numel() const {
+  int64_t count = 1;
+  for (int64_t dim : shape) count *= dim;
+  return count;
+}
+
+std::string base64_decode(const std::string& text) {
+  static const std::string kAlphabet =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  uint32_t buffer = 0;
+  int bits = 0;
+  for (char c : text) {
+    if (c == '=') break;
+    const auto at = kAlphabet.find(c);
+    if (at == std::string::npos) continue;
+    buffer = (buffer << 6) | static_cast<uint32_t>(at);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out += static_cast<char>((buffer >> bits) & 0xFF);
+    }
+  }
+  return out;
+}
+
+std::pair<std::string, int> split_tensor_name(const std::string& tensor) {
+  const auto colon = tensor.rfind(':');
+  if (colon == std::string::npos || colon + 1 == tensor.size() ||
+      tensor.find_first_not_of("0123456789", colon + 1) != std::string::npos) {
+    return {tensor, 0};
+  }
+  return {tensor.substr(0, colon), std::stoi(tensor.substr(colon + 1))};
+}
+
+bool TfjsNode::has_attr(const std::string& key) const { return find_attr(attr, key) != nullptr; }
+
+int64_t TfjsNode::attr_int(const std::string& key, int64_t fallback) const {
+  const json* value = find_attr(attr, key);
+  if (!value || !value->contains("i")) return fallback;
+  const json& i = value->at("i");
+  return i.is_string() ? std::stoll(i.get<std::string>()) : i.get<int64_t>();
+}
+
+bool TfjsNode::attr_bool(const std::string& key, bool fallback) const {
+  const json* value = find_attr(attr, key);
+  return value && value->contains("b") ? value->at("b").get<bool>() : fallback;
+}
+
+float TfjsNode::attr_float(const std::string& key, float fallback) const {
+  const json* value = find_attr(attr, key);
+  return value && value->contains("f") ? value->at("f").get<float>() : fallback;
+}
+
+std::string TfjsNode::attr_string(const std::string& key, const std::string& fallback) const {
+  const json* value = find_attr(attr, key);
+  return value && value->contains("s") ? base64_decode(value->at("s").get<std::string>())
+                                       : fallback;
+}
+
+std::vector<int64_t> TfjsNode::attr_ints(const std::string& key) const {
+  std::vector<int64_t> out;
+  const json* value = find_attr(attr, key);
+  if (!value || !value->contains("list") || !value->at("list").contains("i")) return out;
+  for (const auto& i : value->at("list").at("i")) {
+    out.push_back(i.is_string() ? std::stoll(i.get<std::string>()) : i.get<int64_t>());
+  }
+  return out;
+}
+
+std::vector<std::string> TfjsNode::attr_strings(const std::string& key) const {
+  std::vector<std::string> out;
+  const json* value = find_attr(attr, key);
+  if (!value || !value->contains("list") || !value->at("list").contains("s")) return out;
+  for (const auto& s : value->at("list").at("s"))
+    out.push_back(base64_decode(s.get<std::string>()));
+  return out;
+}
+
+std::string TfjsNode::attr_type(const std::string& key) const {
+  const json* value = find_attr(attr, key);
+  return value && value->contains("type") ? value->at("type").get<std::string>() : "";
+}
+
+std::vector<int64_t> TfjsNode::attr_shape(const std::string& key) const {
+  std::vector<int64_t> out;
+  const json* value = find_attr(attr, key);
+  if (!value || !value->contains("shape")) return out;
+  const json& shape = value->at("shape");
+  if (!shape.contains("dim")) return out;
+  for (const auto& dim : shape.at("dim")) {
+    const json& size = dim.value("size", json("-1"));
+    out.push_back(size.is_string() ? std::stoll(size.get<std::string>()) : size.get<int64_t>());
+  }
+  return out;
+}
+
+const TfjsNode* TfjsGraph::find(const std::string& name) const {
+  auto it = index.find(name);
+  return it == index.end() ? nullptr : &nodes[it->second];
+}
+
+TfjsGraph parse_tfjs_graph(const std::string& json_text, const std::string& source,
+                           const std::function<std::string(const std::string&)>& read_shard) {
+  TfjsGraph graph;
+  graph.source = source;
+  json model;
+  try {
+    model = json::parse(json_text);
+  } catch (const json::exception& e) {
+    fail(source, std::string("not valid JSON: ") + e.what());
+  }
+  try {
+    if (!model.is_object() || !model.contains("modelTopology")) {
+      fail(source, "no modelTopology: not a TensorFlow.js model.json");
+    }
+    if (model.value("format", "graph-model") != "graph-model") {
+      fail(source, "format '" + model.value("format", "") +
+                       "' is not supported (only TensorFlow.js graph models)");
+    }
+    const json& topology = model.at("modelTopology");
+    if (!topology.contains("node")) fail(source, "modelTopology has no nodes (a layers model?)");
+    for (const auto& entry : topology.at("node")) {
+      TfjsNode node;
+      node.name = entry.at("name").get<std::string>();
+      node.op = entry.at("op").get<std::string>();
+      if (entry.contains("input")) {
+        for (const auto& input : entry.at("input")) {
+          const auto name = input.get<std::string>();
+          if (!name.empty() && name[0] != '^') node.inputs.push_back(name);
+        }
+      }
+      node.attr = entry.value("attr", json::object());
+      if (graph.index.count(node.name)) fail(source, "node " + node.name + " appears twice");
+      graph.index[node.name] = graph.nodes.size();
+      graph.nodes.push_back(std::move(node));
+    }
+    if (model.contains("signature")) {
+      const json& signature = model.at("signature");
+      for (const char* side : {"inputs", "outputs"}) {
+        if (!signature.contains(side)) continue;
+        auto& names =
+            std::string(side) == "inputs" ? graph.signature_inputs : graph.signature_outputs;
+        for (const auto& [key, value] : signature.at(side).items()) {
+          names.push_back(value.value("name", key));
+        }
+      }
+    }
+    for (const auto& group : model.value("weightsManifest", json::array())) {
+      std::string bytes;
+      for (const auto& path : group.at("paths")) bytes += read_shard(path.get<std::string>());
+      size_t offset = 0;
+      for (const auto& entry : group.at("weights")) {
+        HostTensor tensor;
+        offset += decode_weight(entry, bytes, offset, source, tensor);
+        graph.constants[entry.at("name").get<std::string>()] = std::move(tensor);
+      }
+    }
+  } catch (const json::exception& e) {
+    fail(source, std::string("malformed model.json: ") + e.what());
+  } catch (const std::invalid_argument&) {
+    fail(source, "malformed model.json: a number attribute is not a number");
+  } catch (const std::out_of_range&) {
+    fail(source, "malformed model.json: a number attribute is out of range");
+  }
+  return graph;
+}
+
+TfjsGraph load_tfjs_graph(const std::string& model_json) {
+  const std::string text = read_file(model_json);
+  const std::string folder = [&] {
+    const auto slash = model_json.rfind('/');
+    return slash == std::string::npos ? std::string() : model_json.substr(0, slash + 1);
+  }();
+  return parse_tfjs_graph(text, model_json, [&](const std::string& shard) {
+    std::ifstream in(folder + shard, std::ios::binary);
+    if (!in) fail(model_json, "weight shard " + folder + shard + " is missing");
+    std::stringstream bytes;
+    bytes << in.rdbuf();
+    return bytes.str();
+  });
+}
+
+}  // namespace actrec::convert

@@ -1,0 +1,129 @@
+// The converted TorchScript against the TensorFlow.js runtime itself, on real frames. Fixtures
+// come from scripts/make_tfjs_fixtures.sh (ref.js in ../shared/tools/tfjs-ref); models from
+// scripts/fetch_models.sh.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "actrec/convert/tfjs_to_torchscript.hpp"
+
+namespace actrec::convert {
+namespace {
+
+const std::string kModels = std::string(ACTREC_SOURCE_DIR) + "/models/tfjs/";
+const std::string kFixtures = std::string(ACTREC_SOURCE_DIR) + "/tests/fixtures/tfjs/";
+
+std::string read_bytes(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  EXPECT_TRUE(in) << path;
+  return {std::istreambuf_iterator<char>(in), {}};
+}
+
+struct Fixture {
+  torch::Tensor input;  // NHWC, int32 or float32 as the model takes it
+  std::vector<std::string> names;
+  std::vector<torch::Tensor> expected;  // NHWC float32
+};
+
+Fixture load_fixture(const std::string& name) {
+  const std::string dir = kFixtures + name + "/";
+  Fixture fixture;
+  const auto input_meta = nlohmann::json::parse(read_bytes(dir + "input.json"));
+  std::string bytes = read_bytes(dir + "input.u8");
+  auto shape = input_meta["shape"].get<std::vector<int64_t>>();
+  fixture.input = torch::from_blob(bytes.data(), shape, torch::kUInt8)
+                      .to(input_meta["dtype"] == "int32" ? torch::kInt32 : torch::kFloat32);
+  const auto outputs = nlohmann::json::parse(read_bytes(dir + "outputs.json"));
+  for (const auto& output : outputs["outputs"]) {
+    std::string data = read_bytes(dir + output["file"].get<std::string>());
+    fixture.names.push_back(output["name"]);
+    fixture.expected.push_back(
+        torch::from_blob(data.data(), output["shape"].get<std::vector<int64_t>>(), torch::kFloat32)
+            .clone());
+  }
+  return fixture;
+}
+
+// Runs the converted model item by item (MoveNet bakes in batch 1) and stacks the results.
+std::vector<torch::Tensor> run(const std::string& model, const Fixture& fixture) {
+  const TfjsGraph graph = load_tfjs_graph(kModels + model + ".json");
+  ImportOptions options;
+  options.outputs = fixture.names;
+  torch::jit::Module module = convert_tfjs(graph, options);
+  module.eval();
+  torch::NoGradGuard no_grad;
+  std::vector<std::vector<torch::Tensor>> per_output(fixture.names.size());
+  for (int64_t i = 0; i < fixture.input.size(0); ++i) {
+    auto result = module.forward({fixture.input.slice(0, i, i + 1)});
+    if (fixture.names.size() == 1) {
+      per_output[0].push_back(result.toTensor());
+    } else {
+      const auto items = result.toTuple()->elements();
+      for (size_t k = 0; k < items.size(); ++k) per_output[k].push_back(items[k].toTensor());
+    }
+  }
+  std::vector<torch::Tensor> outputs;
+  for (auto& parts : per_output) outputs.push_back(torch::cat(parts, 0).to(torch::kFloat32));
+  return outputs;
+}
+
+struct Difference {
+  double max_abs, max_rel_excess, cosine;
+};
+
+Difference compare(const torch::Tensor& actual, const torch::Tensor& expected, double rtol) {
+  const auto diff = (actual - expected).abs();
+  const auto allowed = expected.abs() * rtol;
+  const auto a = actual.flatten().to(torch::kFloat64), e = expected.flatten().to(torch::kFloat64);
+  return {diff.max().item<double>(), (diff - allowed).max().item<double>(),
+          (a.dot(e) / (a.norm() * e.norm() + 1e-30)).item<double>()};
+}
+
+#define ACTREC_REQUIRE_MODEL(name)                        \
+  if (!std::filesystem::exists(kModels + name + ".json")) \
+  GTEST_SKIP() << kModels << name << ".json is absent: run scripts/fetch_models.sh"
+
+TEST(TfjsReference, MoveNetKeypointsWithin1e3) {
+  ACTREC_REQUIRE_MODEL("movenet-lightning");
+  const Fixture fixture = load_fixture("movenet_keypoints");
+  const auto actual = run("movenet-lightning", fixture);
+  ASSERT_EQ(actual[0].sizes(), fixture.expected[0].sizes());  // [4, 1, 17, 3]: y, x, score
+  const double max_abs = (actual[0] - fixture.expected[0]).abs().max().item<double>();
+  std::cout << "MoveNet keypoints, 4 real frames: max |diff| = " << max_abs << "\n";
+  EXPECT_LT(max_abs, 1e-3);
+}
+
+TEST(TfjsReference, MoveNetMapsMatch) {
+  ACTREC_REQUIRE_MODEL("movenet-lightning");
+  const Fixture fixture = load_fixture("movenet_maps");
+  const auto actual = run("movenet-lightning", fixture);
+  for (size_t k = 0; k < actual.size(); ++k) {
+    SCOPED_TRACE(fixture.names[k]);
+    ASSERT_EQ(actual[k].sizes(), fixture.expected[k].sizes());
+    const auto d = compare(actual[k], fixture.expected[k], 1e-3);
+    std::cout << fixture.names[k] << ": max |diff| " << d.max_abs << ", cosine " << d.cosine
+              << "\n";
+    EXPECT_LT(d.max_rel_excess, 1e-4);  // |diff| <= 1e-4 + 1e-3 |expected| everywhere
+    EXPECT_GT(d.cosine, 0.99999);
+  }
+}
+
+TEST(TfjsReference, CenterNetMapsMatch) {
+  ACTREC_REQUIRE_MODEL("centernet");
+  const Fixture fixture = load_fixture("centernet_maps");
+  const auto actual = run("centernet", fixture);
+  for (size_t k = 0; k < actual.size(); ++k) {
+    SCOPED_TRACE(fixture.names[k]);
+    ASSERT_EQ(actual[k].sizes(), fixture.expected[k].sizes());
+    const auto d = compare(actual[k], fixture.expected[k], 1e-3);
+    std::cout << fixture.names[k] << ": max |diff| " << d.max_abs << ", cosine " << d.cosine
+              << "\n";
+    EXPECT_LT(d.max_rel_excess, 1e-3);
+    EXPECT_GT(d.cosine, 0.99999);
+  }
+}
+
+}  // namespace
+}  // namespace actrec::convert
