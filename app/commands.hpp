@@ -30,5 +30,7 @@ struct Command {
 std::vector<Command> add_probe_command(CLI::App& parent, Context& context);
 std::vector<Command> add_config_command(CLI::App& parent, Context& context);
 std::vector<Command> add_import_tfjs_command(CLI::App& parent, Context& context);
+std::vector<Command> add_extract_command(CLI::App& parent, Context& context);
+std::vector<Command> add_bench_command(CLI::App& parent, Context& context);
 
 }  // namespace actrec::cli

@@ -26,6 +26,9 @@ struct Between {
                                       YAML::Dump(YAML::Node(max));
   }
 };
+struct NonEmpty {
+  std::string check(const std::string& v) const { return v.empty() ? "must not be empty" : ""; }
+};
 struct OneOf {
   std::vector<std::string> choices;
   std::string check(const std::string& v) const {
@@ -35,6 +38,23 @@ struct OneOf {
       list += (list.empty() ? "" : ", ") + c;
     }
     return "must be one of: " + list;
+  }
+};
+
+struct Numbers {
+  size_t count;
+  std::string check(const std::vector<double>& v) const {
+    return v.size() == count ? "" : "must be a list of " + std::to_string(count) + " numbers";
+  }
+};
+struct PositiveNumbers {
+  size_t count;
+  std::string check(const std::vector<double>& v) const {
+    if (v.size() != count) return "must be a list of " + std::to_string(count) + " numbers";
+    for (double x : v) {
+      if (!(x > 0)) return "must hold positive numbers";
+    }
+    return "";
   }
 };
 
@@ -51,6 +71,30 @@ void describe(V& v, VideoConfig& c) {
           Between{0.001, 10000});
 }
 template <typename V>
+void describe(V& v, FeaturesConfig& c) {
+  v.field("backbone", c.backbone, "TorchScript image model (relative: cwd, then models/)",
+          NonEmpty{});
+  v.field("input_width", c.input_width, "backbone input width", Between{1, 8192});
+  v.field("input_height", c.input_height, "backbone input height", Between{1, 8192});
+  v.field("resize", c.resize, "stretch | letterbox | crop", OneOf{{"stretch", "letterbox", "crop"}});
+  v.field("color", c.color, "channel order the backbone expects", OneOf{{"rgb", "bgr"}});
+  v.field("input_dtype", c.input_dtype, "int32 | float32", OneOf{{"int32", "float32"}});
+  v.field("input_layout", c.input_layout, "nhwc | nchw", OneOf{{"nhwc", "nchw"}});
+  v.field("input_scale", c.input_scale, "float32 input: pixel * input_scale, then (x - mean) / std",
+          Between{1e-9, 1e9});
+  v.field("mean", c.mean, "per-channel mean (in the backbone's colour order)", Numbers{3});
+  v.field("std", c.std, "per-channel standard deviation", PositiveNumbers{3});
+  v.field("preset", c.preset, "pose | appearance | pose+appearance",
+          OneOf{{"pose", "appearance", "pose+appearance"}});
+  v.field("pose_output", c.pose_output, "output index of [..,17,3] keypoints; -1 none",
+          Between{-1, 64});
+  v.field("map_output", c.map_output, "output index of the feature map to pool; -1 none",
+          Between{-1, 64});
+  v.field("map_layout", c.map_layout, "layout of that map: nhwc | nchw", OneOf{{"nhwc", "nchw"}});
+  v.field("batch_size", c.batch_size, "frames per pass where the backbone takes any batch",
+          Between{1, 1024});
+}
+template <typename V>
 void describe(V& v, ModelConfig& c) {
   v.field("cell", c.cell, "recurrent cell: lstm | gru | rnn", OneOf{{"lstm", "gru", "rnn"}});
   v.field("hidden", c.hidden, "hidden state size", Between{1, 65536});
@@ -61,15 +105,29 @@ template <typename V>
 void describe(V& v, Config& c) {
   v.section("runtime", c.runtime);
   v.section("video", c.video);
+  v.section("features", c.features);
   v.section("model", c.model);
 }
 
 template <typename T>
+struct is_vector : std::false_type {};
+template <typename T>
+struct is_vector<std::vector<T>> : std::true_type {};
+
+template <typename T>
 const char* type_name() {
+  if constexpr (is_vector<T>::value) return "a list of numbers";
   if constexpr (std::is_same_v<T, bool>) return "true or false";
   if constexpr (std::is_integral_v<T>) return "an integer";
   if constexpr (std::is_floating_point_v<T>) return "a number";
   return "a string";
+}
+
+std::string text_of(const YAML::Node& node) {
+  if (node.IsScalar()) return node.Scalar();
+  YAML::Emitter out;
+  out << YAML::Flow << node;
+  return out.c_str();
 }
 
 class Reader {
@@ -89,16 +147,16 @@ class Reader {
     const YAML::Node child = lookup(key);
     if (!child) return;
     const std::string path = prefix_ + key;
-    if (!child.IsScalar()) fail(child, path, std::string("expected ") + type_name<T>());
+    const bool shape_ok = is_vector<T>::value ? child.IsSequence() : child.IsScalar();
+    if (!shape_ok) fail(child, path, std::string("expected ") + type_name<T>());
     T parsed{};
     try {
       parsed = child.as<T>();
     } catch (const YAML::Exception&) {
-      fail(child, path,
-           std::string("expected ") + type_name<T>() + ", got '" + child.Scalar() + "'");
+      fail(child, path, std::string("expected ") + type_name<T>() + ", got '" + text_of(child) + "'");
     }
     if (std::string reason = constraint.check(parsed); !reason.empty()) {
-      fail(child, path, reason + ", got '" + child.Scalar() + "'");
+      fail(child, path, reason + ", got '" + text_of(child) + "'");
     }
     value = parsed;
   }
@@ -152,7 +210,9 @@ class Writer {
 
   template <typename T, typename Constraint>
   void field(const char* key, const T& value, const char* help, const Constraint&) {
-    out_ << YAML::Key << key << YAML::Value << value << YAML::Comment(help);
+    out_ << YAML::Key << key << YAML::Value;
+    if constexpr (is_vector<T>::value) out_ << YAML::Flow;
+    out_ << value << YAML::Comment(help);
   }
 
   template <typename Section>
@@ -230,15 +290,46 @@ Config load(const std::string& path, const std::vector<std::string>& overrides) 
   return config;
 }
 
-std::string to_yaml(const Config& config) {
+namespace {
+
+template <typename Section>
+std::string section_to_yaml(Section section) {  // a copy: the schema walks mutable structs
   YAML::Emitter out;
-  out.SetDoublePrecision(6);
+  out.SetDoublePrecision(9);
   out << YAML::BeginMap;
   Writer writer(out);
-  Config copy = config;  // the schema walks mutable structs; the writer only reads them
-  describe(writer, copy);
+  describe(writer, section);
   out << YAML::EndMap;
   return std::string(out.c_str()) + "\n";
+}
+
+template <typename Section>
+Section section_from_yaml(const std::string& text, const std::string& source) {
+  YAML::Node root;
+  try {
+    root = YAML::Load(text);
+  } catch (const YAML::ParserException& e) {
+    throw ConfigError("invalid config: " + source + ":" + std::to_string(e.mark.line + 1) +
+                      ": not valid YAML: " + e.msg);
+  }
+  Section section;
+  Reader reader(root, source, true, "");
+  describe(reader, section);
+  reader.reject_unknown();
+  return section;
+}
+
+}  // namespace
+
+std::string to_yaml(const Config& config) { return section_to_yaml(config); }
+std::string to_yaml(const FeaturesConfig& features) { return section_to_yaml(features); }
+std::string to_yaml(const ModelConfig& model) { return section_to_yaml(model); }
+
+FeaturesConfig features_from_yaml(const std::string& text, const std::string& source) {
+  return section_from_yaml<FeaturesConfig>(text, source);
+}
+ModelConfig model_from_yaml(const std::string& text, const std::string& source) {
+  return section_from_yaml<ModelConfig>(text, source);
 }
 
 }  // namespace actrec::config

@@ -3,8 +3,11 @@
 namespace actrec::video {
 
 ThreadedSource::ThreadedSource(std::unique_ptr<FrameSource> inner, size_t capacity,
-                               QueuePolicy policy)
-    : inner_(std::move(inner)), queue_(capacity, policy), thread_([this] { run(); }) {}
+                               QueuePolicy policy, std::function<void(Frame&)> prepare)
+    : inner_(std::move(inner)),
+      prepare_(std::move(prepare)),
+      queue_(capacity, policy),
+      thread_([this] { run(); }) {}
 
 ThreadedSource::~ThreadedSource() {
   stop_ = true;
@@ -16,7 +19,9 @@ void ThreadedSource::run() {
   try {
     while (!stop_) {
       auto frame = inner_->read();
-      if (!frame || !queue_.push(std::move(*frame))) break;
+      if (!frame) break;
+      if (prepare_) prepare_(*frame);
+      if (!queue_.push(std::move(*frame))) break;
     }
   } catch (...) {
     error_ = std::current_exception();

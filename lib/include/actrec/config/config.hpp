@@ -14,6 +14,26 @@ struct VideoConfig {
   double image_folder_fps = 25.0;  ///< frame rate assumed for a folder of images
 };
 
+/// How frames become feature vectors: the backbone (a TorchScript image model), the input it
+/// expects, and which of its outputs make the features.
+struct FeaturesConfig {
+  std::string backbone = "models/movenet-lightning.pt";  ///< relative: cwd, then the models folder
+  int input_width = 192;
+  int input_height = 192;
+  std::string resize = "letterbox";   ///< stretch | letterbox | crop
+  std::string color = "rgb";          ///< rgb | bgr
+  std::string input_dtype = "int32";  ///< int32 | float32 (pixel values 0..255 either way)
+  std::string input_layout = "nhwc";  ///< nhwc | nchw
+  double input_scale = 1.0;           ///< float32 input: x * input_scale, then (x - mean) / std
+  std::vector<double> mean = {0, 0, 0};
+  std::vector<double> std = {1, 1, 1};
+  std::string preset = "pose+appearance";  ///< pose | appearance | pose+appearance
+  int pose_output = 0;  ///< index of a [.., 17, 3] (y, x, score) keypoint output; -1: none
+  int map_output = 1;   ///< index of a feature map (or vector) output to average-pool; -1: none
+  std::string map_layout = "nhwc";  ///< nhwc | nchw
+  int batch_size = 8;  ///< frames per forward pass, where the backbone takes any batch size
+};
+
 struct ModelConfig {
   std::string cell = "lstm";  ///< lstm | gru | rnn
   int hidden = 256;
@@ -24,6 +44,7 @@ struct ModelConfig {
 struct Config {
   RuntimeConfig runtime;
   VideoConfig video;
+  FeaturesConfig features;
   ModelConfig model;
 };
 
@@ -37,6 +58,12 @@ void apply_yaml(Config& config, const std::string& text, const std::string& sour
 
 /// Applies one "dotted.key=value" override; the value is read as a YAML scalar.
 void apply_override(Config& config, const std::string& assignment);
+
+/// One section as YAML, and back (for files that carry their own settings, e.g. model bundles).
+std::string to_yaml(const FeaturesConfig& features);
+std::string to_yaml(const ModelConfig& model);
+FeaturesConfig features_from_yaml(const std::string& text, const std::string& source);
+ModelConfig model_from_yaml(const std::string& text, const std::string& source);
 
 /// The whole configuration as YAML, every key present, each with a short comment.
 std::string to_yaml(const Config& config);

@@ -10,6 +10,7 @@ struct Frame {
   cv::Mat image;
   int64_t index = 0;
   int64_t timestamp_us = 0;
+  cv::Mat prepared;  ///< the image made ready for a model, where a pipeline does that early
 };
 
 }  // namespace actrec

@@ -1,6 +1,7 @@
 #pragma once
 #include <atomic>
 #include <exception>
+#include <functional>
 #include <thread>
 
 #include "actrec/core/bounded_queue.hpp"
@@ -13,7 +14,9 @@ namespace actrec::video {
 /// newest frames and counts the rest as dropped, so no backlog ever builds up.
 class ThreadedSource : public FrameSource {
  public:
-  ThreadedSource(std::unique_ptr<FrameSource> inner, size_t capacity, QueuePolicy policy);
+  /// `prepare`, if given, runs on each frame in the decode thread (e.g. resizing for a model).
+  ThreadedSource(std::unique_ptr<FrameSource> inner, size_t capacity, QueuePolicy policy,
+                 std::function<void(Frame&)> prepare = {});
   ~ThreadedSource() override;
 
   /// Rethrows, in the caller's thread, any error the decode thread hit.
@@ -32,6 +35,7 @@ class ThreadedSource : public FrameSource {
   void run();
 
   std::unique_ptr<FrameSource> inner_;
+  std::function<void(Frame&)> prepare_;
   BoundedQueue<Frame> queue_;
   std::atomic<bool> stop_{false};
   std::exception_ptr error_;  // written by the decode thread before it closes the queue

@@ -1,0 +1,22 @@
+#pragma once
+// Loading TorchScript backbones for inference (LibTorch header: for the torch-side modules).
+#include <torch/script.h>
+
+#include <string>
+
+namespace actrec::features {
+
+struct Backbone {
+  torch::jit::Module module;
+  /// False when the file says it bakes in batch size 1 (see convert::ImportReport).
+  bool batch_agnostic = true;
+};
+
+/// Loads `path` for inference: eval mode, frozen, optimised for inference. Throws ModelError
+/// naming the path when it is not a loadable TorchScript file.
+Backbone load_backbone(const std::string& path);
+
+/// The outputs of one forward pass, a tuple flattened to a list.
+std::vector<torch::Tensor> run_backbone(torch::jit::Module& module, const torch::Tensor& input);
+
+}  // namespace actrec::features
