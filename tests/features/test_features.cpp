@@ -1,0 +1,251 @@
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <torch/script.h>
+
+#include "actrec/core/error.hpp"
+#include "actrec/features/extract.hpp"
+#include "actrec/features/feature_extractor.hpp"
+#include "actrec/features/feature_file.hpp"
+#include "synthetic_video.hpp"
+#include "temp_dir.hpp"
+
+namespace actrec::features {
+namespace {
+
+// Keypoints (y, x) for a body whose 17 points sit on the four corners of a box centred at
+// (cy, cx), half-height h and half-width w; shoulders 5, 6 and hips 11, 12 on all four.
+std::vector<float> box_keypoints(double cy, double cx, double h, double w) {
+  std::vector<float> kp;
+  const int corners[17] = {0, 1, 2, 3, 0, 0, 1, 2, 3, 0, 1, 2, 2, 3, 0, 1, 2};
+  const int shoulder_hip_corners[4] = {0, 1, 2, 3};
+  for (int i = 0; i < 17; ++i) {
+    int corner = corners[i];
+    if (i == 5 || i == 6) corner = shoulder_hip_corners[i - 5];
+    if (i == 11 || i == 12) corner = shoulder_hip_corners[i - 9];
+    kp.push_back(static_cast<float>(cy + (corner >= 2 ? h : -h)));
+    kp.push_back(static_cast<float>(cx + (corner % 2 ? w : -w)));
+    kp.push_back(1.0f);
+  }
+  return kp;
+}
+
+// A stand-in backbone: fixed keypoints [B,1,17,3], and a "feature map" that is the input's
+// top-left 2x2 pixels (NHWC), so pooling gives the mean colour the backbone saw.
+std::string write_backbone(const std::string& path, const std::vector<float>& keypoints,
+                           bool batch_agnostic = true) {
+  torch::jit::Module module("Stub");
+  module.register_buffer("kp", torch::tensor(keypoints).reshape({1, 1, 17, 3}));
+  module.register_attribute("batch_agnostic", c10::BoolType::get(), batch_agnostic);
+  module.define(R"(
+def forward(self, x: Tensor):
+    b = x.size(0)
+    return (self.kp.expand(b, 1, 17, 3), x.float()[:, 0:2, 0:2, :])
+)");
+  module.save(path);
+  return path;
+}
+
+config::FeaturesConfig stub_config(const std::string& backbone, const std::string& preset) {
+  config::FeaturesConfig config;
+  config.backbone = backbone;
+  config.input_width = 8;
+  config.input_height = 8;
+  config.preset = preset;
+  return config;
+}
+
+cv::Mat solid(cv::Scalar bgr) { return cv::Mat(16, 16, CV_8UC3, bgr); }
+
+TEST(FeatureExtractor, PoseFeaturesAreTranslationAndScaleInvariant) {
+  test::TempDir dir;
+  // Corners at +-0.1 (x) and +-0.2 (y) from the centre: every point sqrt(0.05) away.
+  FeatureExtractor a(stub_config(write_backbone(dir.file("a.pt"), box_keypoints(0.5, 0.5, 0.2, 0.1)), "pose"));
+  FeatureExtractor shifted(stub_config(
+      write_backbone(dir.file("b.pt"), box_keypoints(0.3, 0.6, 0.2, 0.1)), "pose"));
+  FeatureExtractor bigger(stub_config(
+      write_backbone(dir.file("c.pt"), box_keypoints(0.5, 0.5, 0.4, 0.2)), "pose"));
+  ASSERT_EQ(a.dim(), 54);
+  EXPECT_EQ(a.names()[0], "pose.nose.x");
+  EXPECT_EQ(a.names()[53], "pose.size");
+  std::vector<float> fa, fs, fb;
+  a.extract({solid({0, 0, 0})}, fa);
+  shifted.extract({solid({0, 0, 0})}, fs);
+  bigger.extract({solid({0, 0, 0})}, fb);
+  const double size = std::sqrt(0.05);
+  EXPECT_NEAR(fa[0], -0.1 / size, 1e-5);  // nose at the top-left corner
+  EXPECT_NEAR(fa[1], -0.2 / size, 1e-5);
+  EXPECT_FLOAT_EQ(fa[2], 1.0f);
+  EXPECT_NEAR(fa[51], 0.5, 1e-6);
+  EXPECT_NEAR(fa[52], 0.5, 1e-6);
+  EXPECT_NEAR(fa[53], size, 1e-6);
+  for (int i = 0; i < 51; ++i) {
+    EXPECT_NEAR(fs[i], fa[i], 1e-5) << i;
+    EXPECT_NEAR(fb[i], fa[i], 1e-5) << i;
+  }
+  EXPECT_NEAR(fs[51], 0.6, 1e-6);       // the centre moved
+  EXPECT_NEAR(fb[53], 2 * size, 1e-6);  // the body grew
+}
+
+TEST(FeatureExtractor, AppearancePoolsTheMapInTheBackbonesColourOrder) {
+  test::TempDir dir;
+  const auto path = write_backbone(dir.file("a.pt"), box_keypoints(0.5, 0.5, 0.2, 0.1));
+  FeatureExtractor rgb(stub_config(path, "appearance"));
+  ASSERT_EQ(rgb.dim(), 3);
+  std::vector<float> out;
+  rgb.extract({solid({10, 20, 30}), solid({0, 0, 200})}, out);
+  EXPECT_EQ(out, (std::vector<float>{30, 20, 10, 200, 0, 0}));
+  auto bgr_config = stub_config(path, "pose+appearance");
+  bgr_config.color = "bgr";
+  FeatureExtractor both(bgr_config);
+  ASSERT_EQ(both.dim(), 57);
+  out.clear();
+  both.extract({solid({10, 20, 30})}, out);
+  EXPECT_EQ(std::vector<float>(out.begin() + 54, out.end()), (std::vector<float>{10, 20, 30}));
+}
+
+TEST(FeatureExtractor, BatchedEqualsOneByOne) {
+  test::TempDir dir;
+  auto config = stub_config(write_backbone(dir.file("a.pt"), box_keypoints(0.5, 0.5, 0.2, 0.1)),
+                            "pose+appearance");
+  config.batch_size = 4;
+  FeatureExtractor batched(config);
+  EXPECT_EQ(batched.batch_size(), 4);
+  std::vector<cv::Mat> frames;
+  for (int i = 0; i < 6; ++i) frames.push_back(solid({i * 10.0, 5.0, 200.0 - i}));
+  std::vector<float> together, apart;
+  batched.extract(frames, together);
+  for (const auto& frame : frames) batched.extract({frame}, apart);
+  EXPECT_EQ(together, apart);
+  FeatureExtractor pinned(stub_config(
+      write_backbone(dir.file("b.pt"), box_keypoints(0.5, 0.5, 0.2, 0.1), false), "pose"));
+  EXPECT_EQ(pinned.batch_size(), 1);  // the file says it bakes in batch 1
+}
+
+TEST(FeatureExtractor, FingerprintFollowsWhatDecidesTheFeatures) {
+  test::TempDir dir;
+  const auto path = write_backbone(dir.file("a.pt"), box_keypoints(0.5, 0.5, 0.2, 0.1));
+  const auto base = stub_config(path, "pose");
+  const std::string fingerprint = FeatureExtractor(base).fingerprint();
+  EXPECT_EQ(fingerprint.rfind("sha256:", 0), 0u);
+  auto faster = base;
+  faster.batch_size = 32;
+  EXPECT_EQ(FeatureExtractor(faster).fingerprint(), fingerprint);
+  auto cropped = base;
+  cropped.resize = "crop";
+  EXPECT_NE(FeatureExtractor(cropped).fingerprint(), fingerprint);
+  write_backbone(path, box_keypoints(0.5, 0.5, 0.3, 0.1));  // same path, other weights
+  EXPECT_NE(FeatureExtractor(base).fingerprint(), fingerprint);
+}
+
+std::string model_error(const std::function<void()>& action) {
+  try {
+    action();
+  } catch (const ModelError& e) {
+    return e.what();
+  }
+  ADD_FAILURE() << "no ModelError";
+  return "";
+}
+
+TEST(FeatureExtractor, BadBackbonesAreModelErrorsNamingTheFile) {
+  test::TempDir dir;
+  test::write_text(dir.file("junk.pt"), "not a model");
+  EXPECT_NE(model_error([&] { FeatureExtractor(stub_config(dir.file("junk.pt"), "pose")); })
+                .find("cannot load model: " + dir.file("junk.pt")),
+            std::string::npos);
+  EXPECT_NE(model_error([&] { FeatureExtractor(stub_config(dir.file("none.pt"), "pose")); })
+                .find("cannot find model: " + dir.file("none.pt")),
+            std::string::npos);
+  auto config = stub_config(write_backbone(dir.file("a.pt"), box_keypoints(0.5, 0.5, 0.2, 0.1)), "pose");
+  config.pose_output = 1;  // the map is not 17 keypoints
+  EXPECT_NE(model_error([&] { FeatureExtractor{config}; }).find("output 1 should hold 17"),
+            std::string::npos);
+  config.pose_output = 5;
+  EXPECT_NE(model_error([&] { FeatureExtractor{config}; })
+                .find("features.pose_output is 5 but it returns 2 outputs"),
+            std::string::npos);
+  config.pose_output = -1;
+  EXPECT_THROW(FeatureExtractor{config}, ConfigError);
+}
+
+TEST(FeatureCache, ExtractsEveryFrameThenReusesUntilSomethingChanges) {
+  test::TempDir dir;
+  const auto video = dir.file("clip.avi");
+  test::write_index_video(video, 30, 25.0);
+  FeatureExtractor extractor(stub_config(
+      write_backbone(dir.file("a.pt"), box_keypoints(0.5, 0.5, 0.2, 0.1)), "pose+appearance"));
+  const auto cache = dir.file("cache");
+  ExtractStats stats;
+  const FeatureFile first = features_for_video(extractor, video, cache, 4, {}, &stats);
+  EXPECT_FALSE(stats.cached);
+  EXPECT_EQ(first.frames(), 30);
+  EXPECT_EQ(first.dim(), 57);
+  EXPECT_EQ(first.values.size(), 30u * 57);
+  EXPECT_NEAR(first.timestamps_us[29], 29 * 40000, 1000);
+  const FeatureFile second = features_for_video(extractor, video, cache, 4, {}, &stats);
+  EXPECT_TRUE(stats.cached);
+  EXPECT_EQ(second.values, first.values);
+  EXPECT_EQ(second.timestamps_us, first.timestamps_us);
+
+  auto other = extractor.config();
+  other.color = "bgr";
+  FeatureExtractor recoloured(other);
+  features_for_video(recoloured, video, cache, 4, {}, &stats);
+  EXPECT_FALSE(stats.cached);  // another fingerprint
+
+  std::filesystem::last_write_time(video, std::filesystem::last_write_time(video) +
+                                              std::chrono::seconds(5));
+  features_for_video(recoloured, video, cache, 4, {}, &stats);
+  EXPECT_FALSE(stats.cached);  // the video changed
+
+  test::write_text(cache_path(cache, video), "ACTRECFEAT1\n{}\n");  // corrupt cache file
+  const FeatureFile again = features_for_video(recoloured, video, cache, 4, {}, &stats);
+  EXPECT_FALSE(stats.cached);
+  EXPECT_EQ(again.frames(), 30);
+}
+
+TEST(FeatureFileFormat, RoundTripAndTruncation) {
+  test::TempDir dir;
+  FeatureFile file;
+  file.video = "v.avi";
+  file.fingerprint = "sha256:x";
+  file.fps = 25;
+  file.names = {"a", "b"};
+  file.timestamps_us = {0, 40000, 80000};
+  file.values = {1, 2, 3, 4, 5, 6};
+  write_feature_file(dir.file("f.feat"), file);
+  const FeatureFile back = read_feature_file(dir.file("f.feat"));
+  EXPECT_EQ(back.values, file.values);
+  EXPECT_EQ(back.timestamps_us, file.timestamps_us);
+  EXPECT_EQ(back.names, file.names);
+  std::filesystem::resize_file(dir.file("f.feat"), std::filesystem::file_size(dir.file("f.feat")) - 9);
+  EXPECT_THROW(read_feature_file(dir.file("f.feat")), InputError);
+  EXPECT_THROW(read_feature_file(dir.file("none.feat")), InputError);
+}
+
+// The real default backbone on a real clip: every frame, and a person found in most of them.
+TEST(DefaultBackbone, ExtractsPoseOfARealWalker) {
+  ACTREC_REQUIRE_SHARED();
+  const std::string model = std::string(ACTREC_SOURCE_DIR) + "/models/movenet-lightning.pt";
+  if (!std::filesystem::exists(model)) GTEST_SKIP() << model << " absent: run scripts/fetch_models.sh";
+  config::FeaturesConfig config;
+  config.backbone = model;
+  FeatureExtractor extractor(config);
+  ASSERT_EQ(extractor.dim(), 54 + 1280);
+  test::TempDir dir;
+  const FeatureFile file = features_for_video(
+      extractor, test::shared_dir() + "/datasets/kth_actions/person01_walking_d1.avi", "");
+  EXPECT_EQ(file.frames(), 555);
+  double mean_score = 0;
+  for (int64_t f = 0; f < file.frames(); ++f) {
+    for (int k = 0; k < 17; ++k) mean_score += file.values[f * file.dim() + 3 * k + 2];
+  }
+  mean_score /= file.frames() * 17.0;
+  EXPECT_GT(mean_score, 0.2);  // a walker crosses the frame: keypoints are found
+}
+
+}  // namespace
+}  // namespace actrec::features
