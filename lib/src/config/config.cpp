@@ -26,6 +26,15 @@ struct Between {
                                       YAML::Dump(YAML::Node(max));
   }
 };
+struct AnyString {
+  std::string check(const std::string&) const { return ""; }
+};
+struct AnyBool {
+  std::string check(bool) const { return ""; }
+};
+struct AnyList {
+  std::string check(const std::vector<std::string>&) const { return ""; }
+};
 struct NonEmpty {
   std::string check(const std::string& v) const { return v.empty() ? "must not be empty" : ""; }
 };
@@ -76,7 +85,8 @@ void describe(V& v, FeaturesConfig& c) {
           NonEmpty{});
   v.field("input_width", c.input_width, "backbone input width", Between{1, 8192});
   v.field("input_height", c.input_height, "backbone input height", Between{1, 8192});
-  v.field("resize", c.resize, "stretch | letterbox | crop", OneOf{{"stretch", "letterbox", "crop"}});
+  v.field("resize", c.resize, "stretch | letterbox | crop",
+          OneOf{{"stretch", "letterbox", "crop"}});
   v.field("color", c.color, "channel order the backbone expects", OneOf{{"rgb", "bgr"}});
   v.field("input_dtype", c.input_dtype, "int32 | float32", OneOf{{"int32", "float32"}});
   v.field("input_layout", c.input_layout, "nhwc | nchw", OneOf{{"nhwc", "nchw"}});
@@ -99,7 +109,41 @@ void describe(V& v, ModelConfig& c) {
   v.field("cell", c.cell, "recurrent cell: lstm | gru | rnn", OneOf{{"lstm", "gru", "rnn"}});
   v.field("hidden", c.hidden, "hidden state size", Between{1, 65536});
   v.field("layers", c.layers, "stacked recurrent layers", Between{1, 16});
-  v.field("dropout", c.dropout, "dropout between layers and before the head", Between{0, 0.95});
+  v.field("dropout", c.dropout, "dropout on the input, between layers, before the head",
+          Between{0, 0.95});
+  v.field("projection", c.projection, "project features to this size first; 0 = none",
+          Between{0, 65536});
+}
+template <typename V>
+void describe(V& v, DataConfig& c) {
+  v.field("labels", c.labels, "class list in order; [] = inferred from the data, sorted",
+          AnyList{});
+  v.field("background", c.background, "class for frames no segment covers; '' = ignore them",
+          AnyString{});
+}
+template <typename V>
+void describe(V& v, TrainConfig& c) {
+  v.field("epochs", c.epochs, "passes over the training videos", Between{1, 100000});
+  v.field("batch_size", c.batch_size, "videos per step", Between{1, 4096});
+  v.field("tbptt_steps", c.tbptt_steps, "truncated-BPTT chunk in frames; 0 = full BPTT",
+          Between{0, 1000000});
+  v.field("clip_norm", c.clip_norm, "clip gradients to this global norm; 0 = off", AtLeast{0});
+  v.field("optimizer", c.optimizer, "adam | sgd", OneOf{{"adam", "sgd"}});
+  v.field("lr", c.lr, "learning rate", Between{1e-9, 100});
+  v.field("weight_decay", c.weight_decay, "L2 weight decay", Between{0, 10});
+  v.field("schedule", c.schedule, "learning-rate schedule: cosine | step | none",
+          OneOf{{"cosine", "step", "none"}});
+  v.field("patience", c.patience, "stop after this many epochs without gain; 0 = never",
+          Between{0, 100000});
+  v.field("seed", c.seed, "random seed: same seed, same run", AtLeast{0});
+  v.field("class_weights", c.class_weights, "auto (inverse frequency) | none",
+          OneOf{{"auto", "none"}});
+  v.field("augment", c.augment, "random crops, frame-rate jitter, feature noise", AnyBool{});
+  v.field("min_crop", c.min_crop, "shortest random crop, fraction of a video", Between{0.05, 1});
+  v.field("rate_jitter", c.rate_jitter, "frame-rate jitter j: factor in [1-j, 1+j]",
+          Between{0, 0.9});
+  v.field("feature_noise", c.feature_noise, "Gaussian noise in feature std units", Between{0, 10});
+  v.field("cache_dir", c.cache_dir, "feature cache folder; '' = RUN_DIR/features", AnyString{});
 }
 template <typename V>
 void describe(V& v, Config& c) {
@@ -107,6 +151,8 @@ void describe(V& v, Config& c) {
   v.section("video", c.video);
   v.section("features", c.features);
   v.section("model", c.model);
+  v.section("data", c.data);
+  v.section("train", c.train);
 }
 
 template <typename T>
@@ -116,6 +162,7 @@ struct is_vector<std::vector<T>> : std::true_type {};
 
 template <typename T>
 const char* type_name() {
+  if constexpr (std::is_same_v<T, std::vector<std::string>>) return "a list of strings";
   if constexpr (is_vector<T>::value) return "a list of numbers";
   if constexpr (std::is_same_v<T, bool>) return "true or false";
   if constexpr (std::is_integral_v<T>) return "an integer";
@@ -153,7 +200,8 @@ class Reader {
     try {
       parsed = child.as<T>();
     } catch (const YAML::Exception&) {
-      fail(child, path, std::string("expected ") + type_name<T>() + ", got '" + text_of(child) + "'");
+      fail(child, path,
+           std::string("expected ") + type_name<T>() + ", got '" + text_of(child) + "'");
     }
     if (std::string reason = constraint.check(parsed); !reason.empty()) {
       fail(child, path, reason + ", got '" + text_of(child) + "'");
@@ -324,6 +372,7 @@ Section section_from_yaml(const std::string& text, const std::string& source) {
 std::string to_yaml(const Config& config) { return section_to_yaml(config); }
 std::string to_yaml(const FeaturesConfig& features) { return section_to_yaml(features); }
 std::string to_yaml(const ModelConfig& model) { return section_to_yaml(model); }
+std::string to_yaml(const TrainConfig& train) { return section_to_yaml(train); }
 
 FeaturesConfig features_from_yaml(const std::string& text, const std::string& source) {
   return section_from_yaml<FeaturesConfig>(text, source);

@@ -15,13 +15,15 @@ ImportReport import_tfjs(const std::string& model_json, const std::string& out_p
   const TfjsGraph graph = load_tfjs_graph(model_json);
   ImportReport report;
   torch::jit::Module module = convert_tfjs(graph, options, &report);
-  write_atomically(out_path, [&](const std::string& temp) {
-    try {
-      module.save(temp);
-    } catch (const c10::Error& e) {
-      throw Error("cannot write " + out_path + ": " + e.what_without_backtrace());
-    }
-  });
+  // Saved through a stream: a file save names the archive after the (temporary) file, and the
+  // same model must give the same bytes, since its hash identifies the features it makes.
+  std::ostringstream bytes;
+  try {
+    module.save(bytes);
+  } catch (const c10::Error& e) {
+    throw Error("cannot write " + out_path + ": " + e.what_without_backtrace());
+  }
+  write_text_atomically(out_path, bytes.str());
   return report;
 }
 

@@ -39,6 +39,32 @@ struct ModelConfig {
   int hidden = 256;
   int layers = 1;
   double dropout = 0.0;
+  int projection = 0;  ///< project the normalised features to this size first; 0: no projection
+};
+
+/// How annotated clips become per-frame training targets.
+struct DataConfig {
+  std::vector<std::string> labels;        ///< the class list, in order; empty: inferred, sorted
+  std::string background = "background";  ///< class of frames no segment covers; "": ignored
+};
+
+struct TrainConfig {
+  int epochs = 60;
+  int batch_size = 8;      ///< videos per step
+  int tbptt_steps = 64;    ///< frames per truncated-BPTT chunk; 0: full BPTT over each video
+  double clip_norm = 1.0;  ///< global gradient-norm clipping; 0: off
+  std::string optimizer = "adam";  ///< adam | sgd
+  double lr = 2e-3;
+  double weight_decay = 1e-4;
+  std::string schedule = "cosine";  ///< cosine | step | none
+  int patience = 15;                ///< epochs without validation gain before stopping; 0: never
+  int seed = 1;
+  std::string class_weights = "auto";  ///< auto (inverse frequency) | none
+  bool augment = true;                 ///< random temporal crops, frame-rate jitter, feature noise
+  double min_crop = 0.5;               ///< shortest random crop, as a fraction of the video
+  double rate_jitter = 0.2;            ///< frame-rate jitter: resample by a factor in [1-j, 1+j]
+  double feature_noise = 0.05;         ///< Gaussian noise, in units of each feature's std
+  std::string cache_dir;               ///< feature cache; "": RUN_DIR/features
 };
 
 struct Config {
@@ -46,6 +72,8 @@ struct Config {
   VideoConfig video;
   FeaturesConfig features;
   ModelConfig model;
+  DataConfig data;
+  TrainConfig train;
 };
 
 /// Loads `path` (empty: defaults only), then applies each override "dotted.key=value" in order.
@@ -62,6 +90,7 @@ void apply_override(Config& config, const std::string& assignment);
 /// One section as YAML, and back (for files that carry their own settings, e.g. model bundles).
 std::string to_yaml(const FeaturesConfig& features);
 std::string to_yaml(const ModelConfig& model);
+std::string to_yaml(const TrainConfig& train);
 FeaturesConfig features_from_yaml(const std::string& text, const std::string& source);
 ModelConfig model_from_yaml(const std::string& text, const std::string& source);
 

@@ -1,0 +1,74 @@
+#pragma once
+// Annotated clips: a manifest (CSV: video,split,annotation) and its annotation files, read into
+// per-frame targets. No LibTorch. Every problem is collected with its file and line, so that a
+// user sees all of them at once.
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "actrec/config/config.hpp"
+
+namespace actrec::train {
+
+/// Problems found so far; throw_if_any() raises one DataError listing them all.
+class DataProblems {
+ public:
+  void add(std::string message) { messages_.push_back(std::move(message)); }
+  bool empty() const { return messages_.empty(); }
+  const std::vector<std::string>& messages() const { return messages_; }
+  void throw_if_any() const;
+
+ private:
+  std::vector<std::string> messages_;
+};
+
+enum class AnnotationKind {
+  clip_label,    ///< the whole video is one class
+  segments,      ///< a CSV of start,end,label (frames, end exclusive) or start_s,end_s,label
+  frame_labels,  ///< a .txt with one label per frame (MS-TCN groundTruth convention)
+};
+
+struct Segment {
+  double start = 0, end = 0;  ///< frames, or seconds when the file gives seconds
+  std::string label;
+  int line = 0;
+};
+
+struct ClipEntry {
+  std::string video;  ///< resolved against the manifest's folder
+  std::string split;
+  int line = 0;  ///< in the manifest
+  AnnotationKind kind = AnnotationKind::clip_label;
+  std::string label;            ///< clip_label
+  std::string annotation_path;  ///< segments / frame_labels
+  bool seconds = false;         ///< segments in seconds
+  std::vector<Segment> segments;
+  std::vector<std::string> frame_labels;
+};
+
+struct Manifest {
+  std::string path;
+  std::vector<ClipEntry> clips;
+  std::vector<std::string> mapping;  ///< from a mapping.txt beside the annotations, if any
+};
+
+/// Reads the manifest and every annotation file it names. Problems (missing video or
+/// annotation file, malformed line, bad number, start >= end) go to `problems`.
+Manifest read_manifest(const std::string& path, DataProblems& problems);
+
+/// The class list: config's data.labels if set, else mapping.txt, else every label the data
+/// uses, sorted; plus the background class when some frames may be uncovered.
+std::vector<std::string> label_set(const Manifest& manifest, const config::DataConfig& data);
+
+/// Per-frame class indices of a clip with `frames` frames at `fps`: uncovered frames get the
+/// background class, or -1 (ignored) when data.background is "". Problems: unknown label,
+/// segment past the end, overlapping segments, more frame labels than frames.
+std::vector<int64_t> frame_targets(const ClipEntry& clip, int64_t frames, double fps,
+                                   const std::vector<std::string>& labels,
+                                   const config::DataConfig& data, DataProblems& problems);
+
+/// The clips of one split, in manifest order.
+std::vector<const ClipEntry*> clips_in_split(const Manifest& manifest, const std::string& split);
+
+}  // namespace actrec::train

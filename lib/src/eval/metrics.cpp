@@ -1,0 +1,204 @@
+#include "actrec/eval/metrics.hpp"
+
+#include <algorithm>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+namespace actrec::eval {
+namespace {
+bool is_background(int64_t label, const std::vector<int64_t>& background) {
+  return std::find(background.begin(), background.end(), label) != background.end();
+}
+}  // namespace
+
+Segments segments_of(const Labels& frames, const std::vector<int64_t>& background) {
+  Segments out;
+  if (frames.empty()) return out;
+  int64_t last = frames[0];
+  if (!is_background(last, background)) {
+    out.labels.push_back(last);
+    out.starts.push_back(0);
+  }
+  for (size_t i = 0; i < frames.size(); ++i) {
+    if (frames[i] == last) continue;
+    if (!is_background(frames[i], background)) {
+      out.labels.push_back(frames[i]);
+      out.starts.push_back(static_cast<int64_t>(i));
+    }
+    if (!is_background(last, background)) out.ends.push_back(static_cast<int64_t>(i));
+    last = frames[i];
+  }
+  if (!is_background(last, background)) out.ends.push_back(static_cast<int64_t>(frames.size()));
+  return out;
+}
+
+double edit_score(const Labels& predicted, const Labels& truth,
+                  const std::vector<int64_t>& background) {
+  const auto p = segments_of(predicted, background).labels;
+  const auto y = segments_of(truth, background).labels;
+  if (p.empty() && y.empty()) return 100.0;
+  std::vector<std::vector<double>> d(p.size() + 1, std::vector<double>(y.size() + 1, 0));
+  for (size_t i = 0; i <= p.size(); ++i) d[i][0] = static_cast<double>(i);
+  for (size_t j = 0; j <= y.size(); ++j) d[0][j] = static_cast<double>(j);
+  for (size_t i = 1; i <= p.size(); ++i) {
+    for (size_t j = 1; j <= y.size(); ++j) {
+      d[i][j] = std::min(
+          {d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (p[i - 1] == y[j - 1] ? 0 : 1)});
+    }
+  }
+  return (1.0 - d[p.size()][y.size()] / static_cast<double>(std::max(p.size(), y.size()))) * 100;
+}
+
+double OverlapCounts::f1() const {
+  const double precision = tp + fp > 0 ? tp / (tp + fp) : 0;
+  const double recall = tp + fn > 0 ? tp / (tp + fn) : 0;
+  return precision + recall > 0 ? 200.0 * precision * recall / (precision + recall) : 0;
+}
+
+OverlapCounts overlap_counts(const Labels& predicted, const Labels& truth, double overlap,
+                             const std::vector<int64_t>& background) {
+  const Segments p = segments_of(predicted, background);
+  const Segments y = segments_of(truth, background);
+  OverlapCounts counts;
+  std::vector<bool> hit(y.labels.size(), false);
+  for (size_t j = 0; j < p.labels.size(); ++j) {
+    double best = -1e300;
+    size_t best_index = 0;
+    for (size_t x = 0; x < y.labels.size(); ++x) {
+      const double intersection =
+          static_cast<double>(std::min(p.ends[j], y.ends[x]) - std::max(p.starts[j], y.starts[x]));
+      const double union_ =
+          static_cast<double>(std::max(p.ends[j], y.ends[x]) - std::min(p.starts[j], y.starts[x]));
+      const double iou = p.labels[j] == y.labels[x] ? intersection / union_ : 0.0;
+      if (iou > best) {  // the first of equal maxima, as numpy's argmax
+        best = iou;
+        best_index = x;
+      }
+    }
+    if (!y.labels.empty() && best >= overlap && !hit[best_index]) {
+      counts.tp += 1;
+      hit[best_index] = true;
+    } else {
+      counts.fp += 1;
+    }
+  }
+  counts.fn = static_cast<double>(std::count(hit.begin(), hit.end(), false));
+  return counts;
+}
+
+int64_t majority(const Labels& labels) {
+  std::map<int64_t, int64_t> counts;
+  for (int64_t label : labels) {
+    if (label >= 0) ++counts[label];
+  }
+  int64_t best = -1, best_count = 0;
+  for (const auto& [label, count] : counts) {
+    if (count > best_count) {
+      best = label;
+      best_count = count;
+    }
+  }
+  return best;
+}
+
+Evaluation::Evaluation(std::vector<std::string> class_names, std::vector<int64_t> background)
+    : names_(std::move(class_names)),
+      background_(std::move(background)),
+      confusion_(names_.size(), std::vector<int64_t>(names_.size(), 0)) {}
+
+void Evaluation::add(const Labels& predicted, const Labels& truth, const std::string&) {
+  const size_t n = std::min(predicted.size(), truth.size());
+  Labels p(predicted.begin(), predicted.begin() + static_cast<std::ptrdiff_t>(n));
+  Labels y(truth.begin(), truth.begin() + static_cast<std::ptrdiff_t>(n));
+  for (size_t i = 0; i < n; ++i) {
+    if (y[i] < 0) continue;
+    ++frames_;
+    if (p[i] == y[i]) ++correct_;
+    if (y[i] < static_cast<int64_t>(names_.size()) && p[i] >= 0 &&
+        p[i] < static_cast<int64_t>(names_.size())) {
+      ++confusion_[static_cast<size_t>(y[i])][static_cast<size_t>(p[i])];
+    }
+  }
+  // Segmental scores see unannotated frames as background (-1 is treated as its own class, so
+  // mark it background too).
+  std::vector<int64_t> background = background_;
+  background.push_back(-1);
+  edit_sum_ += edit_score(p, y, background);
+  for (int k = 0; k < 3; ++k) {
+    const auto counts = overlap_counts(p, y, kOverlaps[k], background);
+    overlaps_[k].tp += counts.tp;
+    overlaps_[k].fp += counts.fp;
+    overlaps_[k].fn += counts.fn;
+  }
+  ++videos_;
+  const int64_t truth_class = majority(y);
+  if (truth_class >= 0 && majority(p) == truth_class) ++clips_correct_;
+}
+
+double Evaluation::frame_accuracy() const {
+  return frames_ > 0 ? static_cast<double>(correct_) / static_cast<double>(frames_) : 0;
+}
+double Evaluation::edit() const {
+  return videos_ > 0 ? edit_sum_ / static_cast<double>(videos_) : 0;
+}
+double Evaluation::f1_at(double overlap) const {
+  for (int k = 0; k < 3; ++k) {
+    if (std::abs(kOverlaps[k] - overlap) < 1e-9) return overlaps_[k].f1();
+  }
+  return 0;
+}
+double Evaluation::clip_accuracy() const {
+  return videos_ > 0 ? static_cast<double>(clips_correct_) / static_cast<double>(videos_) : 0;
+}
+double Evaluation::precision(size_t c) const {
+  int64_t predicted = 0;
+  for (const auto& row : confusion_) predicted += row[c];
+  return predicted > 0 ? static_cast<double>(confusion_[c][c]) / static_cast<double>(predicted) : 0;
+}
+double Evaluation::recall(size_t c) const {
+  int64_t actual = 0;
+  for (int64_t count : confusion_[c]) actual += count;
+  return actual > 0 ? static_cast<double>(confusion_[c][c]) / static_cast<double>(actual) : 0;
+}
+double Evaluation::f1(size_t c) const {
+  const double p = precision(c), r = recall(c);
+  return p + r > 0 ? 2 * p * r / (p + r) : 0;
+}
+
+std::string Evaluation::to_json() const {
+  nlohmann::json per_class = nlohmann::json::object();
+  for (size_t c = 0; c < names_.size(); ++c) {
+    int64_t support = 0;
+    for (int64_t count : confusion_[c]) support += count;
+    per_class[names_[c]] = {
+        {"precision", precision(c)}, {"recall", recall(c)}, {"f1", f1(c)}, {"support", support}};
+  }
+  return nlohmann::json{{"frames", frames_},
+                        {"videos", videos_},
+                        {"frame_accuracy", frame_accuracy()},
+                        {"edit", edit()},
+                        {"f1@10", f1_at(0.10)},
+                        {"f1@25", f1_at(0.25)},
+                        {"f1@50", f1_at(0.50)},
+                        {"clip_accuracy", clip_accuracy()},
+                        {"per_class", per_class},
+                        {"classes", names_},
+                        {"confusion", confusion_}}
+      .dump(2);
+}
+
+std::string Evaluation::confusion_csv() const {
+  std::ostringstream out;
+  out << "truth\\predicted";
+  for (const auto& name : names_) out << "," << name;
+  out << "\n";
+  for (size_t r = 0; r < names_.size(); ++r) {
+    out << names_[r];
+    for (int64_t count : confusion_[r]) out << "," << count;
+    out << "\n";
+  }
+  return out.str();
+}
+
+}  // namespace actrec::eval

@@ -1,0 +1,91 @@
+#include "actrec/model/recurrent_labeler.hpp"
+
+#include "actrec/core/error.hpp"
+
+namespace actrec::model {
+
+RecurrentState RecurrentState::detach() const {
+  return {h.defined() ? h.detach() : h, c.defined() ? c.detach() : c};
+}
+
+RecurrentLabelerImpl::RecurrentLabelerImpl(const RecurrentLabelerOptions& options)
+    : options_(options) {
+  if (options.input_size() <= 0 || options.num_classes() <= 0 || options.hidden_size() <= 0 ||
+      options.num_layers() <= 0) {
+    throw ConfigError("invalid model: sizes must be positive");
+  }
+  mean_ = register_buffer("feature_mean", torch::zeros({options.input_size()}));
+  std_ = register_buffer("feature_std", torch::ones({options.input_size()}));
+  int64_t cell_input = options.input_size();
+  if (options.projection() > 0) {
+    projection_ = register_module("projection",
+                                  torch::nn::Linear(options.input_size(), options.projection()));
+    cell_input = options.projection();
+  }
+  const double between_layers = options.num_layers() > 1 ? options.dropout() : 0.0;
+  if (options.cell() == "lstm") {
+    lstm_ = register_module(
+        "lstm", torch::nn::LSTM(torch::nn::LSTMOptions(cell_input, options.hidden_size())
+                                    .num_layers(options.num_layers())
+                                    .dropout(between_layers)
+                                    .batch_first(true)));
+  } else if (options.cell() == "gru") {
+    gru_ = register_module("gru",
+                           torch::nn::GRU(torch::nn::GRUOptions(cell_input, options.hidden_size())
+                                              .num_layers(options.num_layers())
+                                              .dropout(between_layers)
+                                              .batch_first(true)));
+  } else if (options.cell() == "rnn") {
+    rnn_ = register_module("rnn",
+                           torch::nn::RNN(torch::nn::RNNOptions(cell_input, options.hidden_size())
+                                              .num_layers(options.num_layers())
+                                              .nonlinearity(torch::kTanh)
+                                              .dropout(between_layers)
+                                              .batch_first(true)));
+  } else {
+    throw ConfigError("invalid config: model.cell: must be one of: lstm, gru, rnn, got '" +
+                      options.cell() + "'");
+  }
+  dropout_ = register_module("dropout", torch::nn::Dropout(options.dropout()));
+  head_ = register_module("head", torch::nn::Linear(options.hidden_size(), options.num_classes()));
+}
+
+void RecurrentLabelerImpl::set_normalization(const torch::Tensor& mean, const torch::Tensor& std) {
+  torch::NoGradGuard no_grad;
+  mean_.copy_(mean);
+  std_.copy_(std.clamp_min(1e-6));
+}
+
+torch::Tensor RecurrentLabelerImpl::forward(const torch::Tensor& features, RecurrentState& state) {
+  TORCH_CHECK(features.dim() == 3 && features.size(2) == options_.input_size(),
+              "expected features [B, T, ", options_.input_size(), "], got ", features.sizes());
+  torch::Tensor x = dropout_((features - mean_) / std_);
+  if (projection_) x = torch::relu(projection_(x));
+  torch::Tensor out;
+  if (lstm_) {
+    std::tuple<torch::Tensor, torch::Tensor> result;
+    if (state.empty()) {
+      std::tie(out, result) = lstm_(x);
+    } else {
+      std::tie(out, result) = lstm_(x, std::make_tuple(state.h, state.c));
+    }
+    state = {std::get<0>(result), std::get<1>(result)};
+  } else {
+    torch::Tensor h;
+    std::tie(out, h) = gru_ ? (state.empty() ? gru_(x) : gru_(x, state.h))
+                            : (state.empty() ? rnn_(x) : rnn_(x, state.h));
+    state = {h, torch::Tensor()};
+  }
+  return head_(dropout_(out));
+}
+
+torch::Tensor RecurrentLabelerImpl::forward(const torch::Tensor& features) {
+  RecurrentState state;
+  return forward(features, state);
+}
+
+torch::Tensor RecurrentLabelerImpl::step(const torch::Tensor& frame, RecurrentState& state) {
+  return forward(frame.unsqueeze(1), state).squeeze(1);
+}
+
+}  // namespace actrec::model
