@@ -32,5 +32,8 @@ std::vector<Command> add_config_command(CLI::App& parent, Context& context);
 std::vector<Command> add_import_tfjs_command(CLI::App& parent, Context& context);
 std::vector<Command> add_extract_command(CLI::App& parent, Context& context);
 std::vector<Command> add_bench_command(CLI::App& parent, Context& context);
+std::vector<Command> add_data_command(CLI::App& parent, Context& context);
+std::vector<Command> add_train_command(CLI::App& parent, Context& context);
+std::vector<Command> add_eval_command(CLI::App& parent, Context& context);
 
 }  // namespace actrec::cli

@@ -143,7 +143,7 @@ void describe(V& v, TrainConfig& c) {
   v.field("rate_jitter", c.rate_jitter, "frame-rate jitter j: factor in [1-j, 1+j]",
           Between{0, 0.9});
   v.field("feature_noise", c.feature_noise, "Gaussian noise in feature std units", Between{0, 10});
-  v.field("cache_dir", c.cache_dir, "feature cache folder; '' = RUN_DIR/features", AnyString{});
+  v.field("cache_dir", c.cache_dir, "feature cache folder; '' = ~/.cache/actrec/features", AnyString{});
 }
 template <typename V>
 void describe(V& v, Config& c) {
