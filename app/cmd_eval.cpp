@@ -71,9 +71,9 @@ int run_eval(const EvalOptions& options, const Context& context) {
       options.bundle, options.manifest, loaded.size(), evaluation.frames(), options.split,
       100 * evaluation.frame_accuracy(), 100 * evaluation.clip_accuracy(), evaluation.edit(),
       evaluation.f1_at(0.10), evaluation.f1_at(0.25), evaluation.f1_at(0.50));
-  std::cout << fmt::format("  {:<18}{:>10}{:>10}{:>10}\n", "class", "precision", "recall", "F1");
+  std::cout << fmt::format("  {:<26}{:>10}{:>10}{:>10}\n", "class", "precision", "recall", "F1");
   for (size_t c = 0; c < labels.size(); ++c) {
-    std::cout << fmt::format("  {:<18}{:>10.3f}{:>10.3f}{:>10.3f}\n", labels[c].substr(0, 18),
+    std::cout << fmt::format("  {:<26}{:>10.3f}{:>10.3f}{:>10.3f}\n", labels[c].substr(0, 26),
                              evaluation.precision(c), evaluation.recall(c), evaluation.f1(c));
   }
   if (!options.json.empty()) {

@@ -36,7 +36,7 @@ int run_extract(const ExtractOptions& options, const Context& context) {
           extractor, video, options.out, static_cast<size_t>(config.video.queue_size),
           [&](int64_t done) { progress.advance(done - progress.done()); }, &stats);
       progress.finish();
-      const std::string path = features::cache_path(options.out, video);
+      const std::string path = features::cache_path(options.out, video, extractor.fingerprint());
       if (stats.cached) {
         log::info("{}: {} frames, cached: {}", video, stats.frames, path);
       } else {

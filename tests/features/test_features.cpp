@@ -201,7 +201,7 @@ TEST(FeatureCache, ExtractsEveryFrameThenReusesUntilSomethingChanges) {
   features_for_video(recoloured, video, cache, 4, {}, &stats);
   EXPECT_FALSE(stats.cached);  // the video changed
 
-  test::write_text(cache_path(cache, video), "ACTRECFEAT1\n{}\n");  // corrupt cache file
+  test::write_text(cache_path(cache, video, recoloured.fingerprint()), "ACTRECFEAT1\n{}\n");  // corrupt cache file
   const FeatureFile again = features_for_video(recoloured, video, cache, 4, {}, &stats);
   EXPECT_FALSE(stats.cached);
   EXPECT_EQ(again.frames(), 30);

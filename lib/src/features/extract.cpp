@@ -13,12 +13,14 @@
 namespace actrec::features {
 namespace fs = std::filesystem;
 
-std::string cache_path(const std::string& cache_dir, const std::string& video) {
+std::string cache_path(const std::string& cache_dir, const std::string& video,
+                       const std::string& fingerprint) {
   std::error_code error;
   const std::string absolute = fs::absolute(video, error).lexically_normal().string();
-  return (fs::path(cache_dir) /
-          (fs::path(video).stem().string() + "-" + Sha256().update(absolute).hex().substr(0, 10) +
-           ".feat"))
+  const auto colon = fingerprint.find(':');
+  const std::string tag = fingerprint.substr(colon == std::string::npos ? 0 : colon + 1, 8);
+  return (fs::path(cache_dir) / (fs::path(video).stem().string() + "-" +
+                                 Sha256().update(absolute).hex().substr(0, 10) + "-" + tag + ".feat"))
       .string();
 }
 
@@ -43,7 +45,7 @@ FeatureFile features_for_video(FeatureExtractor& extractor, const std::string& v
   const auto began = std::chrono::steady_clock::now();
   FeatureFile identity;
   identify_video(video, identity);
-  const std::string cached = cache_dir.empty() ? "" : cache_path(cache_dir, video);
+  const std::string cached = cache_dir.empty() ? "" : cache_path(cache_dir, video, extractor.fingerprint());
   std::error_code error;
   if (!cached.empty() && fs::exists(cached, error)) {
     try {

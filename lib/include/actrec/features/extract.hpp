@@ -13,8 +13,11 @@ struct ExtractStats {
   double seconds = 0;   ///< wall time, decode and inference overlapped
 };
 
-/// Where the cache keeps `video`'s features: DIR/<stem>-<hash of the absolute path>.feat.
-std::string cache_path(const std::string& cache_dir, const std::string& video);
+/// Where the cache keeps `video`'s features from an extractor with `fingerprint`:
+/// DIR/<stem>-<hash of the absolute path>-<fingerprint prefix>.feat, so that features of
+/// several backbones or presets can sit side by side.
+std::string cache_path(const std::string& cache_dir, const std::string& video,
+                       const std::string& fingerprint);
 
 /// Every frame's features for `video`. Taken from `cache_dir` when a file there was made by an
 /// extractor with the same fingerprint from the same video (size and modification time);

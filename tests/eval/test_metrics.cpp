@@ -1,0 +1,80 @@
+// Metrics against cases worked out by hand from MS-TCN's eval.py definitions.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "actrec/eval/metrics.hpp"
+
+namespace actrec::eval {
+namespace {
+
+TEST(Segments, RunsWithBackgroundLeftOutAndTheLastEndCorrected) {
+  const auto s = segments_of({3, 0, 0, 3, 1, 1}, {3});
+  EXPECT_EQ(s.labels, (Labels{0, 1}));
+  EXPECT_EQ(s.starts, (Labels{1, 4}));
+  EXPECT_EQ(s.ends, (Labels{3, 6}));  // MS-TCN's original would end the last run at 5
+  EXPECT_EQ(segments_of({0, 0, 0, 1}, {}).ends, (Labels{3, 4}));
+}
+
+TEST(Edit, LevenshteinOverSegmentLabels) {
+  EXPECT_DOUBLE_EQ(edit_score({0, 0, 1, 1, 1, 1, 2, 2}, {0, 0, 0, 1, 1, 1, 2, 2}, {}), 100.0);
+  EXPECT_NEAR(edit_score({0, 0, 2, 2}, {0, 1, 1, 2}, {}), 100.0 * 2 / 3, 1e-9);  // one deletion
+  EXPECT_DOUBLE_EQ(edit_score({0, 1, 0, 1}, {2, 2, 2, 2}, {}), 0.0);  // 4 edits / 4
+  EXPECT_DOUBLE_EQ(edit_score({5, 5}, {5, 5}, {5}), 100.0);          // background only
+}
+
+TEST(F1, OverlapThresholdsAndHits) {
+  // IoUs 2/3, 3/4, 1: all hits at 50%.
+  auto c = overlap_counts({0, 0, 1, 1, 1, 1, 2, 2}, {0, 0, 0, 1, 1, 1, 2, 2}, 0.5, {});
+  EXPECT_EQ(c.tp, 3);
+  EXPECT_EQ(c.fp, 0);
+  EXPECT_EQ(c.fn, 0);
+  EXPECT_DOUBLE_EQ(c.f1(), 100.0);
+  // With background 3: IoUs 2/3 and 1; at 0.7 the first misses.
+  c = overlap_counts({3, 0, 0, 0, 1, 1}, {3, 0, 0, 3, 1, 1}, 0.7, {3});
+  EXPECT_EQ(c.tp, 1);
+  EXPECT_EQ(c.fp, 1);
+  EXPECT_EQ(c.fn, 1);
+  EXPECT_DOUBLE_EQ(c.f1(), 50.0);
+  // A true segment is hit once: the second matching prediction is a false positive.
+  c = overlap_counts({0, 0, 1, 0}, {0, 0, 0, 0}, 0.1, {});
+  EXPECT_EQ(c.tp, 1);
+  EXPECT_EQ(c.fp, 2);
+  EXPECT_EQ(c.fn, 0);
+  EXPECT_DOUBLE_EQ(c.f1(), 50.0);
+  // The corrected last end matters: [3,4) vs [2,4) is IoU 0.5, a hit.
+  EXPECT_DOUBLE_EQ(overlap_counts({0, 0, 0, 1}, {0, 0, 1, 1}, 0.5, {}).f1(), 100.0);
+  // Nothing true, something predicted.
+  c = overlap_counts({1, 1}, {2, 2}, 0.1, {2});
+  EXPECT_EQ(c.fp, 1);
+  EXPECT_DOUBLE_EQ(c.f1(), 0.0);
+}
+
+TEST(Evaluation, AccumulatesOverVideos) {
+  Evaluation evaluation({"a", "b", "bg"}, {2});
+  evaluation.add({0, 0, 1, 1}, {0, 0, 0, 1});  // 3/4 frames, majority a vs a: clip right
+  evaluation.add({1, 1, 1, 0}, {0, 0, -1, 0});  // 1/3 scored frames, majority b vs a: wrong
+  EXPECT_EQ(evaluation.frames(), 7);
+  EXPECT_NEAR(evaluation.frame_accuracy(), 4.0 / 7, 1e-12);
+  EXPECT_DOUBLE_EQ(evaluation.clip_accuracy(), 0.5);
+  EXPECT_EQ(evaluation.confusion()[0][0], 3);  // a as a
+  EXPECT_EQ(evaluation.confusion()[0][1], 3);  // a as b
+  EXPECT_EQ(evaluation.confusion()[1][1], 1);
+  EXPECT_DOUBLE_EQ(evaluation.precision(1), 0.25);
+  EXPECT_DOUBLE_EQ(evaluation.recall(0), 0.5);
+  const auto json = nlohmann::json::parse(evaluation.to_json());
+  for (const char* key : {"frame_accuracy", "edit", "f1@10", "f1@25", "f1@50", "clip_accuracy",
+                          "per_class"}) {
+    EXPECT_TRUE(json.contains(key)) << key;
+  }
+  EXPECT_DOUBLE_EQ(json["per_class"]["b"]["precision"].get<double>(), 0.25);
+  EXPECT_EQ(evaluation.confusion_csv().substr(0, 22), "truth\\predicted,a,b,bg");
+}
+
+TEST(Majority, SkipsUnscoredAndBreaksTiesLow) {
+  EXPECT_EQ(majority({2, 1, 1, 2, -1, -1, -1}), 1);
+  EXPECT_EQ(majority({-1, -1}), -1);
+}
+
+}  // namespace
+}  // namespace actrec::eval

@@ -1,0 +1,123 @@
+#include <gtest/gtest.h>
+
+#include "actrec/core/error.hpp"
+#include "actrec/train/dataset.hpp"
+#include "temp_dir.hpp"
+
+namespace actrec::train {
+namespace {
+
+class DatasetTest : public ::testing::Test {
+ protected:
+  std::string file(const std::string& name, const std::string& text) {
+    test::write_text(dir_.file(name), text);
+    return dir_.file(name);
+  }
+  std::string path(const std::string& name) { return dir_.file(name); }
+  test::TempDir dir_;
+};
+
+TEST_F(DatasetTest, ReadsAllThreeAnnotationKinds) {
+  file("a.avi", "x");
+  file("b.avi", "x");
+  file("c.avi", "x");
+  file("seg.csv", "start,end,label\n2,5,wave\n5,7,jump\n");
+  file("sec.csv", "start_s,end_s,label\n0.0,0.3,jump\n");
+  file("frames.txt", "jump\njump\nwave\n\n");
+  const auto manifest_path =
+      file("m.csv", "video,split,annotation\na.avi,train,seg.csv\nb.avi,val,\"jump\"\n"
+                    "c.avi,train,frames.txt\nc.avi,test,sec.csv\n");
+  DataProblems problems;
+  const Manifest manifest = read_manifest(manifest_path, problems);
+  ASSERT_TRUE(problems.empty()) << problems.messages()[0];
+  ASSERT_EQ(manifest.clips.size(), 4u);
+  config::DataConfig data;  // background "background"
+  const auto labels = label_set(manifest, data);
+  EXPECT_EQ(labels, (std::vector<std::string>{"jump", "wave", "background"}));
+  EXPECT_EQ(frame_targets(manifest.clips[0], 8, 25, labels, data, problems),
+            (std::vector<int64_t>{2, 2, 1, 1, 1, 0, 0, 2}));
+  EXPECT_EQ(frame_targets(manifest.clips[1], 3, 25, labels, data, problems),
+            (std::vector<int64_t>{0, 0, 0}));
+  EXPECT_EQ(frame_targets(manifest.clips[2], 4, 25, labels, data, problems),
+            (std::vector<int64_t>{0, 0, 1, 2}));
+  EXPECT_EQ(frame_targets(manifest.clips[3], 5, 10, labels, data, problems),  // 0.3 s = 3 frames
+            (std::vector<int64_t>{0, 0, 0, 2, 2}));
+  data.background = "";  // uncovered frames ignored instead
+  EXPECT_EQ(frame_targets(manifest.clips[0], 8, 25, label_set(manifest, data), data, problems),
+            (std::vector<int64_t>{-1, -1, 1, 1, 1, 0, 0, -1}));
+  EXPECT_TRUE(problems.empty());
+  EXPECT_EQ(clips_in_split(manifest, "train").size(), 2u);
+  EXPECT_TRUE(clips_in_split(manifest, "nope").empty());
+}
+
+TEST_F(DatasetTest, MappingTxtSetsTheClassOrder) {
+  file("v.avi", "x");
+  std::filesystem::create_directories(path("groundTruth"));
+  file("groundTruth/v.txt", "pour\nstir\n");
+  file("mapping.txt", "0 stir\n1 pour\n2 background\n");
+  const auto manifest_path = file("m.csv", "video,split,annotation\nv.avi,train,groundTruth/v.txt\n");
+  DataProblems problems;
+  const Manifest manifest = read_manifest(manifest_path, problems);
+  ASSERT_TRUE(problems.empty());
+  EXPECT_EQ(label_set(manifest, {}), (std::vector<std::string>{"stir", "pour", "background"}));
+}
+
+TEST_F(DatasetTest, EveryProblemIsReportedWithFileAndLine) {
+  file("a.avi", "x");
+  file("overlap.csv", "start,end,label\n0,10,wave\n5,12,jump\n");
+  file("past.csv", "start,end,label\n0,50,wave\n");
+  file("bad.csv", "start,end,label\nzero,4,wave\n4,2,wave\n");
+  file("header.csv", "from,to,what\n");
+  std::string long_labels;
+  for (int i = 0; i < 25; ++i) long_labels += "wave\n";
+  file("long.txt", long_labels);
+  file("unknown.csv", "start,end,label\n0,2,dance\n");
+  const auto manifest_path = file(
+      "m.csv",
+      "video,split,annotation\na.avi,train,overlap.csv\na.avi,train,past.csv\n"
+      "missing.avi,train,wave\na.avi,train,bad.csv\na.avi,train,header.csv\na.avi,train,long.txt\n"
+      "a.avi,train,nowhere.csv\na.avi,train\na.avi,train,unknown.csv\n");
+  DataProblems problems;
+  const Manifest manifest = read_manifest(manifest_path, problems);
+  config::DataConfig data;
+  data.labels = {"wave", "jump"};
+  const auto labels = label_set(manifest, data);
+  for (const auto& clip : manifest.clips) frame_targets(clip, 20, 25, labels, data, problems);
+  const std::string all = [&] {
+    std::string text;
+    for (const auto& m : problems.messages()) text += m + "\n";
+    return text;
+  }();
+  auto has = [&](const std::string& part) {
+    EXPECT_NE(all.find(part), std::string::npos) << "missing: " << part << "\nin:\n" << all;
+  };
+  has(path("m.csv") + ":4: video " + path("missing.avi") + " does not exist");
+  has(path("m.csv") + ":8: annotation " + path("nowhere.csv") + " does not exist");
+  has(path("m.csv") + ":9: expected video,split,annotation");
+  has(path("bad.csv") + ":2: start and end must be numbers");
+  has(path("bad.csv") + ":3: segment [4, 2) is empty or negative");
+  has(path("header.csv") + ":1: header must be start,end,label");
+  has(path("past.csv") + ":2: segment [0, 50) ends past the video's end (20 frames)");
+  has(path("overlap.csv") + ":3: segment [5, 12) overlaps line 2's [0, 10)");
+
+  has(path("long.txt") + ": 25 labels for a video of 20 frames (past its end)");
+  has(path("unknown.csv") + ":2: unknown label 'dance' (known: wave, jump, background)");
+  try {
+    problems.throw_if_any();
+    FAIL();
+  } catch (const DataError& e) {
+    EXPECT_NE(std::string(e.what()).find("problems:"), std::string::npos);
+  }
+}
+
+TEST_F(DatasetTest, MissingManifestAndEmptyManifest) {
+  DataProblems problems;
+  read_manifest(path("none.csv"), problems);
+  EXPECT_EQ(problems.messages().at(0), path("none.csv") + ": no such manifest file");
+  DataProblems empty;
+  read_manifest(file("m.csv", "video,split,annotation\n"), empty);
+  EXPECT_EQ(empty.messages().at(0), path("m.csv") + ": lists no clips");
+}
+
+}  // namespace
+}  // namespace actrec::train
