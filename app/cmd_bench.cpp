@@ -6,7 +6,10 @@
 
 #include "actrec/core/error.hpp"
 #include "actrec/features/extract.hpp"
+#include "actrec/core/log.hpp"
 #include "actrec/runtime/threads.hpp"
+#include "actrec/train/synthetic.hpp"
+#include "actrec/core/temp_dir.hpp"
 #include "actrec/video/capture_source.hpp"
 #include "commands.hpp"
 
@@ -86,6 +89,115 @@ int run_bench_extract(const BenchExtractOptions& options, const Context& context
   return 0;
 }
 
+struct BenchTrainOptions {
+  int videos = 64;
+  int frames = 500;
+  int dim = 1024;
+  int epochs = 2;
+};
+
+// Training throughput of a 2x256 LSTM on 1024-d features, batch 16.
+int run_bench_train(const BenchTrainOptions& options) {
+  const auto videos = train::random_sequences(options.videos, options.frames, options.dim, 10, 1);
+  std::cout << fmt::format(
+      "bench train: 2x256 LSTM, {}-d features, batch 16, {} videos x {} frames, tbptt 64\n",
+      options.dim, options.videos, options.frames);
+  for (int threads : {1, 2}) {
+    runtime::set_torch_threads(threads);
+    TempDir run;
+    train::TrainJob job;
+    job.info.labels = std::vector<std::string>(10, "class");
+    job.info.feature_dim = options.dim;
+    job.model.cell = "lstm";
+    job.model.hidden = 256;
+    job.model.layers = 2;
+    job.train.batch_size = 16;
+    job.train.epochs = options.epochs;
+    job.train.augment = false;
+    job.train.patience = 0;
+    job.run_dir = run.path();
+    const auto result = train::train_labeler(job, videos, {});
+    double seconds = 0, fps = 0;
+    for (const auto& epoch : result.log) {
+      seconds += epoch.seconds;
+      fps += epoch.frames_per_second;
+    }
+    std::cout << fmt::format("  threads {}: {:.1f} s per epoch, {:.0f} feature frames/s\n", threads,
+                             seconds / result.log.size(), fps / result.log.size());
+  }
+  return 0;
+}
+
+struct BenchMemoryOptions {
+  int delay = 50;
+  int epochs = 60;
+  double lr = 1e-2;
+  double unstable_lr = 0.3;
+  std::string only;
+};
+
+// What the theory says, on a task whose labels need a cue seen `delay` frames earlier.
+int run_bench_memory(const BenchMemoryOptions& options) {
+  runtime::set_torch_threads(0);
+  const int length = options.delay * 2;
+  const auto train_set = train::delayed_cue_task(128, length, options.delay, 3, 1);
+  const auto val_set = train::delayed_cue_task(64, length, options.delay, 3, 2);
+  struct Setting {
+    std::string name, cell, optimizer;
+    int tbptt;
+    double lr, clip;
+  };
+  const int above = options.delay * 3 / 2, below = options.delay / 2;
+  const std::vector<Setting> settings = {
+      {"rnn, full BPTT", "rnn", "adam", 0, options.lr, 1.0},
+      {"gru, full BPTT", "gru", "adam", 0, options.lr, 1.0},
+      {"lstm, full BPTT", "lstm", "adam", 0, options.lr, 1.0},
+      {fmt::format("lstm, tbptt {} (> delay)", above), "lstm", "adam", above, options.lr, 1.0},
+      {fmt::format("lstm, tbptt {} (< delay)", below), "lstm", "adam", below, options.lr, 1.0},
+      {fmt::format("rnn, sgd lr {:g}, no clipping", options.unstable_lr), "rnn", "sgd", 0,
+       options.unstable_lr, 0.0},
+      {fmt::format("rnn, sgd lr {:g}, clip 1", options.unstable_lr), "rnn", "sgd", 0,
+       options.unstable_lr, 1.0},
+  };
+  std::cout << fmt::format(
+      "bench memory: label = a cue seen {} frames earlier; {} frames per video, 3 classes "
+      "(chance 33%), 128 train / 64 validation videos, hidden 32, {} epochs\n",
+      options.delay, length, options.epochs);
+  std::cout << fmt::format("  {:<34}{:>10}{:>12}{:>14}{:>12}\n", "setting", "val acc",
+                           "final loss", "max grad norm", "clipped");
+  for (const auto& setting : settings) {
+    if (!options.only.empty() && setting.name.find(options.only) == std::string::npos) continue;
+    TempDir run;
+    train::TrainJob job;
+    job.info.labels = {"a", "b", "c"};
+    job.info.feature_dim = 5;
+    job.model.cell = setting.cell;
+    job.model.hidden = 32;
+    job.train.epochs = options.epochs;
+    job.train.batch_size = 16;
+    job.train.tbptt_steps = setting.tbptt;
+    job.train.optimizer = setting.optimizer;
+    job.train.lr = setting.lr;
+    job.train.clip_norm = setting.clip;
+    job.train.schedule = "none";
+    job.train.weight_decay = 0;
+    job.train.augment = false;
+    job.train.patience = 0;
+    job.train.class_weights = "none";
+    job.run_dir = run.path();
+    const auto result = train::train_labeler(job, train_set, val_set);
+    double max_norm = 0, clipped = 0;
+    for (const auto& epoch : result.log) {
+      max_norm = std::max(max_norm, epoch.grad_norm_max);
+      clipped += epoch.clipped_fraction / result.log.size();
+    }
+    const auto& last = result.log.back();
+    std::cout << fmt::format("  {:<34}{:>9.1f}%{:>12.4g}{:>14.3g}{:>11.0f}%\n", setting.name,
+                             100 * result.best_accuracy, last.train_loss, max_norm, 100 * clipped);
+  }
+  return 0;
+}
+
 }  // namespace
 
 std::vector<Command> add_bench_command(CLI::App& parent, Context& context) {
@@ -98,8 +210,26 @@ std::vector<Command> add_bench_command(CLI::App& parent, Context& context) {
   extract_app->add_option("--frames", extract->frames, "Frames to time per setting")
       ->check(CLI::Range(1, 100000));
   extract_app->add_option("-c,--config", extract->config, "Config file (features.*)");
+  auto train_options = std::make_shared<BenchTrainOptions>();
+  auto* train_app = app->add_subcommand(
+      "train", "Training throughput and epoch time: 2x256 LSTM, 1024-d features, batch 16");
+  train_app->add_option("--videos", train_options->videos, "Synthetic videos");
+  train_app->add_option("--frames", train_options->frames, "Frames per video");
+  train_app->add_option("--epochs", train_options->epochs, "Epochs to time");
+  auto memory = std::make_shared<BenchMemoryOptions>();
+  auto* memory_app = app->add_subcommand(
+      "memory",
+      "RNN vs GRU vs LSTM, full vs truncated BPTT, clipping vs not, on a long-dependency task");
+  memory_app->add_option("--delay", memory->delay, "Frames between the cue and its labels");
+  memory_app->add_option("--epochs", memory->epochs, "Epochs per setting");
+  memory_app->add_option("--lr", memory->lr, "Adam learning rate of the stable settings");
+  memory_app->add_option("--unstable-lr", memory->unstable_lr,
+                         "SGD learning rate of the clipping comparison");
+  memory_app->add_option("--only", memory->only, "Run only settings whose name contains this");
   return {{app, nullptr},
-          {extract_app, [extract, &context] { return run_bench_extract(*extract, context); }}};
+          {extract_app, [extract, &context] { return run_bench_extract(*extract, context); }},
+          {train_app, [train_options] { return run_bench_train(*train_options); }},
+          {memory_app, [memory] { return run_bench_memory(*memory); }}};
 }
 
 }  // namespace actrec::cli

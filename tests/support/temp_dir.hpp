@@ -1,23 +1,11 @@
 #pragma once
-#include <filesystem>
 #include <string>
+
+#include "actrec/core/temp_dir.hpp"
 
 namespace actrec::test {
 
-/// A fresh directory, removed with everything in it when the object goes away.
-class TempDir {
- public:
-  TempDir();
-  ~TempDir();
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-
-  const std::filesystem::path& path() const { return path_; }
-  std::string file(const std::string& name) const { return (path_ / name).string(); }
-
- private:
-  std::filesystem::path path_;
-};
+using actrec::TempDir;
 
 /// `../shared` beside the checkout, or an empty string when it is not there.
 std::string shared_dir();
@@ -29,7 +17,7 @@ void write_text(const std::string& path, const std::string& text);
 
 /// Skips the current test, saying why, when ../shared is absent.
 #define ACTREC_REQUIRE_SHARED()                                                      \
-  do {                                                                               \
+  do {                                                                                \
     if (::actrec::test::shared_dir().empty())                                        \
       GTEST_SKIP() << "../shared (datasets beside the checkout) is absent: skipped"; \
   } while (0)

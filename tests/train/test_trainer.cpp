@@ -43,7 +43,7 @@ TrainJob job_for(const std::string& run_dir, int epochs) {
 TEST(Trainer, OverfitsATinyDatasetThatNeedsMemory) {
   test::TempDir dir;
   const auto videos = cue_videos(12, 15, 3, 1);
-  const TrainResult result = train_labeler(job_for(dir.path().string(), 60), videos, videos);
+  const TrainResult result = train_labeler(job_for(dir.path(), 60), videos, videos);
   EXPECT_DOUBLE_EQ(result.best_accuracy, 1.0);
   EXPECT_TRUE(std::filesystem::exists(dir.file("best.actrec")));
   EXPECT_TRUE(std::filesystem::exists(dir.file("last.actrec")));
@@ -59,7 +59,7 @@ TEST(Trainer, OverfitsATinyDatasetThatNeedsMemory) {
 TEST(Trainer, ClippingBoundsEveryStepAndIsLogged) {
   test::TempDir dir;
   const auto videos = cue_videos(8, 10, 3, 2);
-  TrainJob job = job_for(dir.path().string(), 2);
+  TrainJob job = job_for(dir.path(), 2);
   job.train.clip_norm = 1e-3;
   const TrainResult clipped = train_labeler(job, videos, {});
   for (const auto& epoch : clipped.log) {
@@ -68,7 +68,7 @@ TEST(Trainer, ClippingBoundsEveryStepAndIsLogged) {
   }
   job.train.clip_norm = 0;
   test::TempDir other;
-  job.run_dir = other.path().string();
+  job.run_dir = other.path();
   for (const auto& epoch : train_labeler(job, videos, {}).log) {
     EXPECT_DOUBLE_EQ(epoch.clipped_fraction, 0.0);
   }
@@ -80,10 +80,10 @@ TEST(Trainer, ResumedRunEndsExactlyWhereAnUninterruptedOneDoes) {
   job.train.augment = true;  // randomness must repeat too
   job.train.tbptt_steps = 5;
   test::TempDir whole_dir, broken_dir;
-  job.run_dir = whole_dir.path().string();
+  job.run_dir = whole_dir.path();
   const TrainResult whole = train_labeler(job, videos, videos);
 
-  job.run_dir = broken_dir.path().string();
+  job.run_dir = broken_dir.path();
   struct Interrupted {};
   try {
     train_labeler(job, videos, videos, [](const EpochLog& e) {
@@ -108,7 +108,7 @@ TEST(Trainer, ResumedRunEndsExactlyWhereAnUninterruptedOneDoes) {
 TEST(Trainer, EarlyStoppingStopsAfterPatience) {
   test::TempDir dir;
   const auto videos = cue_videos(6, 8, 3, 4);
-  TrainJob job = job_for(dir.path().string(), 200);
+  TrainJob job = job_for(dir.path(), 200);
   job.train.patience = 3;
   job.train.lr = 0.05;
   const TrainResult result = train_labeler(job, videos, videos);

@@ -121,7 +121,7 @@ TEST(ImageFolder, ReadsInNaturalOrderAtConfiguredRate) {
                 test::index_frame(static_cast<int>(i)));
   }
   test::write_text(dir.file("readme.txt"), "not an image, ignored");
-  auto source = open_source(classify_source(dir.path().string()), {10.0});
+  auto source = open_source(classify_source(dir.path()), {10.0});
   EXPECT_EQ(source->frame_count(), 7);
   int64_t expected = 0;
   while (auto frame = source->read()) {
@@ -136,14 +136,14 @@ TEST(ImageFolder, UnreadableImageNamesFile) {
   test::TempDir dir;
   cv::imwrite(dir.file("1.png"), test::index_frame(0));
   test::write_text(dir.file("2.png"), "garbage");
-  const auto message = open_error(dir.path().string());
+  const auto message = open_error(dir.path());
   EXPECT_EQ(message, "cannot read image: " + dir.file("2.png") + ": not a decodable image");
 }
 
 TEST(ImageFolder, EmptyFolderIsAnInputError) {
   test::TempDir dir;
-  EXPECT_EQ(open_error(dir.path().string()),
-            "cannot open image folder: " + dir.path().string() + ": no image files in it");
+  EXPECT_EQ(open_error(dir.path()),
+            "cannot open image folder: " + dir.path() + ": no image files in it");
 }
 
 TEST(ClassifySource, ByFormNotByTrying) {
@@ -152,7 +152,7 @@ TEST(ClassifySource, ByFormNotByTrying) {
   EXPECT_EQ(classify_source("/dev/video2").kind, SourceKind::camera);
   EXPECT_EQ(classify_source("rtsp://host/stream").kind, SourceKind::stream);
   EXPECT_EQ(classify_source("http://host/a.mp4").kind, SourceKind::stream);
-  EXPECT_EQ(classify_source(dir.path().string()).kind, SourceKind::image_folder);
+  EXPECT_EQ(classify_source(dir.path()).kind, SourceKind::image_folder);
   EXPECT_EQ(classify_source("clip.avi").kind, SourceKind::file);
   EXPECT_EQ(classify_source("clip.avi").location, "clip.avi");
 }

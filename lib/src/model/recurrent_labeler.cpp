@@ -29,6 +29,14 @@ RecurrentLabelerImpl::RecurrentLabelerImpl(const RecurrentLabelerOptions& option
                                     .num_layers(options.num_layers())
                                     .dropout(between_layers)
                                     .batch_first(true)));
+    // Forget-gate bias 1 (gates i, f, g, o): start by remembering, which long dependencies need
+    // (Jozefowicz et al., 2015).
+    torch::NoGradGuard no_grad;
+    for (auto& parameter : lstm_->named_parameters()) {
+      if (parameter.key().rfind("bias_ih", 0) == 0) {
+        parameter.value().slice(0, options.hidden_size(), 2 * options.hidden_size()).fill_(1.0);
+      }
+    }
   } else if (options.cell() == "gru") {
     gru_ = register_module("gru",
                            torch::nn::GRU(torch::nn::GRUOptions(cell_input, options.hidden_size())
