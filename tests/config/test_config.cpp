@@ -57,7 +57,7 @@ TEST(Config, EmptyFileMeansDefaults) {
 TEST(Config, UnknownKeyNamesPathAndLine) {
   EXPECT_EQ(error_loading("model:\n  cell: gru\n  hiden: 3\n"),
             "invalid config: bad.yaml:3: model.hiden: unknown key (known here: cell, dropout, "
-            "hidden, layers)");
+            "hidden, layers, projection)");
   EXPECT_NE(error_loading("modle:\n  hidden: 3\n").find("bad.yaml:1: modle: unknown key"),
             std::string::npos);
 }
@@ -105,7 +105,7 @@ TEST(Config, BadOverridesNameTheOverride) {
             "invalid config: --set model.hidden=abc: model.hidden: expected an integer, got 'abc'");
   EXPECT_EQ(error_of([&] { apply_override(config, "model.size=3"); }),
             "invalid config: --set model.size=3: model.size: unknown key (known here: cell, "
-            "dropout, hidden, layers)");
+            "dropout, hidden, layers, projection)");
   EXPECT_EQ(error_of([&] { apply_override(config, "model.hidden"); }),
             "invalid config: --set model.hidden: expected KEY=VALUE, e.g. model.hidden=256");
   EXPECT_NE(error_of([&] { apply_override(config, "model..hidden=3"); }).find("empty key"),
