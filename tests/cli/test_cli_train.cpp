@@ -1,0 +1,115 @@
+// The training commands end to end, as a user runs them, on videos and a backbone the test makes:
+// each video shows red then blue; the labels say so.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <opencv2/videoio.hpp>
+#include <torch/script.h>
+
+#include "run_command.hpp"
+#include "temp_dir.hpp"
+
+namespace actrec::test {
+namespace {
+
+bool contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
+class TrainCommands : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    // Backbone: the mean colour of the frame, as a [B, 3] "feature map".
+    torch::jit::Module backbone("MeanColour");
+    backbone.define(R"(
+def forward(self, x: Tensor):
+    return x.float().mean([1, 2]) / 255.0
+)");
+    backbone.save(dir_.file("colour.pt"));
+    write_text(dir_.file("config.yaml"),
+               "features:\n  backbone: " + dir_.file("colour.pt") +
+                   "\n  input_width: 16\n  input_height: 16\n  resize: stretch\n"
+                   "  input_dtype: float32\n  preset: appearance\n  pose_output: -1\n"
+                   "  map_output: 0\nmodel:\n  hidden: 16\n"
+                   "train:\n  epochs: 25\n  batch_size: 2\n  lr: 0.02\n  tbptt_steps: 8\n"
+                   "  cache_dir: " + dir_.file("cache") + "\n");
+    std::string manifest = "video,split,annotation\n";
+    for (int i = 0; i < 4; ++i) {
+      const int red = 10 + 3 * i, blue = 30 - 2 * i;
+      const std::string name = "v" + std::to_string(i);
+      cv::VideoWriter writer(dir_.file(name + ".avi"), cv::CAP_FFMPEG,
+                             cv::VideoWriter::fourcc('M', 'J', 'P', 'G'), 25, {32, 32});
+      for (int f = 0; f < red + blue; ++f) {
+        writer.write(cv::Mat(32, 32, CV_8UC3, f < red ? cv::Scalar(0, 0, 255) : cv::Scalar(255, 0, 0)));
+      }
+      write_text(dir_.file(name + ".csv"), "start,end,label\n0," + std::to_string(red) + ",red\n" +
+                                               std::to_string(red) + "," +
+                                               std::to_string(red + blue) + ",blue\n");
+      manifest += name + ".avi," + (i < 3 ? "train" : "val") + "," + name + ".csv\n";
+      manifest += name + ".avi,test," + name + ".csv\n";
+    }
+    write_text(dir_.file("manifest.csv"), manifest);
+  }
+  std::string q(const std::string& name) { return shell_quote(dir_.file(name)); }
+  TempDir dir_;
+};
+
+TEST_F(TrainCommands, DataCheckTrainEval) {
+  auto check = run_actrec("data check " + q("manifest.csv"));
+  EXPECT_EQ(check.exit_code, 0) << check.err;
+  EXPECT_TRUE(contains(check.out, "no problems found")) << check.out;
+
+  const auto trained = run_actrec("train -c " + q("config.yaml") + " --data " + q("manifest.csv") +
+                                  " -o " + q("run"));
+  ASSERT_EQ(trained.exit_code, 0) << trained.err;
+  EXPECT_TRUE(contains(trained.err, "epoch  25/25")) << trained.err;
+  for (const char* file : {"best.actrec", "last.actrec", "train_log.csv", "train_curves.png",
+                           "config.yaml"}) {
+    EXPECT_TRUE(std::filesystem::exists(dir_.file(std::string("run/") + file))) << file;
+  }
+  const auto evaluated = run_actrec("eval --model " + q("run/best.actrec") + " --data " +
+                                    q("manifest.csv") + " --split test --json " + q("eval.json"));
+  ASSERT_EQ(evaluated.exit_code, 0) << evaluated.err;
+  std::ifstream in(dir_.file("eval.json"));
+  const auto json = nlohmann::json::parse(in);
+  EXPECT_GT(json["frame_accuracy"].get<double>(), 0.9);  // colour is all it takes
+  EXPECT_GT(json["f1@50"].get<double>(), 50.0);
+  EXPECT_TRUE(std::filesystem::exists(dir_.file("eval.confusion.png")));
+
+  // The backbone changes under the model: refused, naming the bundle, exit code 4.
+  torch::jit::Module other("Other");
+  other.define("def forward(self, x: Tensor):\n    return x.float().mean([1, 2])\n");
+  other.save(dir_.file("colour.pt"));
+  const auto refused = run_actrec("eval --model " + q("run/best.actrec") + " --data " +
+                                  q("manifest.csv") + " --split test");
+  EXPECT_EQ(refused.exit_code, 4);
+  EXPECT_TRUE(contains(refused.err, "run/best.actrec")) << refused.err;
+  EXPECT_TRUE(contains(refused.err, "fingerprint")) << refused.err;
+}
+
+TEST_F(TrainCommands, DataProblemsExitWithFiveListingAll) {
+  write_text(dir_.file("v0.csv"), "start,end,label\n0,5,red\n3,900,blue\n");
+  const auto check = run_actrec("data check " + q("manifest.csv"));
+  EXPECT_EQ(check.exit_code, 5);
+  EXPECT_TRUE(contains(check.err, dir_.file("v0.csv") + ":3: segment [3, 900) ends past")) << check.err;
+  const auto trained = run_actrec("train -c " + q("config.yaml") + " --data " + q("manifest.csv") +
+                                  " -o " + q("run"));
+  EXPECT_EQ(trained.exit_code, 5);
+  EXPECT_FALSE(std::filesystem::exists(dir_.file("run/best.actrec")));
+}
+
+TEST_F(TrainCommands, EmptySplitIsADataError) {
+  write_text(dir_.file("train_only.csv"), "video,split,annotation\nv0.avi,train,red\n");
+  const auto trained = run_actrec("train -c " + q("config.yaml") + " --data " + q("manifest.csv") +
+                                  " -o " + q("run") + " --set train.epochs=1");
+  ASSERT_EQ(trained.exit_code, 0) << trained.err;
+  const auto evaluated = run_actrec("eval --model " + q("run/best.actrec") + " --data " +
+                                    q("train_only.csv") + " --split test");
+  EXPECT_EQ(evaluated.exit_code, 5);
+  EXPECT_TRUE(contains(evaluated.err, "no clips in split 'test'")) << evaluated.err;
+}
+
+}  // namespace
+}  // namespace actrec::test
