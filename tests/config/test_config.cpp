@@ -7,22 +7,12 @@
 namespace actrec::config {
 namespace {
 
-// The message a ConfigError carries, or a failure when none is thrown.
-std::string error_of(const std::function<void()>& action) {
-  try {
-    action();
-  } catch (const ConfigError& error) {
-    return error.what();
-  }
-  ADD_FAILURE() << "no ConfigError thrown";
-  return "";
-}
 
 std::string error_loading(const std::string& yaml) {
   test::TempDir dir;
   const auto path = dir.file("bad.yaml");
   test::write_text(path, yaml);
-  auto message = error_of([&] { load(path); });
+  auto message = test::error_message<ConfigError>([&] { load(path); });
   // Replace the random directory so expectations can name the file.
   const auto at = message.find(path);
   if (at != std::string::npos) message.replace(at, path.size(), "bad.yaml");
@@ -87,7 +77,7 @@ TEST(Config, SyntaxErrorNamesLine) {
 }
 
 TEST(Config, MissingFileNamesPath) {
-  EXPECT_EQ(error_of([] { load("/nonexistent/x.yaml"); }),
+  EXPECT_EQ(test::error_message<ConfigError>([] { load("/nonexistent/x.yaml"); }),
             "cannot read config: /nonexistent/x.yaml: no such file or unreadable");
 }
 
@@ -101,14 +91,14 @@ TEST(Config, OverridesApplyAfterTheFile) {
 
 TEST(Config, BadOverridesNameTheOverride) {
   Config config;
-  EXPECT_EQ(error_of([&] { apply_override(config, "model.hidden=abc"); }),
+  EXPECT_EQ(test::error_message<ConfigError>([&] { apply_override(config, "model.hidden=abc"); }),
             "invalid config: --set model.hidden=abc: model.hidden: expected an integer, got 'abc'");
-  EXPECT_EQ(error_of([&] { apply_override(config, "model.size=3"); }),
+  EXPECT_EQ(test::error_message<ConfigError>([&] { apply_override(config, "model.size=3"); }),
             "invalid config: --set model.size=3: model.size: unknown key (known here: cell, "
             "dropout, hidden, layers, projection)");
-  EXPECT_EQ(error_of([&] { apply_override(config, "model.hidden"); }),
+  EXPECT_EQ(test::error_message<ConfigError>([&] { apply_override(config, "model.hidden"); }),
             "invalid config: --set model.hidden: expected KEY=VALUE, e.g. model.hidden=256");
-  EXPECT_NE(error_of([&] { apply_override(config, "model..hidden=3"); }).find("empty key"),
+  EXPECT_NE(test::error_message<ConfigError>([&] { apply_override(config, "model..hidden=3"); }).find("empty key"),
             std::string::npos);
   EXPECT_EQ(config.model.hidden, 256);  // nothing half-applied
 }

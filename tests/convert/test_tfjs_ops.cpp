@@ -7,6 +7,7 @@
 
 #include "actrec/convert/tfjs_to_torchscript.hpp"
 #include "actrec/core/error.hpp"
+#include "temp_dir.hpp"
 
 namespace actrec::convert {
 namespace {
@@ -300,20 +301,11 @@ TEST(TfjsOps, BatchAgnosticGraphsTakeAnyBatch) {
   EXPECT_EQ(pinned.forward({x.slice(0, 0, 1)}).toTensor().numel(), 4);
 }
 
-std::string model_error(const std::function<void()>& action) {
-  try {
-    action();
-  } catch (const ModelError& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "no ModelError";
-  return "";
-}
 
 TEST(TfjsErrors, UnsupportedOpNamesOpAndNode) {
   GraphBuilder g;
   g.input("x", {2}).op("weird", "Erf", {"x"});
-  EXPECT_EQ(model_error([&] { convert_tfjs(g.graph(), {{"weird"}}); }),
+  EXPECT_EQ(test::error_message<ModelError>([&] { convert_tfjs(g.graph(), {{"weird"}}); }),
             "cannot convert TensorFlow.js model: test.json: node weird (op Erf): op is not "
             "supported by the converter");
 }
@@ -321,26 +313,26 @@ TEST(TfjsErrors, UnsupportedOpNamesOpAndNode) {
 TEST(TfjsErrors, UnknownOutputNode) {
   GraphBuilder g;
   g.input("x", {2});
-  EXPECT_NE(model_error([&] { convert_tfjs(g.graph(), {{"nope"}}); }).find("no node named 'nope'"),
+  EXPECT_NE(test::error_message<ModelError>([&] { convert_tfjs(g.graph(), {{"nope"}}); }).find("no node named 'nope'"),
             std::string::npos);
 }
 
 TEST(TfjsErrors, CorruptJsonAndShortShard) {
-  EXPECT_NE(model_error([] {
+  EXPECT_NE(test::error_message<ModelError>([] {
               parse_tfjs_graph("{\"modelTopology\": [", "m.json", [](auto&) { return ""; });
             }).find("m.json: not valid JSON"),
             std::string::npos);
-  EXPECT_NE(model_error([] { parse_tfjs_graph("[1, 2]", "m.json", [](auto&) { return ""; }); })
+  EXPECT_NE(test::error_message<ModelError>([] { parse_tfjs_graph("[1, 2]", "m.json", [](auto&) { return ""; }); })
                 .find("m.json: no modelTopology"),
             std::string::npos);
   GraphBuilder g;
   g.input("x", {2}).floats("w", {4}, {1, 2, 3, 4});
-  EXPECT_NE(model_error([&] { g.graph(10); }).find("shards are shorter than the manifest says"),
+  EXPECT_NE(test::error_message<ModelError>([&] { g.graph(10); }).find("shards are shorter than the manifest says"),
             std::string::npos);
 }
 
 TEST(TfjsErrors, MissingFileAndShardNamePaths) {
-  EXPECT_EQ(model_error([] { load_tfjs_graph("/nonexistent/model.json"); }),
+  EXPECT_EQ(test::error_message<ModelError>([] { load_tfjs_graph("/nonexistent/model.json"); }),
             "cannot read TensorFlow.js model: /nonexistent/model.json: no such file");
 }
 

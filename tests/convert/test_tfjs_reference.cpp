@@ -95,34 +95,29 @@ TEST(TfjsReference, MoveNetKeypointsWithin1e3) {
   EXPECT_LT(max_abs, 1e-3);
 }
 
-TEST(TfjsReference, MoveNetMapsMatch) {
-  ACTREC_REQUIRE_MODEL("movenet-lightning");
-  const Fixture fixture = load_fixture("movenet_maps");
-  const auto actual = run("movenet-lightning", fixture);
+// Every map within |diff| <= atol + 1e-3 |expected|, and pointing the same way (cosine).
+void expect_maps_match(const std::string& model, const std::string& fixture_name, double atol) {
+  const Fixture fixture = load_fixture(fixture_name);
+  const auto actual = run(model, fixture);
   for (size_t k = 0; k < actual.size(); ++k) {
     SCOPED_TRACE(fixture.names[k]);
     ASSERT_EQ(actual[k].sizes(), fixture.expected[k].sizes());
     const auto d = compare(actual[k], fixture.expected[k], 1e-3);
     std::cout << fixture.names[k] << ": max |diff| " << d.max_abs << ", cosine " << d.cosine
               << "\n";
-    EXPECT_LT(d.max_rel_excess, 1e-4);  // |diff| <= 1e-4 + 1e-3 |expected| everywhere
+    EXPECT_LT(d.max_rel_excess, atol);
     EXPECT_GT(d.cosine, 0.99999);
   }
 }
 
+TEST(TfjsReference, MoveNetMapsMatch) {
+  ACTREC_REQUIRE_MODEL("movenet-lightning");
+  expect_maps_match("movenet-lightning", "movenet_maps", 1e-4);
+}
+
 TEST(TfjsReference, CenterNetMapsMatch) {
   ACTREC_REQUIRE_MODEL("centernet");
-  const Fixture fixture = load_fixture("centernet_maps");
-  const auto actual = run("centernet", fixture);
-  for (size_t k = 0; k < actual.size(); ++k) {
-    SCOPED_TRACE(fixture.names[k]);
-    ASSERT_EQ(actual[k].sizes(), fixture.expected[k].sizes());
-    const auto d = compare(actual[k], fixture.expected[k], 1e-3);
-    std::cout << fixture.names[k] << ": max |diff| " << d.max_abs << ", cosine " << d.cosine
-              << "\n";
-    EXPECT_LT(d.max_rel_excess, 1e-3);
-    EXPECT_GT(d.cosine, 0.99999);
-  }
+  expect_maps_match("centernet", "centernet_maps", 1e-3);
 }
 
 }  // namespace

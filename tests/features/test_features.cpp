@@ -140,31 +140,22 @@ TEST(FeatureExtractor, FingerprintFollowsWhatDecidesTheFeatures) {
   EXPECT_NE(FeatureExtractor(base).fingerprint(), fingerprint);
 }
 
-std::string model_error(const std::function<void()>& action) {
-  try {
-    action();
-  } catch (const ModelError& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "no ModelError";
-  return "";
-}
 
 TEST(FeatureExtractor, BadBackbonesAreModelErrorsNamingTheFile) {
   test::TempDir dir;
   test::write_text(dir.file("junk.pt"), "not a model");
-  EXPECT_NE(model_error([&] { FeatureExtractor(stub_config(dir.file("junk.pt"), "pose")); })
+  EXPECT_NE(test::error_message<ModelError>([&] { FeatureExtractor(stub_config(dir.file("junk.pt"), "pose")); })
                 .find("cannot load model: " + dir.file("junk.pt")),
             std::string::npos);
-  EXPECT_NE(model_error([&] { FeatureExtractor(stub_config(dir.file("none.pt"), "pose")); })
+  EXPECT_NE(test::error_message<ModelError>([&] { FeatureExtractor(stub_config(dir.file("none.pt"), "pose")); })
                 .find("cannot find model: " + dir.file("none.pt")),
             std::string::npos);
   auto config = stub_config(write_backbone(dir.file("a.pt"), box_keypoints(0.5, 0.5, 0.2, 0.1)), "pose");
   config.pose_output = 1;  // the map is not 17 keypoints
-  EXPECT_NE(model_error([&] { FeatureExtractor{config}; }).find("output 1 should hold 17"),
+  EXPECT_NE(test::error_message<ModelError>([&] { FeatureExtractor{config}; }).find("output 1 should hold 17"),
             std::string::npos);
   config.pose_output = 5;
-  EXPECT_NE(model_error([&] { FeatureExtractor{config}; })
+  EXPECT_NE(test::error_message<ModelError>([&] { FeatureExtractor{config}; })
                 .find("features.pose_output is 5 but it returns 2 outputs"),
             std::string::npos);
   config.pose_output = -1;

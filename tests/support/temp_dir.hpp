@@ -1,4 +1,7 @@
 #pragma once
+#include <gtest/gtest.h>
+
+#include <functional>
 #include <string>
 
 #include "actrec/core/temp_dir.hpp"
@@ -12,6 +15,18 @@ std::string shared_dir();
 
 /// Writes `text` to `path` (binary, replacing it).
 void write_text(const std::string& path, const std::string& text);
+
+/// The message of the `E` that `action` throws; a test failure when it throws none.
+template <typename E>
+std::string error_message(const std::function<void()>& action) {
+  try {
+    action();
+  } catch (const E& error) {
+    return error.what();
+  }
+  ADD_FAILURE() << "expected an exception, none was thrown";
+  return "";
+}
 
 }  // namespace actrec::test
 

@@ -274,6 +274,15 @@ class Writer {
   YAML::Emitter& out_;
 };
 
+YAML::Node parse_yaml(const std::string& text, const std::string& source) {
+  try {
+    return YAML::Load(text);
+  } catch (const YAML::ParserException& e) {
+    throw ConfigError("invalid config: " + source + ":" + std::to_string(e.mark.line + 1) +
+                      ": not valid YAML: " + e.msg);
+  }
+}
+
 void apply_node(Config& config, const YAML::Node& root, const std::string& source, bool lines) {
   Config updated = config;  // all or nothing: a bad key leaves `config` as it was
   Reader reader(root, source, lines, "");
@@ -285,14 +294,7 @@ void apply_node(Config& config, const YAML::Node& root, const std::string& sourc
 }  // namespace
 
 void apply_yaml(Config& config, const std::string& text, const std::string& source) {
-  YAML::Node root;
-  try {
-    root = YAML::Load(text);
-  } catch (const YAML::ParserException& e) {
-    throw ConfigError("invalid config: " + source + ":" + std::to_string(e.mark.line + 1) +
-                      ": not valid YAML: " + e.msg);
-  }
-  apply_node(config, root, source, true);
+  apply_node(config, parse_yaml(text, source), source, true);
 }
 
 void apply_override(Config& config, const std::string& assignment) {
@@ -353,15 +355,8 @@ std::string section_to_yaml(Section section) {  // a copy: the schema walks muta
 
 template <typename Section>
 Section section_from_yaml(const std::string& text, const std::string& source) {
-  YAML::Node root;
-  try {
-    root = YAML::Load(text);
-  } catch (const YAML::ParserException& e) {
-    throw ConfigError("invalid config: " + source + ":" + std::to_string(e.mark.line + 1) +
-                      ": not valid YAML: " + e.msg);
-  }
   Section section;
-  Reader reader(root, source, true, "");
+  Reader reader(parse_yaml(text, source), source, true, "");
   describe(reader, section);
   reader.reject_unknown();
   return section;
