@@ -5,11 +5,11 @@
 #include <iostream>
 
 #include "actrec/core/error.hpp"
-#include "actrec/features/extract.hpp"
 #include "actrec/core/log.hpp"
+#include "actrec/core/temp_dir.hpp"
+#include "actrec/features/extract.hpp"
 #include "actrec/runtime/threads.hpp"
 #include "actrec/train/synthetic.hpp"
-#include "actrec/core/temp_dir.hpp"
 #include "actrec/video/capture_source.hpp"
 #include "commands.hpp"
 
@@ -163,8 +163,8 @@ int run_bench_memory(const BenchMemoryOptions& options) {
       "bench memory: label = a cue seen {} frames earlier; {} frames per video, 3 classes "
       "(chance 33%), 128 train / 64 validation videos, hidden 32, {} epochs\n",
       options.delay, length, options.epochs);
-  std::cout << fmt::format("  {:<34}{:>10}{:>12}{:>14}{:>12}\n", "setting", "val acc",
-                           "final loss", "max grad norm", "clipped");
+  std::cout << fmt::format("  {:<34}{:>10}{:>12}{:>14}{:>12}\n", "setting", "val acc", "final loss",
+                           "max grad norm", "clipped");
   for (const auto& setting : settings) {
     if (!options.only.empty() && setting.name.find(options.only) == std::string::npos) continue;
     TempDir run;
@@ -205,7 +205,8 @@ std::vector<Command> add_bench_command(CLI::App& parent, Context& context) {
   app->require_subcommand(1);
   auto extract = std::make_shared<BenchExtractOptions>();
   auto* extract_app = app->add_subcommand(
-      "extract", "Per-stage time and frames/s of feature extraction (batch 1 and 8, threads 1 and 2)");
+      "extract",
+      "Per-stage time and frames/s of feature extraction (batch 1 and 8, threads 1 and 2)");
   extract_app->add_option("video", extract->video, "Video to measure on");
   extract_app->add_option("--frames", extract->frames, "Frames to time per setting")
       ->check(CLI::Range(1, 100000));

@@ -1,7 +1,7 @@
 #include <fmt/format.h>
 
-#include <iostream>
 #include <filesystem>
+#include <iostream>
 #include <map>
 
 #include "actrec/core/error.hpp"
@@ -87,7 +87,8 @@ std::vector<Command> add_data_command(CLI::App& parent, Context& context) {
       ->required()
       ->type_name("MANIFEST");
   check->add_option("-c,--config", options->config, "Config file (data.labels, data.background)");
-  return {{app, nullptr}, {check, [options, &context] { return run_data_check(*options, context); }}};
+  return {{app, nullptr},
+          {check, [options, &context] { return run_data_check(*options, context); }}};
 }
 
 }  // namespace actrec::cli

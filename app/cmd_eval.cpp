@@ -31,7 +31,8 @@ int run_eval(const EvalOptions& options, const Context& context) {
   runtime::set_torch_threads(config.runtime.threads);
   model::Bundle bundle = model::load_bundle(options.bundle);
   features::FeatureExtractor extractor(bundle.info.features);
-  model::check_features_match(bundle.info, extractor.fingerprint(), extractor.dim(), options.bundle);
+  model::check_features_match(bundle.info, extractor.fingerprint(), extractor.dim(),
+                              options.bundle);
 
   train::DataProblems problems;
   const train::Manifest manifest = train::read_manifest(options.manifest, problems);
@@ -43,30 +44,33 @@ int run_eval(const EvalOptions& options, const Context& context) {
   config::DataConfig data;
   data.background = bundle.info.background;
   Progress progress("features", -1);
-  const auto loaded = train::load_clips(
-      clips, bundle.info.labels, data, extractor,
-      options.cache.empty() ? train::default_cache_dir() : options.cache,
-      static_cast<size_t>(config.video.queue_size), problems,
-      [&](const std::string&, int64_t) { progress.advance(); });
+  const auto loaded =
+      train::load_clips(clips, bundle.info.labels, data, extractor,
+                        options.cache.empty() ? train::default_cache_dir() : options.cache,
+                        static_cast<size_t>(config.video.queue_size), problems,
+                        [&](const std::string&, int64_t) { progress.advance(); });
   progress.finish();
   problems.throw_if_any();
 
   std::vector<int64_t> background;
   const auto& labels = bundle.info.labels;
-  if (auto at = std::find(labels.begin(), labels.end(), bundle.info.background); at != labels.end()) {
+  if (auto at = std::find(labels.begin(), labels.end(), bundle.info.background);
+      at != labels.end()) {
     background.push_back(at - labels.begin());
   }
   eval::Evaluation evaluation(labels, background);
   for (const auto& clip : loaded) {
-    const auto predicted = train::predict(bundle.model, clip.sequence.features).argmax(1).contiguous();
+    const auto predicted =
+        train::predict(bundle.model, clip.sequence.features).argmax(1).contiguous();
     const auto truth = clip.sequence.targets.contiguous();
-    evaluation.add({predicted.data_ptr<int64_t>(), predicted.data_ptr<int64_t>() + predicted.numel()},
-                   {truth.data_ptr<int64_t>(), truth.data_ptr<int64_t>() + truth.numel()},
-                   clip.sequence.name);
+    evaluation.add(
+        {predicted.data_ptr<int64_t>(), predicted.data_ptr<int64_t>() + predicted.numel()},
+        {truth.data_ptr<int64_t>(), truth.data_ptr<int64_t>() + truth.numel()}, clip.sequence.name);
   }
   std::cout << fmt::format(
       "{} on {} ({} videos, {} frames, split {})\n"
-      "  frame accuracy {:.1f}%   clip accuracy {:.1f}%   edit {:.1f}   F1@10 {:.1f}   F1@25 {:.1f}   "
+      "  frame accuracy {:.1f}%   clip accuracy {:.1f}%   edit {:.1f}   F1@10 {:.1f}   F1@25 "
+      "{:.1f}   "
       "F1@50 {:.1f}\n",
       options.bundle, options.manifest, loaded.size(), evaluation.frames(), options.split,
       100 * evaluation.frame_accuracy(), 100 * evaluation.clip_accuracy(), evaluation.edit(),
@@ -95,13 +99,18 @@ std::vector<Command> add_eval_command(CLI::App& parent, Context& context) {
   auto options = std::make_shared<EvalOptions>();
   auto* app = parent.add_subcommand(
       "eval", "Score a model on annotated clips: frame accuracy, edit, F1@{10,25,50}, per class");
-  app->add_option("--model", options->bundle, "Model bundle (.actrec)")->required()->type_name("BUNDLE");
-  app->add_option("--data", options->manifest, "Dataset manifest")->required()->type_name("MANIFEST");
+  app->add_option("--model", options->bundle, "Model bundle (.actrec)")
+      ->required()
+      ->type_name("BUNDLE");
+  app->add_option("--data", options->manifest, "Dataset manifest")
+      ->required()
+      ->type_name("MANIFEST");
   app->add_option("--split", options->split, "Which split to score");
   app->add_option("--json", options->json,
                   "Write the metrics as JSON (and OUT.confusion.csv/.png beside it)")
       ->type_name("OUT");
-  app->add_option("--cache", options->cache, "Feature cache folder (default ~/.cache/actrec/features)");
+  app->add_option("--cache", options->cache,
+                  "Feature cache folder (default ~/.cache/actrec/features)");
   return {{app, [options, &context] { return run_eval(*options, context); }}};
 }
 

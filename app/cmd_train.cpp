@@ -51,7 +51,8 @@ int run_train(const TrainOptions& options, const Context& context) {
       config.train.cache_dir.empty() ? train::default_cache_dir() : config.train.cache_dir;
   log::info("features: {} ({} per frame), cache {}", extractor.backbone_path(), extractor.dim(),
             cache);
-  const auto train_clips = load_split(manifest, "train", labels, config, extractor, cache, problems);
+  const auto train_clips =
+      load_split(manifest, "train", labels, config, extractor, cache, problems);
   const auto val_clips = load_split(manifest, "val", labels, config, extractor, cache, problems);
   problems.throw_if_any();
 
@@ -84,7 +85,8 @@ int run_train(const TrainOptions& options, const Context& context) {
 
   const auto result = train::train_labeler(job, train_set, val_set, [&](const train::EpochLog& e) {
     log::info(
-        "epoch {:>3}/{}  loss {:.4f}  acc {:.3f}  val loss {:.4f}  val acc {:.3f}  grad {:.3g}/{:.3g} "
+        "epoch {:>3}/{}  loss {:.4f}  acc {:.3f}  val loss {:.4f}  val acc {:.3f}  grad "
+        "{:.3g}/{:.3g} "
         "(clipped {:.0f}%)  {:.0f} frames/s  ETA {}{}",
         e.epoch, config.train.epochs, e.train_loss, e.train_accuracy, e.val_loss, e.val_accuracy,
         e.grad_norm_mean, e.grad_norm_max, 100 * e.clipped_fraction, e.frames_per_second,
@@ -102,7 +104,8 @@ int run_train(const TrainOptions& options, const Context& context) {
 std::vector<Command> add_train_command(CLI::App& parent, Context& context) {
   auto options = std::make_shared<TrainOptions>();
   auto* app = parent.add_subcommand(
-      "train", "Train a frame labeler on annotated clips (writes RUN_DIR/best.actrec, last.actrec)");
+      "train",
+      "Train a frame labeler on annotated clips (writes RUN_DIR/best.actrec, last.actrec)");
   app->add_option("-c,--config", options->config, "Config file (defaults suit small datasets)");
   app->add_option("--data", options->manifest, "Dataset manifest (video,split,annotation)")
       ->required()

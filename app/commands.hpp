@@ -35,5 +35,7 @@ std::vector<Command> add_bench_command(CLI::App& parent, Context& context);
 std::vector<Command> add_data_command(CLI::App& parent, Context& context);
 std::vector<Command> add_train_command(CLI::App& parent, Context& context);
 std::vector<Command> add_eval_command(CLI::App& parent, Context& context);
+std::vector<Command> add_label_command(CLI::App& parent, Context& context);
+std::vector<Command> add_live_command(CLI::App& parent, Context& context);
 
 }  // namespace actrec::cli

@@ -13,9 +13,11 @@ namespace fs = std::filesystem;
 
 bool has_video_extension(const std::string& path) {
   std::string ext = fs::path(path).extension().string();
-  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
-  static const char* const kExtensions[] = {".avi", ".mp4", ".mkv", ".mov", ".webm", ".m4v",
-                                            ".mpg", ".mpeg", ".wmv", ".flv", ".ogv", ".3gp", ".ts"};
+  std::transform(ext.begin(), ext.end(), ext.begin(),
+                 [](unsigned char c) { return std::tolower(c); });
+  static const char* const kExtensions[] = {".avi", ".mp4", ".mkv",  ".mov", ".webm",
+                                            ".m4v", ".mpg", ".mpeg", ".wmv", ".flv",
+                                            ".ogv", ".3gp", ".ts"};
   return std::find(std::begin(kExtensions), std::end(kExtensions), ext) != std::end(kExtensions);
 }
 

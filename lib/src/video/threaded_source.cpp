@@ -1,5 +1,7 @@
 #include "actrec/video/threaded_source.hpp"
 
+#include <chrono>
+
 namespace actrec::video {
 
 ThreadedSource::ThreadedSource(std::unique_ptr<FrameSource> inner, size_t capacity,
@@ -20,6 +22,9 @@ void ThreadedSource::run() {
     while (!stop_) {
       auto frame = inner_->read();
       if (!frame) break;
+      frame->arrival_us = std::chrono::duration_cast<std::chrono::microseconds>(
+                              std::chrono::steady_clock::now().time_since_epoch())
+                              .count();
       if (prepare_) prepare_(*frame);
       if (!queue_.push(std::move(*frame))) break;
     }

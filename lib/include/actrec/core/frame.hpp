@@ -10,7 +10,8 @@ struct Frame {
   cv::Mat image;
   int64_t index = 0;
   int64_t timestamp_us = 0;
-  cv::Mat prepared;  ///< the image made ready for a model, where a pipeline does that early
+  cv::Mat prepared;        ///< the image made ready for a model, where a pipeline does that early
+  int64_t arrival_us = 0;  ///< steady-clock time the frame was decoded (for latency figures)
 };
 
 }  // namespace actrec

@@ -7,10 +7,10 @@
 namespace actrec::features {
 
 struct FeatureFile {
-  std::string video;          ///< the video's path as given
-  int64_t video_bytes = 0;    ///< size and modification time identify the video's content
+  std::string video;        ///< the video's path as given
+  int64_t video_bytes = 0;  ///< size and modification time identify the video's content
   int64_t video_mtime_ns = 0;
-  std::string fingerprint;    ///< the extractor's: backbone file hash + preprocessing config
+  std::string fingerprint;  ///< the extractor's: backbone file hash + preprocessing config
   double fps = 0;
   int width = 0, height = 0;
   std::vector<std::string> names;      ///< one per feature dimension

@@ -20,12 +20,10 @@ struct LoadedClip {
 /// Features and per-frame targets of `clips`. Problems (unknown labels, segments past the end,
 /// unreadable videos) are collected in `problems`; clips with problems are left out.
 /// `on_video(path, frames_done)` reports extraction progress.
-std::vector<LoadedClip> load_clips(const std::vector<const ClipEntry*>& clips,
-                                   const std::vector<std::string>& labels,
-                                   const config::DataConfig& data,
-                                   features::FeatureExtractor& extractor,
-                                   const std::string& cache_dir, size_t queue_size,
-                                   DataProblems& problems,
-                                   const std::function<void(const std::string&, int64_t)>& on_video = {});
+std::vector<LoadedClip> load_clips(
+    const std::vector<const ClipEntry*>& clips, const std::vector<std::string>& labels,
+    const config::DataConfig& data, features::FeatureExtractor& extractor,
+    const std::string& cache_dir, size_t queue_size, DataProblems& problems,
+    const std::function<void(const std::string&, int64_t)>& on_video = {});
 
 }  // namespace actrec::train
