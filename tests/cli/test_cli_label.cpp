@@ -1,0 +1,178 @@
+// label and live as a user runs them, with bundles the test makes (random weights: what matters
+// is that both commands give the same labels and write whole files).
+#include <gtest/gtest.h>
+
+#include <csignal>
+#include <set>
+#include <sstream>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "actrec/features/feature_extractor.hpp"
+#include "actrec/model/bundle.hpp"
+#include "run_command.hpp"
+#include "synthetic_video.hpp"
+#include "temp_dir.hpp"
+
+namespace actrec::test {
+namespace {
+
+std::vector<std::string> csv_column(const std::string& path, size_t column) {
+  std::ifstream in(path);
+  std::vector<std::string> values;
+  std::string line;
+  std::getline(in, line);
+  while (std::getline(in, line)) {
+    std::stringstream row(line);
+    std::string cell;
+    for (size_t i = 0; i <= column; ++i) std::getline(row, cell, ',');
+    values.push_back(cell);
+  }
+  return values;
+}
+
+class LabelCommands : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    torch::jit::Module backbone("Colour");
+    backbone.define("def forward(self, x: Tensor):\n    return x.float().mean([1, 2]) / 64.0\n");
+    backbone.save(dir_.file("colour.pt"));
+    write_index_video(dir_.file("a.avi"), 40, 25.0);
+    write_index_video(dir_.file("b.avi"), 25, 25.0);
+  }
+
+  // A bundle with random weights for `cell`, on the test's colour backbone.
+  std::string bundle(const std::string& cell) {
+    config::FeaturesConfig features;
+    features.backbone = dir_.file("colour.pt");
+    features.input_width = features.input_height = 16;
+    features.input_dtype = "float32";
+    features.preset = "appearance";
+    features.pose_output = -1;
+    features.map_output = 0;
+    features::FeatureExtractor extractor(features);
+    model::BundleInfo info;
+    info.labels = {"dark", "light", "background"};
+    info.background = "background";
+    info.features = features;
+    info.fingerprint = extractor.fingerprint();
+    info.feature_dim = extractor.dim();
+    info.fps = 25;
+    info.model.cell = cell;
+    info.model.hidden = 8;
+    torch::manual_seed(11);
+    auto model = model::make_labeler(info);
+    const std::string path = dir_.file(cell + ".actrec");
+    model::save_bundle(path, info, model);
+    return path;
+  }
+  std::string q(const std::string& name) { return shell_quote(dir_.file(name)); }
+  TempDir dir_;
+};
+
+class EachCell : public LabelCommands, public ::testing::WithParamInterface<std::string> {};
+
+TEST_P(EachCell, LiveGivesExactlyTheLabelsOfLabel) {
+  const std::string model = shell_quote(bundle(GetParam()));
+  const auto labelled = run_actrec("label --model " + model + " " + q("a.avi") + " -o " + q("out"));
+  ASSERT_EQ(labelled.exit_code, 0) << labelled.err;
+  const auto live = run_actrec("live --model " + model + " --source " + q("a.avi") +
+                               " --no-display --jsonl -");
+  ASSERT_EQ(live.exit_code, 0) << live.err;
+  std::vector<std::string> live_labels;
+  std::stringstream lines(live.out);
+  for (std::string line; std::getline(lines, line);) {
+    live_labels.push_back(nlohmann::json::parse(line)["label"]);
+  }
+  const auto file_labels = csv_column(dir_.file("out/a.frames.csv"), 2);
+  EXPECT_EQ(file_labels.size(), 40u);
+  EXPECT_EQ(live_labels, file_labels);
+}
+
+INSTANTIATE_TEST_SUITE_P(Cells, EachCell, ::testing::Values("lstm", "gru", "rnn"));
+
+TEST_F(LabelCommands, WritesAllOutputsAndABadFileDoesNotStopTheBatch) {
+  write_text(dir_.file("broken.avi"), std::string(5000, 'z'));
+  const auto result = run_actrec("label --model " + shell_quote(bundle("lstm")) + " " + q("a.avi") +
+                                 " " + q("broken.avi") + " " + q("b.avi") + " -o " + q("out") +
+                                 " --overlay --vtt");
+  EXPECT_EQ(result.exit_code, 3);
+  EXPECT_NE(result.err.find("broken.avi"), std::string::npos) << result.err;
+  for (const char* stem : {"a", "b"}) {
+    for (const char* ext : {".frames.csv", ".segments.json", ".srt", ".vtt", ".overlay.mp4"}) {
+      EXPECT_TRUE(std::filesystem::exists(dir_.file(std::string("out/") + stem + ext))) << stem << ext;
+    }
+  }
+  EXPECT_EQ(csv_column(dir_.file("out/b.frames.csv"), 0).size(), 25u);  // a row per frame
+  EXPECT_FALSE(std::filesystem::exists(dir_.file("out/broken.frames.csv")));
+  for (const auto& entry : std::filesystem::directory_iterator(dir_.file("out"))) {
+    EXPECT_EQ(entry.path().filename().string().find(".tmp"), std::string::npos) << entry.path();
+  }
+  std::ifstream segments(dir_.file("out/a.segments.json"));
+  const auto json = nlohmann::json::parse(segments);
+  EXPECT_EQ(json["segments"].back()["end_frame"], 40);
+}
+
+TEST_F(LabelCommands, ShardsSplitTheInputsAndSkipExistingResumes) {
+  for (int i = 0; i < 5; ++i) write_index_video(dir_.file("s" + std::to_string(i) + ".avi"), 5, 25.0);
+  const std::string model = shell_quote(bundle("gru"));
+  std::set<std::string> seen;
+  for (int shard = 0; shard < 2; ++shard) {
+    const std::string out = "shard" + std::to_string(shard);
+    const auto result = run_actrec("label --model " + model + " " + q("s*.avi") + " -o " + q(out) +
+                                   " --shard " + std::to_string(shard) + "/2");
+    ASSERT_EQ(result.exit_code, 0) << result.err;
+    for (const auto& entry : std::filesystem::directory_iterator(dir_.file(out))) {
+      if (entry.path().extension() == ".srt") {
+        EXPECT_TRUE(seen.insert(entry.path().stem().string()).second) << "labelled twice";
+      }
+    }
+  }
+  EXPECT_EQ(seen.size(), 5u);  // every video in exactly one share
+  const auto again = run_actrec("label --model " + model + " " + q("s*.avi") + " -o " + q("shard0") +
+                                " --shard 0/2 --skip-existing");
+  EXPECT_EQ(again.exit_code, 0);
+  EXPECT_NE(again.err.find("outputs exist, skipped"), std::string::npos) << again.err;
+  EXPECT_EQ(run_actrec("label --model " + model + " " + q("a.avi") + " --shard 2/2").exit_code, 2);
+}
+
+TEST_F(LabelCommands, LiveRealtimeStreamsAndStopsOnSigint) {
+  write_index_video(dir_.file("long.avi"), 500, 25.0);  // 20 s
+  const std::string model = bundle("lstm");
+  const std::string jsonl = dir_.file("live.jsonl");
+  const pid_t child = fork();
+  if (child == 0) {
+    const std::string err = dir_.file("live.err");
+    freopen(err.c_str(), "w", stderr);
+    execl(ACTREC_BINARY, ACTREC_BINARY, "live", "--model", model.c_str(), "--source",
+          dir_.file("long.avi").c_str(), "--realtime", "--no-display", "--jsonl", jsonl.c_str(),
+          nullptr);
+    _exit(127);
+  }
+  sleep(2);
+  kill(child, SIGINT);
+  int status = 0;
+  waitpid(child, &status, 0);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0);
+  std::ifstream in(jsonl);
+  int lines = 0;
+  for (std::string line; std::getline(in, line); ++lines) {
+    const auto json = nlohmann::json::parse(line);
+    for (const char* key : {"frame", "time_s", "label", "confidence", "latency_ms", "dropped"}) {
+      EXPECT_TRUE(json.contains(key)) << key;
+    }
+  }
+  EXPECT_GT(lines, 10);   // it was streaming at the file's pace...
+  EXPECT_LT(lines, 200);  // ...and stopped long before the end
+  std::ifstream err(dir_.file("live.err"));
+  const std::string summary((std::istreambuf_iterator<char>(err)), {});
+  EXPECT_NE(summary.find("(interrupted)"), std::string::npos) << summary;
+  EXPECT_NE(summary.find("latency p50"), std::string::npos) << summary;
+}
+
+}  // namespace
+}  // namespace actrec::test
