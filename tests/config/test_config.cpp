@@ -68,7 +68,7 @@ TEST(Config, OutOfRangeValuesRejected) {
   EXPECT_EQ(error_loading("runtime:\n  threads: -1\n"),
             "invalid config: bad.yaml:2: runtime.threads: must be at least 0, got '-1'");
   EXPECT_EQ(error_loading("model:\n  cell: transformer\n"),
-            "invalid config: bad.yaml:2: model.cell: must be one of: lstm, gru, rnn, got "
+            "invalid config: bad.yaml:2: model.cell: must be one of: lstm, gru, rnn, linear, got "
             "'transformer'");
 }
 

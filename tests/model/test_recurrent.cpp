@@ -74,6 +74,18 @@ TEST_P(EachCell, TruncatedBpttStopsGradientsButCarriesState) {
 
 INSTANTIATE_TEST_SUITE_P(Cells, EachCell, ::testing::Values("lstm", "gru", "rnn"));
 
+TEST(RecurrentLabeler, LinearBaselineLooksAtOneFrameOnly) {
+  auto model = make("linear");
+  model->eval();
+  torch::NoGradGuard no_grad;
+  auto x = torch::randn({1, 6, 5});
+  const auto before = model->forward(x);
+  x[0][2] += 5;
+  const auto after = model->forward(x);
+  EXPECT_FALSE(torch::allclose(before.select(1, 2), after.select(1, 2)));
+  EXPECT_TRUE(torch::equal(before.slice(1, 3), after.slice(1, 3)));  // no memory of frame 2
+}
+
 TEST(RecurrentLabeler, UnknownCellIsAConfigError) {
   EXPECT_THROW(RecurrentLabeler(RecurrentLabelerOptions(3, 2).cell("transformer")), ConfigError);
 }

@@ -98,6 +98,8 @@ void describe(V& v, FeaturesConfig& c) {
           OneOf{{"pose", "appearance", "pose+appearance"}});
   v.field("pose_output", c.pose_output, "output index of [..,17,3] keypoints; -1 none",
           Between{-1, 64});
+  v.field("pose_position", c.pose_position, "pose features also hold body centre and size",
+          AnyBool{});
   v.field("map_output", c.map_output, "output index of the feature map to pool; -1 none",
           Between{-1, 64});
   v.field("map_layout", c.map_layout, "layout of that map: nhwc | nchw", OneOf{{"nhwc", "nchw"}});
@@ -106,7 +108,8 @@ void describe(V& v, FeaturesConfig& c) {
 }
 template <typename V>
 void describe(V& v, ModelConfig& c) {
-  v.field("cell", c.cell, "recurrent cell: lstm | gru | rnn", OneOf{{"lstm", "gru", "rnn"}});
+  v.field("cell", c.cell, "recurrent cell: lstm | gru | rnn; linear = no recurrence (baseline)",
+          OneOf{{"lstm", "gru", "rnn", "linear"}});
   v.field("hidden", c.hidden, "hidden state size", Between{1, 65536});
   v.field("layers", c.layers, "stacked recurrent layers", Between{1, 16});
   v.field("dropout", c.dropout, "dropout on the input, between layers, before the head",

@@ -19,16 +19,14 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr const char* kKeypointNames[17] = {
-    "nose",       "left_eye",    "right_eye",  "left_ear",   "right_ear",  "left_shoulder",
+    "nose",           "left_eye",   "right_eye",   "left_ear",   "right_ear",   "left_shoulder",
     "right_shoulder", "left_elbow", "right_elbow", "left_wrist", "right_wrist", "left_hip",
-    "right_hip",  "left_knee",   "right_knee", "left_ankle", "right_ankle"};
-constexpr int kPoseDim = 17 * 3 + 3;
-
+    "right_hip",      "left_knee",  "right_knee",  "left_ankle", "right_ankle"};
 // MoveNet keypoints (y, x, score; normalised to the input) -> features that do not change when
 // the person moves or changes size in the frame: each point relative to the body centre in units
-// of body size, with its score; then the centre and size themselves, from which the recurrent
-// model can still read motion across the frame (walking vs jogging).
-void pose_features(const float* keypoints, float* out) {
+// of body size, with its score; with `position`, then the centre and size themselves (motion
+// across the frame, but also where each person happened to stand: see docs/results.md).
+void pose_features(const float* keypoints, bool position, float* out) {
   auto centre_of = [&](std::initializer_list<int> points, double& cx, double& cy) {
     double weight = 0;
     cx = cy = 0;
@@ -62,6 +60,7 @@ void pose_features(const float* keypoints, float* out) {
     out[3 * i + 1] = static_cast<float>((keypoints[3 * i] - cy) / size);
     out[3 * i + 2] = keypoints[3 * i + 2];
   }
+  if (!position) return;
   out[51] = static_cast<float>(cx);
   out[52] = static_cast<float>(cy);
   out[53] = static_cast<float>(size);
@@ -93,9 +92,10 @@ std::string resolve_model_path(const std::string& path) {
       if (fs::exists(candidate, error)) return tried.back();
     }
   }
-  throw ModelError(fmt::format("cannot find model: {}: looked at {} (scripts/fetch_models.sh "
-                               "fetches the default backbone)",
-                               path, fmt::join(tried, ", ")));
+  throw ModelError(
+      fmt::format("cannot find model: {}: looked at {} (scripts/fetch_models.sh "
+                  "fetches the default backbone)",
+                  path, fmt::join(tried, ", ")));
 }
 
 Backbone load_backbone(const std::string& path) {
@@ -174,8 +174,9 @@ struct FeatureExtractor::Impl {
       }
       pose = outputs[config.pose_output].to(torch::kFloat32).contiguous();
       if (pose.numel() != batch * 51) {
-        misfit(fmt::format("output {} should hold 17 (y, x, score) keypoints per frame, has shape {}",
-                           config.pose_output, fmt::join(pose.sizes(), "x")));
+        misfit(
+            fmt::format("output {} should hold 17 (y, x, score) keypoints per frame, has shape {}",
+                        config.pose_output, fmt::join(pose.sizes(), "x")));
       }
       pose = pose.reshape({batch, 51});
     }
@@ -194,13 +195,13 @@ struct FeatureExtractor::Impl {
       if (map.size(0) != batch) misfit("the feature map's batch does not match the input's");
       map = map.contiguous();
     }
-    const int64_t pose_dim = use_pose ? kPoseDim : 0;
+    const int64_t pose_dim = use_pose ? (config.pose_position ? 54 : 51) : 0;
     const int64_t width = pose_dim + (use_map ? map.size(1) : 0);
     const size_t start = out.size();
     out.resize(start + static_cast<size_t>(batch * width));
     for (int64_t b = 0; b < batch; ++b) {
       float* row = out.data() + start + b * width;
-      if (use_pose) pose_features(pose[b].data_ptr<float>(), row);
+      if (use_pose) pose_features(pose[b].data_ptr<float>(), config.pose_position, row);
       if (use_map) std::copy_n(map[b].data_ptr<float>(), map.size(1), row + pose_dim);
     }
     map_dim = use_map ? map.size(1) : 0;
@@ -234,7 +235,8 @@ FeatureExtractor::FeatureExtractor(const config::FeaturesConfig& config)
 
   // Trial passes on a blank frame learn the feature size, check the outputs fit the config, and
   // let the TorchScript profiling executor settle before real frames are timed.
-  const cv::Mat blank = prepare(cv::Mat(config.input_height, config.input_width, CV_8UC3, cv::Scalar::all(0)));
+  const cv::Mat blank =
+      prepare(cv::Mat(config.input_height, config.input_width, CV_8UC3, cv::Scalar::all(0)));
   for (int pass = 0; pass < 3; ++pass) {
     std::vector<float> probe;
     infer({blank}, probe);
@@ -246,8 +248,10 @@ FeatureExtractor::FeatureExtractor(const config::FeaturesConfig& config)
         impl.names.push_back(fmt::format("pose.{}.{}", keypoint, part));
       }
     }
-    for (const char* part : {"centre_x", "centre_y", "size"}) {
-      impl.names.push_back(fmt::format("pose.{}", part));
+    if (config.pose_position) {
+      for (const char* part : {"centre_x", "centre_y", "size"}) {
+        impl.names.push_back(fmt::format("pose.{}", part));
+      }
     }
   }
   for (int64_t i = 0; i < impl.map_dim; ++i) impl.names.push_back(fmt::format("appearance.{}", i));

@@ -50,12 +50,15 @@ RecurrentLabelerImpl::RecurrentLabelerImpl(const RecurrentLabelerOptions& option
                                               .nonlinearity(torch::kTanh)
                                               .dropout(between_layers)
                                               .batch_first(true)));
-  } else {
-    throw ConfigError("invalid config: model.cell: must be one of: lstm, gru, rnn, got '" +
+  } else if (options.cell() != "linear") {
+    throw ConfigError("invalid config: model.cell: must be one of: lstm, gru, rnn, linear, got '" +
                       options.cell() + "'");
   }
   dropout_ = register_module("dropout", torch::nn::Dropout(options.dropout()));
-  head_ = register_module("head", torch::nn::Linear(options.hidden_size(), options.num_classes()));
+  // "linear": no recurrence at all, each frame on its own (the floor the recurrent cells must
+  // beat).
+  const int64_t head_input = options.cell() == "linear" ? cell_input : options.hidden_size();
+  head_ = register_module("head", torch::nn::Linear(head_input, options.num_classes()));
 }
 
 void RecurrentLabelerImpl::set_normalization(const torch::Tensor& mean, const torch::Tensor& std) {
@@ -78,6 +81,8 @@ torch::Tensor RecurrentLabelerImpl::forward(const torch::Tensor& features, Recur
       std::tie(out, result) = lstm_(x, std::make_tuple(state.h, state.c));
     }
     state = {std::get<0>(result), std::get<1>(result)};
+  } else if (!gru_ && !rnn_) {
+    out = x;  // linear: per frame
   } else {
     torch::Tensor h;
     std::tie(out, h) = gru_ ? (state.empty() ? gru_(x) : gru_(x, state.h))

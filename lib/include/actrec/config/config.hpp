@@ -29,6 +29,7 @@ struct FeaturesConfig {
   std::vector<double> std = {1, 1, 1};
   std::string preset = "pose+appearance";  ///< pose | appearance | pose+appearance
   int pose_output = 0;  ///< index of a [.., 17, 3] (y, x, score) keypoint output; -1: none
+  bool pose_position = false;  ///< pose features also hold the body's centre and size
   int map_output = 1;   ///< index of a feature map (or vector) output to average-pool; -1: none
   std::string map_layout = "nhwc";  ///< nhwc | nchw
   int batch_size = 8;  ///< frames per forward pass, where the backbone takes any batch size

@@ -14,7 +14,7 @@ struct RecurrentLabelerOptions {
   TORCH_ARG(int64_t, input_size);
   /// Classes scored per frame.
   TORCH_ARG(int64_t, num_classes);
-  /// "lstm", "gru" or "rnn" (tanh).
+  /// "lstm", "gru", "rnn" (tanh), or "linear": no recurrence, a per-frame baseline.
   TORCH_ARG(std::string, cell) = "lstm";
   TORCH_ARG(int64_t, hidden_size) = 256;
   TORCH_ARG(int64_t, num_layers) = 1;
