@@ -48,9 +48,11 @@ def forward(self, x: Tensor):
   return path;
 }
 
-config::FeaturesConfig stub_config(const std::string& backbone, const std::string& preset) {
+config::FeaturesConfig stub_config(const std::string& backbone, const std::string& preset,
+                                   bool position = false) {
   config::FeaturesConfig config;
   config.backbone = backbone;
+  config.pose_position = position;
   config.input_width = 8;
   config.input_height = 8;
   config.preset = preset;
@@ -62,12 +64,16 @@ cv::Mat solid(cv::Scalar bgr) { return cv::Mat(16, 16, CV_8UC3, bgr); }
 TEST(FeatureExtractor, PoseFeaturesAreTranslationAndScaleInvariant) {
   test::TempDir dir;
   // Corners at +-0.1 (x) and +-0.2 (y) from the centre: every point sqrt(0.05) away.
-  FeatureExtractor a(stub_config(write_backbone(dir.file("a.pt"), box_keypoints(0.5, 0.5, 0.2, 0.1)), "pose"));
+  FeatureExtractor a(stub_config(write_backbone(dir.file("a.pt"), box_keypoints(0.5, 0.5, 0.2, 0.1)), "pose", true));
   FeatureExtractor shifted(stub_config(
-      write_backbone(dir.file("b.pt"), box_keypoints(0.3, 0.6, 0.2, 0.1)), "pose"));
+      write_backbone(dir.file("b.pt"), box_keypoints(0.3, 0.6, 0.2, 0.1)), "pose", true));
   FeatureExtractor bigger(stub_config(
-      write_backbone(dir.file("c.pt"), box_keypoints(0.5, 0.5, 0.4, 0.2)), "pose"));
+      write_backbone(dir.file("c.pt"), box_keypoints(0.5, 0.5, 0.4, 0.2)), "pose", true));
   ASSERT_EQ(a.dim(), 54);
+  // Without position (the default) the same 51 invariant features and nothing else.
+  FeatureExtractor plain(stub_config(dir.file("a.pt"), "pose"));
+  ASSERT_EQ(plain.dim(), 51);
+  EXPECT_EQ(plain.names().back(), "pose.right_ankle.score");
   EXPECT_EQ(a.names()[0], "pose.nose.x");
   EXPECT_EQ(a.names()[53], "pose.size");
   std::vector<float> fa, fs, fb;
@@ -100,10 +106,10 @@ TEST(FeatureExtractor, AppearancePoolsTheMapInTheBackbonesColourOrder) {
   auto bgr_config = stub_config(path, "pose+appearance");
   bgr_config.color = "bgr";
   FeatureExtractor both(bgr_config);
-  ASSERT_EQ(both.dim(), 57);
+  ASSERT_EQ(both.dim(), 54);
   out.clear();
   both.extract({solid({10, 20, 30})}, out);
-  EXPECT_EQ(std::vector<float>(out.begin() + 54, out.end()), (std::vector<float>{10, 20, 30}));
+  EXPECT_EQ(std::vector<float>(out.begin() + 51, out.end()), (std::vector<float>{10, 20, 30}));
 }
 
 TEST(FeatureExtractor, BatchedEqualsOneByOne) {
@@ -173,8 +179,8 @@ TEST(FeatureCache, ExtractsEveryFrameThenReusesUntilSomethingChanges) {
   const FeatureFile first = features_for_video(extractor, video, cache, 4, {}, &stats);
   EXPECT_FALSE(stats.cached);
   EXPECT_EQ(first.frames(), 30);
-  EXPECT_EQ(first.dim(), 57);
-  EXPECT_EQ(first.values.size(), 30u * 57);
+  EXPECT_EQ(first.dim(), 54);
+  EXPECT_EQ(first.values.size(), 30u * 54);
   EXPECT_NEAR(first.timestamps_us[29], 29 * 40000, 1000);
   const FeatureFile second = features_for_video(extractor, video, cache, 4, {}, &stats);
   EXPECT_TRUE(stats.cached);
@@ -225,7 +231,7 @@ TEST(DefaultBackbone, ExtractsPoseOfARealWalker) {
   config::FeaturesConfig config;
   config.backbone = model;
   FeatureExtractor extractor(config);
-  ASSERT_EQ(extractor.dim(), 54 + 1280);
+  ASSERT_EQ(extractor.dim(), 51 + 1280);
   test::TempDir dir;
   const FeatureFile file = features_for_video(
       extractor, test::shared_dir() + "/datasets/kth_actions/person01_walking_d1.avi", "");
