@@ -2,12 +2,17 @@
 #include <fmt/format.h>
 
 #include <chrono>
+#include <cmath>
+#include <cstdlib>
+#include <fstream>
 #include <iostream>
 
 #include "actrec/core/error.hpp"
 #include "actrec/core/log.hpp"
 #include "actrec/core/temp_dir.hpp"
 #include "actrec/features/extract.hpp"
+#include "actrec/pipeline/label_video.hpp"
+#include "actrec/pipeline/live.hpp"
 #include "actrec/runtime/threads.hpp"
 #include "actrec/train/synthetic.hpp"
 #include "actrec/video/capture_source.hpp"
@@ -198,6 +203,97 @@ int run_bench_memory(const BenchMemoryOptions& options) {
   return 0;
 }
 
+// Peak resident memory of this process so far, in MiB (Linux VmHWM).
+double peak_memory_mib() {
+  std::ifstream status("/proc/self/status");
+  for (std::string line; std::getline(status, line);) {
+    if (line.rfind("VmHWM:", 0) == 0) return std::stod(line.substr(6)) / 1024.0;
+  }
+  return 0;
+}
+
+struct BenchLabelOptions {
+  std::string bundle = "models/default.actrec";
+  std::string video = "data/samples/vtest.avi";
+  int long_minutes = 10;
+};
+
+// End-to-end labeling against inference alone, and memory on a short and a long input.
+int run_bench_label(const BenchLabelOptions& options) {
+  runtime::set_torch_threads(0);
+  pipeline::OnlineLabeler labeler(options.bundle);
+  TempDir out;
+  pipeline::LabelOptions label_options;
+  label_options.out_dir = out.path();
+  const auto short_run = pipeline::label_video(labeler, options.video, "short", label_options);
+  const double short_memory = peak_memory_mib();
+  const double label_fps = short_run.frames / short_run.seconds;
+  std::cout << fmt::format(
+      "bench label: {} with {}\n  label (decode + features + model + CSV/segments/SRT): {:.1f} "
+      "frames/s over {} frames\n",
+      options.video, options.bundle, label_fps, short_run.frames);
+  if (options.long_minutes > 0) {
+    // The same video looped into a long one (ffmpeg copies the stream, no re-encoding).
+    const std::string long_video = out.file("long.avi");
+    const double loops = std::ceil(options.long_minutes * 60.0 / short_run.seconds);
+    const std::string command =
+        fmt::format("ffmpeg -v error -y -stream_loop {} -i '{}' -c copy -t {} '{}'",
+                    static_cast<int>(loops), options.video, options.long_minutes * 60, long_video);
+    if (std::system(command.c_str()) != 0)
+      throw Error("bench label: ffmpeg could not loop the video");
+    const auto long_run = pipeline::label_video(labeler, long_video, "long", label_options);
+    std::cout << fmt::format(
+        "  peak memory: {:.0f} MiB after {} frames, {:.0f} MiB after a further {} frames ({} min): "
+        "{}\n",
+        short_memory, short_run.frames, peak_memory_mib(), long_run.frames, options.long_minutes,
+        peak_memory_mib() < short_memory * 1.1 + 20 ? "flat" : "grows");
+  }
+  // Inference alone (features + recurrent step) on frames already decoded and resized; last,
+  // since holding the frames raises the memory high-water mark.
+  std::vector<Frame> frames;
+  {
+    video::CaptureSource source({video::SourceKind::file, options.video}, {});
+    while (frames.size() < 200) {
+      auto frame = source.read();
+      if (!frame) break;
+      frame->prepared = labeler.extractor().prepare(frame->image);
+      frame->image.release();
+      frames.push_back(std::move(*frame));
+    }
+  }
+  labeler.start(0);
+  const auto began = std::chrono::steady_clock::now();
+  for (const auto& frame : frames) labeler.push(frame);
+  const double inference_fps = frames.size() / seconds_since(began);
+  std::cout << fmt::format("  inference only: {:.1f} frames/s; end to end keeps {:.0f}% of it\n",
+                           inference_fps, 100 * label_fps / inference_fps);
+  return 0;
+}
+
+struct BenchLiveOptions {
+  std::string bundle = "models/default.actrec";
+  std::string video = "data/samples/vtest.avi";
+};
+
+// A file played at its own frame rate as a camera: latency and drops.
+int run_bench_live(const BenchLiveOptions& options) {
+  runtime::set_torch_threads(0);
+  pipeline::OnlineLabeler labeler(options.bundle);
+  pipeline::LiveOptions live;
+  live.realtime = true;
+  live.display = false;
+  const auto summary = pipeline::run_live(labeler, {video::SourceKind::file, options.video}, live);
+  const double delivered = static_cast<double>(summary.frames + summary.dropped);
+  std::cout << fmt::format(
+      "bench live: {} played in real time with {}\n  {} frames delivered in {:.1f} s, {} labelled, "
+      "{} dropped ({:.1f}%)\n  latency decode->label p50 {:.1f} ms, p95 {:.1f} ms; peak memory "
+      "{:.0f} MiB\n",
+      options.video, options.bundle, static_cast<int64_t>(delivered), summary.seconds,
+      summary.frames, summary.dropped, 100 * summary.dropped / std::max(delivered, 1.0),
+      summary.latency_p50_ms, summary.latency_p95_ms, peak_memory_mib());
+  return 0;
+}
+
 }  // namespace
 
 std::vector<Command> add_bench_command(CLI::App& parent, Context& context) {
@@ -227,8 +323,22 @@ std::vector<Command> add_bench_command(CLI::App& parent, Context& context) {
   memory_app->add_option("--unstable-lr", memory->unstable_lr,
                          "SGD learning rate of the clipping comparison");
   memory_app->add_option("--only", memory->only, "Run only settings whose name contains this");
+  auto label_options = std::make_shared<BenchLabelOptions>();
+  auto* label_app = app->add_subcommand(
+      "label", "End-to-end labeling frames/s against inference alone; memory on a long input");
+  label_app->add_option("--model", label_options->bundle, "Model bundle");
+  label_app->add_option("video", label_options->video, "Video to label");
+  label_app->add_option("--long-minutes", label_options->long_minutes,
+                        "Also label the video looped to this many minutes (0: skip)");
+  auto live_options = std::make_shared<BenchLiveOptions>();
+  auto* live_app = app->add_subcommand(
+      "live", "Latency and drops of live labeling, a file played in real time as the camera");
+  live_app->add_option("--model", live_options->bundle, "Model bundle");
+  live_app->add_option("video", live_options->video, "Video to play");
   return {{app, nullptr},
           {extract_app, [extract, &context] { return run_bench_extract(*extract, context); }},
+          {label_app, [label_options] { return run_bench_label(*label_options); }},
+          {live_app, [live_options] { return run_bench_live(*live_options); }},
           {train_app, [train_options] { return run_bench_train(*train_options); }},
           {memory_app, [memory] { return run_bench_memory(*memory); }}};
 }
