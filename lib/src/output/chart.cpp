@@ -56,7 +56,7 @@ cv::Mat line_chart(const std::string& title, const std::vector<Series>& series, 
   text(image, label(lo), {4, plot.y + plot.height});
   text(image, "1", {plot.x, size.height - 6});
   text(image, std::to_string(steps), {plot.x + plot.width - 20, size.height - 6});
-  int legend_x = plot.x + 160;
+  int legend_x = left + static_cast<int>(title.size()) * 8 + 24;  // after the title
   for (const auto& s : series) {
     for (size_t i = 1; i < s.values.size(); ++i) {
       if (!std::isfinite(s.values[i - 1]) || !std::isfinite(s.values[i])) continue;
