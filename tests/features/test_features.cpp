@@ -221,6 +221,14 @@ TEST(FeatureFileFormat, RoundTripAndTruncation) {
   std::filesystem::resize_file(dir.file("f.feat"), std::filesystem::file_size(dir.file("f.feat")) - 9);
   EXPECT_THROW(read_feature_file(dir.file("f.feat")), InputError);
   EXPECT_THROW(read_feature_file(dir.file("none.feat")), InputError);
+  // Found by fuzz_feature_file: a header claiming 10^12 frames must not be allocated for.
+  test::write_text(dir.file("huge.feat"),
+                   "ACTRECFEAT1\n{\"video\":\"v\",\"video_bytes\":1,\"video_mtime_ns\":1,"
+                   "\"fingerprint\":\"x\",\"fps\":25,\"width\":4,\"height\":4,"
+                   "\"frames\":1000000000000,\"names\":[\"a\"]}\n");
+  EXPECT_NE(test::error_message<InputError>([&] { read_feature_header(dir.file("huge.feat")); })
+                .find("header says 1000000000000 frames of 1 features"),
+            std::string::npos);
 }
 
 // The real default backbone on a real clip: every frame, and a person found in most of them.

@@ -66,7 +66,7 @@ TEST_F(DatasetTest, EveryProblemIsReportedWithFileAndLine) {
   file("a.avi", "x");
   file("overlap.csv", "start,end,label\n0,10,wave\n5,12,jump\n");
   file("past.csv", "start,end,label\n0,50,wave\n");
-  file("bad.csv", "start,end,label\nzero,4,wave\n4,2,wave\n");
+  file("bad.csv", "start,end,label\nzero,4,wave\n4,2,wave\n0,1e300,wave\n");
   file("header.csv", "from,to,what\n");
   std::string long_labels;
   for (int i = 0; i < 25; ++i) long_labels += "wave\n";
@@ -96,6 +96,7 @@ TEST_F(DatasetTest, EveryProblemIsReportedWithFileAndLine) {
   has(path("m.csv") + ":9: expected video,split,annotation");
   has(path("bad.csv") + ":2: start and end must be numbers");
   has(path("bad.csv") + ":3: segment [4, 2) is empty or negative");
+  has(path("bad.csv") + ":4: segment end 1e300 is out of range");
   has(path("header.csv") + ":1: header must be start,end,label");
   has(path("past.csv") + ":2: segment [0, 50) ends past the video's end (20 frames)");
   has(path("overlap.csv") + ":3: segment [5, 12) overlaps line 2's [0, 10)");

@@ -1,5 +1,8 @@
 #include "actrec/convert/tfjs_graph.hpp"
 
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
 #include <cmath>
 #include <cstring>
 #include <fstream>
@@ -300,6 +303,24 @@ TfjsGraph parse_tfjs_graph(const std::string& json_text, const std::string& sour
     fail(source, "malformed model.json: a number attribute is out of range");
   }
   return graph;
+}
+
+std::string describe_nodes(const TfjsGraph& graph) {
+  std::ostringstream out;
+  for (size_t i = 0; i < graph.nodes.size(); ++i) {
+    const TfjsNode& node = graph.nodes[i];
+    std::string shape;
+    if (auto it = graph.constants.find(node.name); it != graph.constants.end()) {
+      shape = fmt::format("[{}]", fmt::join(it->second.shape, ","));
+    } else if (node.op == "Placeholder") {
+      shape = fmt::format("[{}]", fmt::join(node.attr_shape("shape"), ","));
+    }
+    out << fmt::format("{:4}  {:<28} {}", i, node.op, node.name);
+    if (!shape.empty()) out << "  " << shape;
+    if (!node.inputs.empty()) out << fmt::format("  <- {}", fmt::join(node.inputs, ", "));
+    out << "\n";
+  }
+  return out.str();
 }
 
 TfjsGraph load_tfjs_graph(const std::string& model_json) {

@@ -27,22 +27,5 @@ ImportReport import_tfjs(const std::string& model_json, const std::string& out_p
   return report;
 }
 
-std::string describe_nodes(const TfjsGraph& graph) {
-  std::ostringstream out;
-  for (size_t i = 0; i < graph.nodes.size(); ++i) {
-    const TfjsNode& node = graph.nodes[i];
-    std::string shape;
-    if (auto it = graph.constants.find(node.name); it != graph.constants.end()) {
-      shape = fmt::format("[{}]", fmt::join(it->second.shape, ","));
-    } else if (node.op == "Placeholder") {
-      shape = fmt::format("[{}]", fmt::join(node.attr_shape("shape"), ","));
-    }
-    out << fmt::format("{:4}  {:<28} {}", i, node.op, node.name);
-    if (!shape.empty()) out << "  " << shape;
-    if (!node.inputs.empty()) out << fmt::format("  <- {}", fmt::join(node.inputs, ", "));
-    out << "\n";
-  }
-  return out.str();
-}
 
 }  // namespace actrec::convert

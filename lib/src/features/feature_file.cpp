@@ -26,6 +26,7 @@ FeatureFile read(const std::string& path, bool with_values) {
   std::string header;
   if (!std::getline(in, header)) corrupt(path, "truncated header");
   FeatureFile file;
+  int64_t frames = 0;
   try {
     const auto json = nlohmann::json::parse(header);
     file.video = json.at("video");
@@ -36,10 +37,22 @@ FeatureFile read(const std::string& path, bool with_values) {
     file.width = json.at("width");
     file.height = json.at("height");
     file.names = json.at("names").get<std::vector<std::string>>();
-    file.timestamps_us.resize(json.at("frames").get<size_t>());
+    frames = json.at("frames").get<int64_t>();
   } catch (const nlohmann::json::exception& e) {
     corrupt(path, std::string("bad header: ") + e.what());
   }
+  // The sizes must fit the bytes that follow before anything is allocated for them.
+  const auto data_start = static_cast<uint64_t>(in.tellg());
+  in.seekg(0, std::ios::end);
+  const auto remaining = static_cast<uint64_t>(in.tellg()) - data_start;
+  in.seekg(static_cast<std::streamoff>(data_start));
+  const auto dim = static_cast<uint64_t>(file.names.size());
+  if (frames < 0 || static_cast<uint64_t>(frames) > remaining / 8 ||
+      static_cast<uint64_t>(frames) * (dim * sizeof(float) + sizeof(int64_t)) != remaining) {
+    corrupt(path, "header says " + std::to_string(frames) + " frames of " + std::to_string(dim) +
+                      " features, the file holds " + std::to_string(remaining) + " data bytes");
+  }
+  file.timestamps_us.resize(static_cast<size_t>(frames));
   if (!with_values) return file;
   file.values.resize(static_cast<size_t>(file.frames() * file.dim()));
   const auto value_bytes = static_cast<std::streamsize>(file.values.size() * sizeof(float));

@@ -111,6 +111,10 @@ void read_segments(ClipEntry& clip, DataProblems& problems) {
       problems.add(fmt::format("{}:{}: frame numbers must be whole numbers", file, line));
       continue;
     }
+    if (segment.end > 1e9) {  // a frame or second count no video has; also keeps rounding defined
+      problems.add(fmt::format("{}:{}: segment end {} is out of range", file, line, fields[1]));
+      continue;
+    }
     if (segment.start < 0 || segment.end <= segment.start) {
       problems.add(fmt::format("{}:{}: segment [{}, {}) is empty or negative", file, line,
                                fields[0], fields[1]));

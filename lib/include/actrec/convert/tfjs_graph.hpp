@@ -58,6 +58,9 @@ TfjsGraph load_tfjs_graph(const std::string& model_json);
 TfjsGraph parse_tfjs_graph(const std::string& json_text, const std::string& source,
                            const std::function<std::string(const std::string&)>& read_shard);
 
+/// One line per node: index, op, name, inputs, and the shape where the file states it.
+std::string describe_nodes(const TfjsGraph& graph);
+
 /// Splits "node:K" into ("node", K); "node" is output 0.
 std::pair<std::string, int> split_tensor_name(const std::string& tensor);
 

@@ -27,7 +27,4 @@ struct ImportReport {
 ImportReport import_tfjs(const std::string& model_json, const std::string& out_path,
                          const ImportOptions& options = {});
 
-/// One line per node: index, op, name, inputs, and the shape where the file states it.
-std::string describe_nodes(const TfjsGraph& graph);
-
 }  // namespace actrec::convert
