@@ -1,4 +1,5 @@
 // actrec: label every frame of a video with the activity it shows.
+#include <csignal>
 #include <cstdio>
 #include <exception>
 
@@ -72,6 +73,9 @@ int main(int argc, char** argv) {
     return code == 0 ? 0 : static_cast<int>(ExitCode::usage);
   }
 
+  // A file-size limit (ulimit -f) then fails the write with EFBIG, reported like a full disk,
+  // instead of killing the process.
+  std::signal(SIGXFSZ, SIG_IGN);
   log::set_level(context.quiet     ? log::Level::quiet
                  : context.verbose ? log::Level::verbose
                                    : log::Level::normal);

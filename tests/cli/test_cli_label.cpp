@@ -1,15 +1,18 @@
 // label and live as a user runs them, with bundles the test makes (random weights: what matters
 // is that both commands give the same labels and write whole files).
 #include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
+#include <chrono>
 #include <csignal>
-#include <set>
-#include <sstream>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
-#include <sys/wait.h>
-#include <unistd.h>
+#include <random>
+#include <set>
+#include <sstream>
+#include <thread>
 
 #include "actrec/features/feature_extractor.hpp"
 #include "actrec/model/bundle.hpp"
@@ -79,8 +82,8 @@ TEST_P(EachCell, LiveGivesExactlyTheLabelsOfLabel) {
   const std::string model = shell_quote(bundle(GetParam()));
   const auto labelled = run_actrec("label --model " + model + " " + q("a.avi") + " -o " + q("out"));
   ASSERT_EQ(labelled.exit_code, 0) << labelled.err;
-  const auto live = run_actrec("live --model " + model + " --source " + q("a.avi") +
-                               " --no-display --jsonl -");
+  const auto live =
+      run_actrec("live --model " + model + " --source " + q("a.avi") + " --no-display --jsonl -");
   ASSERT_EQ(live.exit_code, 0) << live.err;
   std::vector<std::string> live_labels;
   std::stringstream lines(live.out);
@@ -96,14 +99,15 @@ INSTANTIATE_TEST_SUITE_P(Cells, EachCell, ::testing::Values("lstm", "gru", "rnn"
 
 TEST_F(LabelCommands, WritesAllOutputsAndABadFileDoesNotStopTheBatch) {
   write_text(dir_.file("broken.avi"), std::string(5000, 'z'));
-  const auto result = run_actrec("label --model " + shell_quote(bundle("lstm")) + " " + q("a.avi") +
-                                 " " + q("broken.avi") + " " + q("b.avi") + " -o " + q("out") +
-                                 " --overlay --vtt");
+  const auto result =
+      run_actrec("label --model " + shell_quote(bundle("lstm")) + " " + q("a.avi") + " " +
+                 q("broken.avi") + " " + q("b.avi") + " -o " + q("out") + " --overlay --vtt");
   EXPECT_EQ(result.exit_code, 3);
   EXPECT_NE(result.err.find("broken.avi"), std::string::npos) << result.err;
   for (const char* stem : {"a", "b"}) {
     for (const char* ext : {".frames.csv", ".segments.json", ".srt", ".vtt", ".overlay.mp4"}) {
-      EXPECT_TRUE(std::filesystem::exists(dir_.file(std::string("out/") + stem + ext))) << stem << ext;
+      EXPECT_TRUE(std::filesystem::exists(dir_.file(std::string("out/") + stem + ext)))
+          << stem << ext;
     }
   }
   EXPECT_EQ(csv_column(dir_.file("out/b.frames.csv"), 0).size(), 25u);  // a row per frame
@@ -117,7 +121,8 @@ TEST_F(LabelCommands, WritesAllOutputsAndABadFileDoesNotStopTheBatch) {
 }
 
 TEST_F(LabelCommands, ShardsSplitTheInputsAndSkipExistingResumes) {
-  for (int i = 0; i < 5; ++i) write_index_video(dir_.file("s" + std::to_string(i) + ".avi"), 5, 25.0);
+  for (int i = 0; i < 5; ++i)
+    write_index_video(dir_.file("s" + std::to_string(i) + ".avi"), 5, 25.0);
   const std::string model = shell_quote(bundle("gru"));
   std::set<std::string> seen;
   for (int shard = 0; shard < 2; ++shard) {
@@ -132,8 +137,8 @@ TEST_F(LabelCommands, ShardsSplitTheInputsAndSkipExistingResumes) {
     }
   }
   EXPECT_EQ(seen.size(), 5u);  // every video in exactly one share
-  const auto again = run_actrec("label --model " + model + " " + q("s*.avi") + " -o " + q("shard0") +
-                                " --shard 0/2 --skip-existing");
+  const auto again = run_actrec("label --model " + model + " " + q("s*.avi") + " -o " +
+                                q("shard0") + " --shard 0/2 --skip-existing");
   EXPECT_EQ(again.exit_code, 0);
   EXPECT_NE(again.err.find("outputs exist, skipped"), std::string::npos) << again.err;
   EXPECT_EQ(run_actrec("label --model " + model + " " + q("a.avi") + " --shard 2/2").exit_code, 2);
@@ -172,6 +177,88 @@ TEST_F(LabelCommands, LiveRealtimeStreamsAndStopsOnSigint) {
   const std::string summary((std::istreambuf_iterator<char>(err)), {});
   EXPECT_NE(summary.find("(interrupted)"), std::string::npos) << summary;
   EXPECT_NE(summary.find("latency p50"), std::string::npos) << summary;
+}
+
+}  // namespace
+}  // namespace actrec::test
+
+namespace actrec::test {
+namespace {
+
+int rows_in(const std::string& csv) {
+  std::ifstream in(csv);
+  int rows = -1;  // the header
+  for (std::string line; std::getline(in, line);) ++rows;
+  return rows;
+}
+
+TEST_F(LabelCommands, KilledMidBatchLeavesOnlyWholeFilesAndSkipExistingCompletes) {
+  for (int i = 0; i < 6; ++i)
+    write_index_video(dir_.file("k" + std::to_string(i) + ".avi"), 60, 25.0);
+  const std::string model = bundle("lstm");
+  std::mt19937 random(7);
+  for (int trial = 0; trial < 3; ++trial) {
+    const std::string out = dir_.file("out" + std::to_string(trial));
+    const std::vector<std::string> args = {"label", "--model", model,      dir_.file("k*.avi"),
+                                           "-o",    out,       "--overlay"};
+    const int pid = spawn_actrec(args, out + ".log");
+    const int delay_ms = std::uniform_int_distribution<int>(400, 2500)(random);
+    std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
+    kill(pid, SIGKILL);
+    SCOPED_TRACE("killed after " + std::to_string(delay_ms) + " ms");
+    wait_for(pid);
+    // Whatever is there under its real name is whole.
+    if (std::filesystem::exists(out)) {
+      for (const auto& entry : std::filesystem::directory_iterator(out)) {
+        const std::string name = entry.path().filename().string();
+        if (name[0] == '.') continue;  // a temporary of the killed run: not an output
+        if (entry.path().extension() == ".csv")
+          EXPECT_EQ(rows_in(entry.path().string()), 60) << name;
+        if (entry.path().extension() == ".json") {
+          std::ifstream in(entry.path());
+          EXPECT_EQ(nlohmann::json::parse(in)["segments"].back()["end_frame"], 60) << name;
+        }
+      }
+    }
+    std::vector<std::string> resume = args;
+    resume.push_back("--skip-existing");
+    ASSERT_EQ(wait_for(spawn_actrec(resume, out + ".resume.log")), 0);
+    int srt = 0;
+    for (const auto& entry : std::filesystem::directory_iterator(out)) {
+      const std::string name = entry.path().filename().string();
+      EXPECT_NE(name[0], '.') << "partial file left: " << name;
+      if (entry.path().extension() == ".csv") EXPECT_EQ(rows_in(entry.path().string()), 60) << name;
+      if (entry.path().extension() == ".srt") ++srt;
+    }
+    EXPECT_EQ(srt, 6);
+  }
+}
+
+TEST_F(LabelCommands, FullDiskIsAClearErrorAndEarlierOutputsStayIntact) {
+  const std::string model = shell_quote(bundle("gru"));
+  ASSERT_EQ(run_actrec("label --model " + model + " " + q("b.avi") + " -o " + q("out")).exit_code,
+            0);
+  const std::string before = [&] {
+    std::ifstream in(dir_.file("out/b.frames.csv"));
+    return std::string((std::istreambuf_iterator<char>(in)), {});
+  }();
+  // A 1 KiB file-size limit: a.avi's CSV (40 rows, about 1.8 KiB) cannot be written whole.
+  const std::string command = "ulimit -f 1; exec " + shell_quote(ACTREC_BINARY) +
+                              " label --model " + model + " " + q("a.avi") + " -o " + q("out");
+  std::FILE* pipe = ::popen(("bash -c " + shell_quote(command) + " 2>&1").c_str(), "r");
+  std::string output;
+  char buffer[512];
+  while (size_t n = std::fread(buffer, 1, sizeof buffer, pipe)) output.append(buffer, n);
+  const int status = ::pclose(pipe);
+  EXPECT_NE(WEXITSTATUS(status), 0);
+  EXPECT_NE(output.find("error: cannot write " + dir_.file("out/a.frames.csv")), std::string::npos)
+      << output;
+  EXPECT_FALSE(std::filesystem::exists(dir_.file("out/a.frames.csv")));
+  std::ifstream in(dir_.file("out/b.frames.csv"));
+  EXPECT_EQ(std::string((std::istreambuf_iterator<char>(in)), {}), before);
+  for (const auto& entry : std::filesystem::directory_iterator(dir_.file("out"))) {
+    EXPECT_NE(entry.path().filename().string()[0], '.') << "partial file left: " << entry.path();
+  }
 }
 
 }  // namespace

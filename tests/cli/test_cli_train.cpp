@@ -1,12 +1,17 @@
 // The training commands end to end, as a user runs them, on videos and a backbone the test makes:
 // each video shows red then blue; the labels say so.
 #include <gtest/gtest.h>
+#include <torch/script.h>
 
+#include <chrono>
+#include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <opencv2/videoio.hpp>
-#include <torch/script.h>
+#include <random>
+#include <sstream>
+#include <thread>
 
 #include "run_command.hpp"
 #include "temp_dir.hpp"
@@ -34,7 +39,8 @@ def forward(self, x: Tensor):
                    "  input_dtype: float32\n  preset: appearance\n  pose_output: -1\n"
                    "  map_output: 0\nmodel:\n  hidden: 16\n"
                    "train:\n  epochs: 25\n  batch_size: 2\n  lr: 0.02\n  tbptt_steps: 8\n"
-                   "  cache_dir: " + dir_.file("cache") + "\n");
+                   "  cache_dir: " +
+                   dir_.file("cache") + "\n");
     std::string manifest = "video,split,annotation\n";
     for (int i = 0; i < 4; ++i) {
       const int red = 10 + 3 * i, blue = 30 - 2 * i;
@@ -42,7 +48,8 @@ def forward(self, x: Tensor):
       cv::VideoWriter writer(dir_.file(name + ".avi"), cv::CAP_FFMPEG,
                              cv::VideoWriter::fourcc('M', 'J', 'P', 'G'), 25, {32, 32});
       for (int f = 0; f < red + blue; ++f) {
-        writer.write(cv::Mat(32, 32, CV_8UC3, f < red ? cv::Scalar(0, 0, 255) : cv::Scalar(255, 0, 0)));
+        writer.write(
+            cv::Mat(32, 32, CV_8UC3, f < red ? cv::Scalar(0, 0, 255) : cv::Scalar(255, 0, 0)));
       }
       write_text(dir_.file(name + ".csv"), "start,end,label\n0," + std::to_string(red) + ",red\n" +
                                                std::to_string(red) + "," +
@@ -65,8 +72,8 @@ TEST_F(TrainCommands, DataCheckTrainEval) {
                                   " -o " + q("run"));
   ASSERT_EQ(trained.exit_code, 0) << trained.err;
   EXPECT_TRUE(contains(trained.err, "epoch  25/25")) << trained.err;
-  for (const char* file : {"best.actrec", "last.actrec", "train_log.csv", "train_curves.png",
-                           "config.yaml"}) {
+  for (const char* file :
+       {"best.actrec", "last.actrec", "train_log.csv", "train_curves.png", "config.yaml"}) {
     EXPECT_TRUE(std::filesystem::exists(dir_.file(std::string("run/") + file))) << file;
   }
   const auto evaluated = run_actrec("eval --model " + q("run/best.actrec") + " --data " +
@@ -93,7 +100,8 @@ TEST_F(TrainCommands, DataProblemsExitWithFiveListingAll) {
   write_text(dir_.file("v0.csv"), "start,end,label\n0,5,red\n3,900,blue\n");
   const auto check = run_actrec("data check " + q("manifest.csv"));
   EXPECT_EQ(check.exit_code, 5);
-  EXPECT_TRUE(contains(check.err, dir_.file("v0.csv") + ":3: segment [3, 900) ends past")) << check.err;
+  EXPECT_TRUE(contains(check.err, dir_.file("v0.csv") + ":3: segment [3, 900) ends past"))
+      << check.err;
   const auto trained = run_actrec("train -c " + q("config.yaml") + " --data " + q("manifest.csv") +
                                   " -o " + q("run"));
   EXPECT_EQ(trained.exit_code, 5);
@@ -109,6 +117,72 @@ TEST_F(TrainCommands, EmptySplitIsADataError) {
                                     q("train_only.csv") + " --split test");
   EXPECT_EQ(evaluated.exit_code, 5);
   EXPECT_TRUE(contains(evaluated.err, "no clips in split 'test'")) << evaluated.err;
+}
+
+}  // namespace
+}  // namespace actrec::test
+
+namespace actrec::test {
+namespace {
+
+// train_log.csv without its timing columns (frames_per_second, seconds).
+std::vector<std::vector<double>> log_figures(const std::string& path) {
+  std::ifstream in(path);
+  std::vector<std::vector<double>> rows;
+  std::string line;
+  std::getline(in, line);
+  while (std::getline(in, line)) {
+    std::vector<double> row;
+    std::stringstream cells(line);
+    int column = 0;
+    for (std::string cell; std::getline(cells, cell, ','); ++column) {
+      if (column != 9 && column != 10) row.push_back(std::stod(cell));
+    }
+    rows.push_back(row);
+  }
+  return rows;
+}
+
+TEST_F(TrainCommands, KilledAtRandomPointsThenResumedEndsLikeAnUninterruptedRun) {
+  const std::vector<std::string> base = {"train", "-c", dir_.file("config.yaml"), "--data",
+                                         dir_.file("manifest.csv")};
+  auto with = [&](std::vector<std::string> args, std::initializer_list<std::string> more) {
+    args.insert(args.end(), more);
+    return args;
+  };
+  ASSERT_EQ(wait_for(spawn_actrec(with(base, {"-o", dir_.file("whole")}), dir_.file("whole.log"))),
+            0);
+  const auto expected = log_figures(dir_.file("whole/train_log.csv"));
+  ASSERT_EQ(expected.size(), 25u);
+  std::mt19937 random(2026);
+  for (int trial = 0; trial < 3; ++trial) {
+    const std::string run = dir_.file("killed" + std::to_string(trial));
+    const int pid = spawn_actrec(with(base, {"-o", run}), run + ".log");
+    const int delay_ms = std::uniform_int_distribution<int>(300, 2500)(random);
+    std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
+    kill(pid, SIGKILL);
+    SCOPED_TRACE("killed after " + std::to_string(delay_ms) + " ms");
+    EXPECT_EQ(wait_for(pid), 128 + SIGKILL);
+    if (std::filesystem::exists(run + "/last.actrec")) {  // what was written is whole
+      EXPECT_EQ(run_actrec("eval --model " + shell_quote(run + "/last.actrec") + " --data " +
+                           q("manifest.csv") + " --split test")
+                    .exit_code,
+                0);
+    }
+    ASSERT_EQ(wait_for(spawn_actrec(with(base, {"-o", run, "--resume"}), run + ".resume.log")), 0);
+    const auto resumed = log_figures(run + "/train_log.csv");
+    ASSERT_EQ(resumed.size(), expected.size());
+    for (size_t epoch = 0; epoch < expected.size(); ++epoch) {
+      for (size_t k = 0; k < expected[epoch].size(); ++k) {
+        EXPECT_NEAR(resumed[epoch][k], expected[epoch][k],
+                    1e-5 + 1e-4 * std::abs(expected[epoch][k]))
+            << "epoch " << epoch + 1 << " column " << k;
+      }
+    }
+    for (const auto& entry : std::filesystem::directory_iterator(run)) {
+      EXPECT_EQ(entry.path().filename().string().find(".tmp"), std::string::npos) << entry.path();
+    }
+  }
 }
 
 }  // namespace

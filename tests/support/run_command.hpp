@@ -1,5 +1,6 @@
 #pragma once
 #include <string>
+#include <vector>
 
 namespace actrec::test {
 
@@ -11,6 +12,12 @@ struct CommandResult {
 
 /// Runs `build/bin/actrec ARGS` through the shell (ARGS is shell text: quote paths).
 CommandResult run_actrec(const std::string& args);
+
+/// Starts `build/bin/actrec ARGS...` without waiting (stdout, stderr to `log`); returns its pid.
+int spawn_actrec(const std::vector<std::string>& args, const std::string& log);
+
+/// Waits for `pid`; its exit code, or 128 + signal.
+int wait_for(int pid);
 
 /// Single-quotes `text` for the shell.
 std::string shell_quote(const std::string& text);

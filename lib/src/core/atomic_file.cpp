@@ -12,9 +12,32 @@
 
 namespace actrec {
 
+std::string temporary_path(const std::string& path) {
+  const std::filesystem::path p(path);
+  return (p.parent_path() /
+          ("." + p.stem().string() + ".tmp" + std::to_string(::getpid()) + p.extension().string()))
+      .string();
+}
+
+void remove_stale_temporaries(const std::string& path) {
+  const std::filesystem::path p(path);
+  const std::string prefix = "." + p.stem().string() + ".tmp";
+  const std::filesystem::path folder = p.parent_path().empty() ? "." : p.parent_path();
+  std::error_code error;
+  for (const auto& entry : std::filesystem::directory_iterator(folder, error)) {
+    const std::string name = entry.path().filename().string();
+    if (name.rfind(prefix, 0) == 0 &&
+        name.size() >= prefix.size() + p.extension().string().size() &&
+        name.compare(name.size() - p.extension().string().size(), std::string::npos,
+                     p.extension().string()) == 0) {
+      std::filesystem::remove(entry.path(), error);
+    }
+  }
+}
+
 void write_atomically(const std::string& path,
                       const std::function<void(const std::string& temp_path)>& write) {
-  const std::string temp = path + ".tmp." + std::to_string(::getpid());
+  const std::string temp = temporary_path(path);
   try {
     write(temp);
     // Data on disk before the rename makes it visible: a crash leaves old or new, never a mix.

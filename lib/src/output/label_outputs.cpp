@@ -9,20 +9,13 @@
 #include <nlohmann/json.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include "actrec/core/atomic_file.hpp"
 #include "actrec/core/error.hpp"
 
 namespace actrec::output {
 namespace fs = std::filesystem;
 
 namespace {
-// A temporary name beside `path` that keeps its extension (FFmpeg picks the container by it).
-std::string temp_beside(const std::string& path) {
-  const fs::path p(path);
-  return (p.parent_path() /
-          ("." + p.stem().string() + ".tmp" + std::to_string(::getpid()) + p.extension().string()))
-      .string();
-}
-
 void rename_into_place(const std::string& temp, const std::string& path) {
   std::error_code error;
   fs::rename(temp, path, error);
@@ -129,7 +122,7 @@ std::string subtitles(const std::vector<Segment>& segments, const std::vector<st
 }
 
 FramesCsvWriter::FramesCsvWriter(const std::string& path, const std::vector<std::string>& labels)
-    : path_(path), temp_(temp_beside(path)), labels_(labels), out_(temp_, std::ios::trunc) {
+    : path_(path), temp_(temporary_path(path)), labels_(labels), out_(temp_, std::ios::trunc) {
   if (!out_) throw Error("cannot write " + path + ": cannot create " + temp_);
   out_ << "frame,time_s,label,confidence";
   for (const auto& label : labels) out_ << "," << label;
@@ -192,7 +185,7 @@ void draw_overlay(cv::Mat& frame, const std::string& label, double confidence, d
 
 OverlayWriter::OverlayWriter(const std::string& path, double fps, cv::Size size,
                              const std::vector<std::string>& labels)
-    : path_(path), temp_(temp_beside(path)), labels_(labels) {
+    : path_(path), temp_(temporary_path(path)), labels_(labels) {
   writer_.open(temp_, cv::CAP_FFMPEG, cv::VideoWriter::fourcc('m', 'p', '4', 'v'), fps, size);
   if (!writer_.isOpened()) throw Error("cannot write " + path + ": no video encoder for it");
 }
@@ -213,6 +206,14 @@ void OverlayWriter::write(const cv::Mat& frame, int64_t label, double confidence
 
 void OverlayWriter::commit() {
   writer_.release();
+  // cv::VideoWriter does not report failed writes (a full disk): check what the file holds.
+  cv::VideoCapture check(temp_, cv::CAP_FFMPEG);
+  const double frames = check.isOpened() ? check.get(cv::CAP_PROP_FRAME_COUNT) : -1;
+  if (frames + 2 < static_cast<double>(history_.size())) {
+    throw Error("cannot write " + path_ + ": the video holds " +
+                std::to_string(std::max(0.0, frames)) + " of " + std::to_string(history_.size()) +
+                " frames (disk full?)");
+  }
   rename_into_place(temp_, path_);
   committed_ = true;
 }

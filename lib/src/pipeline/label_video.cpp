@@ -33,6 +33,8 @@ LabelResult label_video(OnlineLabeler& labeler, const std::string& video, const 
     return result;
   }
   fs::create_directories(options.out_dir);
+  // A run killed earlier (even with SIGKILL) may have left hidden partial files: never kept.
+  for (const auto& path : result.outputs) remove_stale_temporaries(path);
   features::FeatureExtractor& extractor = labeler.extractor();
   const bool keep_image = options.overlay;
   video::ThreadedSource source(video::open_source(video::classify_source(video)),

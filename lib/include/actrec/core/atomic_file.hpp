@@ -10,6 +10,13 @@ namespace actrec {
 void write_atomically(const std::string& path,
                       const std::function<void(const std::string& temp_path)>& write);
 
+/// The temporary name `path` is written under until it is whole: a hidden file beside it that
+/// keeps its extension (FFmpeg picks a container by it): DIR/.<stem>.tmp<pid><ext>.
+std::string temporary_path(const std::string& path);
+
+/// Removes temporaries of `path` that an interrupted earlier run (any process) left behind.
+void remove_stale_temporaries(const std::string& path);
+
 /// write_atomically() for a string; an I/O failure (disk full) is an Error naming the path.
 void write_text_atomically(const std::string& path, const std::string& text);
 
