@@ -177,6 +177,11 @@ TEST_F(TrainCommands, KilledAtRandomPointsThenResumedEndsLikeAnUninterruptedRun)
                     .exit_code,
                 0);
     }
+    // A kill inside a write leaves its temporary; plant one of each so the rare case is tested.
+    std::filesystem::create_directories(run);
+    for (const char* name : {".config.tmp1.yaml", ".last.tmp1.actrec", ".train_log.tmp1.csv"}) {
+      write_text(run + "/" + name, "half");
+    }
     ASSERT_EQ(wait_for(spawn_actrec(with(base, {"-o", run, "--resume"}), run + ".resume.log")), 0);
     const auto resumed = log_figures(run + "/train_log.csv");
     ASSERT_EQ(resumed.size(), expected.size());
