@@ -168,6 +168,32 @@ TEST(FeatureExtractor, BadBackbonesAreModelErrorsNamingTheFile) {
   EXPECT_THROW(FeatureExtractor{config}, ConfigError);
 }
 
+// Backbones that load but cannot take what the config feeds them, or return no tensors.
+TEST(FeatureExtractor, BackbonesThatRejectTheirInputAreModelErrorsNamingTheFile) {
+  test::TempDir dir;
+  const std::vector<std::pair<std::string, std::string>> scripts = {
+      // NCHW convolution fed the config's NHWC input: 8 channels where it wants 3.
+      {"nchw.pt", "def forward(self, x: Tensor):\n    return torch.conv2d(x.float(), self.w)\n"},
+      {"asserts.pt", "def forward(self, x: Tensor):\n    assert x.size(1) == 224, 'only 224x224'\n    return x\n"},
+      {"number.pt", "def forward(self, x: Tensor):\n    return x.size(0)\n"},
+      {"two_inputs.pt", "def forward(self, x: Tensor, y: Tensor):\n    return x + y\n"},
+  };
+  for (const auto& [name, script] : scripts) {
+    SCOPED_TRACE(name);
+    torch::jit::Module module("Misfit");
+    module.register_parameter("w", torch::zeros({4, 3, 3, 3}), false);
+    module.define(script);
+    module.save(dir.file(name));
+    const std::string message = test::error_message<ModelError>(
+        [&] { FeatureExtractor(stub_config(dir.file(name), "appearance")); });
+    EXPECT_NE(message.find("backbone does not fit its config: " + dir.file(name) +
+                           ": inference failed"),
+              std::string::npos)
+        << message;
+    if (name == "asserts.pt") EXPECT_NE(message.find("only 224x224"), std::string::npos);
+  }
+}
+
 TEST(FeatureCache, ExtractsEveryFrameThenReusesUntilSomethingChanges) {
   test::TempDir dir;
   const auto video = dir.file("clip.avi");

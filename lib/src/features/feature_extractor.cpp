@@ -292,6 +292,11 @@ void FeatureExtractor::infer(const std::vector<cv::Mat>& prepared, std::vector<f
       outputs = run_backbone(impl.module, input);
     } catch (const c10::Error& e) {
       impl.misfit(std::string("inference failed: ") + e.msg().substr(0, 300));
+    } catch (const std::exception& e) {
+      // A `raise` in the script: a traceback whose last line holds the script's own message.
+      std::string text = e.what();
+      while (!text.empty() && text.back() == '\n') text.pop_back();
+      impl.misfit("inference failed: " + text.substr(text.rfind('\n') + 1, 300));
     }
     impl.features_of(outputs, static_cast<int64_t>(batch.size()), out);
     impl.seconds.inference += seconds_since(began);
