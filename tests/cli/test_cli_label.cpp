@@ -14,8 +14,7 @@
 #include <sstream>
 #include <thread>
 
-#include "actrec/features/feature_extractor.hpp"
-#include "actrec/model/bundle.hpp"
+#include "colour_bundle.hpp"
 #include "run_command.hpp"
 #include "synthetic_video.hpp"
 #include "temp_dir.hpp"
@@ -40,36 +39,15 @@ std::vector<std::string> csv_column(const std::string& path, size_t column) {
 class LabelCommands : public ::testing::Test {
  protected:
   void SetUp() override {
-    torch::jit::Module backbone("Colour");
-    backbone.define("def forward(self, x: Tensor):\n    return x.float().mean([1, 2]) / 64.0\n");
-    backbone.save(dir_.file("colour.pt"));
+    write_colour_backbone(dir_.file("colour.pt"));
     write_index_video(dir_.file("a.avi"), 40, 25.0);
     write_index_video(dir_.file("b.avi"), 25, 25.0);
   }
 
   // A bundle with random weights for `cell`, on the test's colour backbone.
   std::string bundle(const std::string& cell) {
-    config::FeaturesConfig features;
-    features.backbone = dir_.file("colour.pt");
-    features.input_width = features.input_height = 16;
-    features.input_dtype = "float32";
-    features.preset = "appearance";
-    features.pose_output = -1;
-    features.map_output = 0;
-    features::FeatureExtractor extractor(features);
-    model::BundleInfo info;
-    info.labels = {"dark", "light", "background"};
-    info.background = "background";
-    info.features = features;
-    info.fingerprint = extractor.fingerprint();
-    info.feature_dim = extractor.dim();
-    info.fps = 25;
-    info.model.cell = cell;
-    info.model.hidden = 8;
-    torch::manual_seed(11);
-    auto model = model::make_labeler(info);
     const std::string path = dir_.file(cell + ".actrec");
-    model::save_bundle(path, info, model);
+    write_colour_bundle(path, dir_.file("colour.pt"), cell);
     return path;
   }
   std::string q(const std::string& name) { return shell_quote(dir_.file(name)); }

@@ -38,11 +38,12 @@ int wait_for(int pid) {
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
-CommandResult run_actrec(const std::string& args) {
+CommandResult run_actrec(const std::string& args, int limit_s) {
   TempDir dir;
   const std::string err_path = dir.file("stderr");
-  const std::string command =
-      shell_quote(ACTREC_BINARY) + " " + args + " 2>" + shell_quote(err_path) + " </dev/null";
+  const std::string limit = limit_s > 0 ? "timeout -s KILL " + std::to_string(limit_s) + " " : "";
+  const std::string command = limit + shell_quote(ACTREC_BINARY) + " " + args + " 2>" +
+                              shell_quote(err_path) + " </dev/null";
   CommandResult result;
   FILE* pipe = ::popen(command.c_str(), "r");
   if (!pipe) return result;

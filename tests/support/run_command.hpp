@@ -10,8 +10,9 @@ struct CommandResult {
   std::string err;  ///< standard error
 };
 
-/// Runs `build/bin/actrec ARGS` through the shell (ARGS is shell text: quote paths).
-CommandResult run_actrec(const std::string& args);
+/// Runs `build/bin/actrec ARGS` through the shell (ARGS is shell text: quote paths). With a
+/// `limit_s`, a run still going after that many seconds is killed (exit code 137).
+CommandResult run_actrec(const std::string& args, int limit_s = 0);
 
 /// Starts `build/bin/actrec ARGS...` without waiting (stdout, stderr to `log`); returns its pid.
 int spawn_actrec(const std::vector<std::string>& args, const std::string& log);

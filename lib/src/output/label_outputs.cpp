@@ -187,7 +187,13 @@ OverlayWriter::OverlayWriter(const std::string& path, double fps, cv::Size size,
                              const std::vector<std::string>& labels)
     : path_(path), temp_(temporary_path(path)), labels_(labels) {
   writer_.open(temp_, cv::CAP_FFMPEG, cv::VideoWriter::fourcc('m', 'p', '4', 'v'), fps, size);
-  if (!writer_.isOpened()) throw Error("cannot write " + path + ": no video encoder for it");
+  if (!writer_.isOpened()) {
+    const bool too_big = std::max(size.width, size.height) > 8191;  // MPEG-4 Part 2's limit
+    throw Error("cannot write " + path + ": " +
+                (too_big ? "the MPEG-4 encoder takes at most 8191 pixels a side, the video is " +
+                               std::to_string(size.width) + "x" + std::to_string(size.height)
+                         : std::string("no MPEG-4 encoder in OpenCV's FFmpeg back-end")));
+  }
 }
 
 OverlayWriter::~OverlayWriter() {

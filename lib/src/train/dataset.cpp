@@ -203,7 +203,7 @@ Manifest read_manifest(const std::string& path, DataProblems& problems) {
       continue;
     }
     ClipEntry clip;
-    clip.line = line;
+    clip.manifest_line = fmt::format("{}:{}", path, line);
     clip.video = (folder / fields[0]).lexically_normal().string();
     clip.split = fields[1];
     if (!fs::exists(clip.video, error)) {
@@ -272,7 +272,7 @@ std::vector<int64_t> frame_targets(const ClipEntry& clip, int64_t frames, double
   switch (clip.kind) {
     case AnnotationKind::clip_label: {
       const int64_t index = index_of(clip.label);
-      if (index < 0) unknown(clip.label, fmt::format("line {} of the manifest", clip.line));
+      if (index < 0) unknown(clip.label, clip.manifest_line);
       std::fill(targets.begin(), targets.end(), index);
       break;
     }

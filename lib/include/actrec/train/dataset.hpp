@@ -38,7 +38,7 @@ struct Segment {
 struct ClipEntry {
   std::string video;  ///< resolved against the manifest's folder
   std::string split;
-  int line = 0;  ///< in the manifest
+  std::string manifest_line;  ///< "manifest.csv:7", where the clip is listed
   AnnotationKind kind = AnnotationKind::clip_label;
   std::string label;            ///< clip_label
   std::string annotation_path;  ///< segments / frame_labels

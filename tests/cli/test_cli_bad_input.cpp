@@ -1,0 +1,329 @@
+// Hostile and broken inputs fed to the `actrec` binary as a user would: each case must end, in
+// bounded time, with its documented exit code, a message naming the culprit, no crash, and no
+// output file left behind, half-written or otherwise.
+#include <gtest/gtest.h>
+#include <torch/script.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/videoio.hpp>
+#include <sstream>
+
+#include "colour_bundle.hpp"
+#include "run_command.hpp"
+#include "synthetic_video.hpp"
+#include "temp_dir.hpp"
+
+namespace actrec::test {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Long enough for the slowest case (three 8192x8192 frames) on a loaded CI machine; a run past
+// it is a hang.
+constexpr int kLimitSeconds = 120;
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream bytes;
+  bytes << in.rdbuf();
+  return bytes.str();
+}
+
+void write_video(const std::string& path, int frames, cv::Size size) {
+  cv::VideoWriter writer(path, cv::CAP_FFMPEG, cv::VideoWriter::fourcc('M', 'J', 'P', 'G'), 25,
+                         size);
+  ASSERT_TRUE(writer.isOpened()) << path;
+  for (int i = 0; i < frames; ++i) writer.write(cv::Mat(size, CV_8UC3, cv::Scalar::all(40 * i)));
+}
+
+// Every JPEG start-of-frame header in `path` claims `side` x `side` pixels; the data stays small.
+void claim_frame_size(const std::string& path, int side) {
+  std::string bytes = read_file(path);
+  int patched = 0;
+  for (size_t at = bytes.find("\xff\xc0"); at != std::string::npos;
+       at = bytes.find("\xff\xc0", at + 2), ++patched) {
+    for (size_t field : {at + 5, at + 7}) {  // height, then width, big-endian
+      bytes[field] = static_cast<char>(side >> 8);
+      bytes[field + 1] = static_cast<char>(side & 0xff);
+    }
+  }
+  ASSERT_GT(patched, 0) << "no JPEG frame header in " << path;
+  write_text(path, bytes);
+}
+
+// Names of the files under `folder` (recursively), or none when it does not exist.
+std::vector<std::string> files_under(const std::string& folder) {
+  std::vector<std::string> names;
+  std::error_code error;
+  for (const auto& entry : fs::recursive_directory_iterator(folder, error)) {
+    if (entry.is_regular_file()) names.push_back(entry.path().filename().string());
+  }
+  return names;
+}
+
+struct BadInput {
+  std::string name;
+  std::function<void(TempDir&)> make;  ///< writes the bad input into the test's folder
+  std::string args;                    ///< `{}` stands for that folder
+  int exit_code;
+  std::vector<std::string> says;  ///< parts of the error output (`{}` as in args)
+  /// Files the run leaves in {}/out: none where it fails.
+  std::vector<std::string> outputs = {};
+};
+
+void PrintTo(const BadInput& input, std::ostream* out) { *out << input.name; }
+
+std::string in_dir(std::string text, const std::string& dir) {
+  for (size_t at = text.find("{}"); at != std::string::npos; at = text.find("{}", at)) {
+    text.replace(at, 2, dir);
+    at += dir.size();
+  }
+  return text;
+}
+
+const char* const kLabel = "label --model {}/model.actrec -o {}/out ";
+const char* const kExtract = "extract -c {}/bad.yaml {}/good.avi -o {}/out";
+// A config for the colour backbone's features, its backbone at `backbone`.
+std::string features_config(const std::string& backbone) {
+  return "features:\n  backbone: " + backbone +
+         "\n  input_width: 16\n  input_height: 16\n  input_dtype: float32\n"
+         "  preset: appearance\n  pose_output: -1\n  map_output: 0\n";
+}
+
+// A backbone that loads but chokes on what the config feeds it, and a config naming it.
+std::function<void(TempDir&)> misfit_backbone(const std::string& script) {
+  return [script](TempDir& dir) {
+    torch::jit::Module module("Misfit");
+    module.register_parameter("w", torch::zeros({4, 3, 3, 3}), false);
+    module.define(script);
+    module.save(dir.file("misfit.pt"));
+    write_text(dir.file("bad.yaml"), features_config(dir.file("misfit.pt")));
+  };
+}
+
+// A config naming the colour backbone, after `change` did something to that file.
+std::function<void(TempDir&)> after_backbone(
+    const std::function<void(const std::string&)>& change) {
+  return [change](TempDir& dir) {
+    change(dir.file("colour.pt"));
+    write_text(dir.file("bad.yaml"), features_config(dir.file("colour.pt")));
+  };
+}
+
+std::vector<BadInput> cases() {
+  const std::string label = kLabel;
+  return {
+      // Videos.
+      {"ZeroByteVideo",
+       [](TempDir& d) { write_text(d.file("v.avi"), ""); },
+       label + "{}/v.avi",
+       3,
+       {"{}/v.avi"}},
+      {"TruncatedVideo",
+       [](TempDir& d) {
+         write_index_video(d.file("v.avi"), 60, 25.0);
+         const std::string bytes = read_file(d.file("v.avi"));
+         write_text(d.file("v.avi"), bytes.substr(0, bytes.size() / 2));
+       },
+       label + "{}/v.avi",
+       3,
+       {"{}/v.avi", "truncated"}},
+      {"TextFileNamedAvi",
+       [](TempDir& d) { write_text(d.file("v.avi"), std::string(4000, 'x')); },
+       label + "{}/v.avi",
+       3,
+       {"cannot open video: {}/v.avi"}},
+      {"ZeroFrameVideo",
+       [](TempDir& d) {
+         write_video(d.file("v.avi"), 0, {64, 48});
+       },
+       label + "{}/v.avi",
+       3,
+       {"{}/v.avi", "no decodable frame"}},
+      {"HeaderClaims40000x40000",
+       [](TempDir& d) {
+         write_video(d.file("v.avi"), 5, {64, 48});
+         claim_frame_size(d.file("v.avi"), 40000);
+       },
+       label + "{}/v.avi",
+       3,
+       {"{}/v.avi"}},
+      // Content decides, not the name: a good video called .dat is labelled.
+      {"VideoWithWrongExtension",
+       [](TempDir& d) {
+         write_index_video(d.file("v.avi"), 12, 25.0);
+         fs::rename(d.file("v.avi"), d.file("v.dat"));
+       },
+       label + "{}/v.dat",
+       0,
+       {},
+       {"v.frames.csv", "v.segments.json", "v.srt"}},
+      // Big frames are labelled in bounded memory (each is fitted to the backbone's 16x16).
+      {"Huge8192x8192Frames",
+       [](TempDir& d) {
+         write_video(d.file("v.avi"), 3, {8192, 8192});
+       },
+       label + "{}/v.avi",
+       0,
+       {},
+       {"v.frames.csv", "v.segments.json", "v.srt"}},
+      // ... but the overlay's MPEG-4 encoder cannot take them: said before anything is written.
+      {"Huge8192x8192FramesWithOverlay",
+       [](TempDir& d) {
+         write_video(d.file("v.avi"), 3, {8192, 8192});
+       },
+       label + "--overlay {}/v.avi",
+       1,
+       {"{}/out/v.overlay.mp4", "8191", "8192x8192"}},
+      {"ImageFolderWithAnUnreadableImage",
+       [](TempDir& d) {
+         fs::create_directories(d.file("frames"));
+         cv::imwrite(d.file("frames/1.png"), index_frame(1));
+         write_text(d.file("frames/2.png"), "not a png");
+         cv::imwrite(d.file("frames/3.png"), index_frame(3));
+       },
+       label + "{}/frames",
+       3,
+       {"{}/frames/2.png"}},
+      {"MissingVideo", [](TempDir&) {}, label + "{}/nowhere.avi", 3, {"{}/nowhere.avi"}},
+
+      // Configs.
+      {"ConfigWrongType",
+       [](TempDir& d) { write_text(d.file("bad.yaml"), "model:\n  hidden: lots\n"); },
+       kExtract,
+       2,
+       {"{}/bad.yaml:2", "model.hidden"}},
+      {"ConfigUnknownKey",
+       [](TempDir& d) { write_text(d.file("bad.yaml"), "model:\n  hiden: 64\n"); },
+       kExtract,
+       2,
+       {"{}/bad.yaml:2", "model.hiden"}},
+      {"ConfigNegativeSize",
+       [](TempDir& d) { write_text(d.file("bad.yaml"), "features:\n  input_width: -16\n"); },
+       kExtract,
+       2,
+       {"{}/bad.yaml:2", "features.input_width"}},
+      {"ConfigNotYaml",
+       [](TempDir& d) { write_text(d.file("bad.yaml"), "model: [1, 2\n"); },
+       kExtract,
+       2,
+       {"{}/bad.yaml"}},
+      {"OverrideWrongType",
+       after_backbone([](const std::string&) {}),
+       std::string(kExtract) + " --set features.batch_size=many",
+       2,
+       {"features.batch_size=many"}},
+
+      // Manifests and annotations: every problem at once, each with file and line.
+      {"ManifestWithEveryProblem",
+       [](TempDir& d) {
+         write_index_video(d.file("v.avi"), 30, 25.0);
+         write_text(d.file("v.csv"), "start,end,label\n0,10,walk\n5,20,run\n20,90,walk\n");
+         write_text(d.file("labels.yaml"), "data:\n  labels: [walk, run]\n");
+         write_text(d.file("m.csv"),
+                    "video,split,annotation\nv.avi,train,v.csv\ngone.avi,train,walk\n"
+                    "v.avi,val,dance\n");
+       },
+       "data check -c {}/labels.yaml {}/m.csv",
+       5,
+       {"{}/v.csv:3: segment [5, 20) overlaps line 2", "{}/v.csv:4: segment [20, 90) ends past",
+        "{}/m.csv:3: video {}/gone.avi does not exist", "{}/m.csv:4: unknown label 'dance'"}},
+
+      // Models.
+      {"BundleThatIsText",
+       [](TempDir& d) { write_text(d.file("model.actrec"), "hello"); },
+       std::string(kLabel) + "{}/good.avi",
+       4,
+       {"{}/model.actrec"}},
+      {"BundleCutInHalf",
+       [](TempDir& d) {
+         const std::string bytes = read_file(d.file("model.actrec"));
+         write_text(d.file("model.actrec"), bytes.substr(0, bytes.size() / 2));
+       },
+       std::string(kLabel) + "{}/good.avi",
+       4,
+       {"{}/model.actrec"}},
+      {"BundleFromAnotherBackbone",
+       [](TempDir& d) {
+         torch::jit::Module other("Other");
+         other.define("def forward(self, x: Tensor):\n    return x.float().amax([1, 2])\n");
+         other.save(d.file("colour.pt"));  // the bundle's backbone path now holds another model
+       },
+       std::string(kLabel) + "{}/good.avi",
+       4,
+       {"{}/model.actrec", "fingerprint"}},
+      {"BackboneThatIsText",
+       after_backbone([](const std::string& path) { write_text(path, "not torchscript"); }),
+       kExtract,
+       4,
+       {"cannot load model: {}/colour.pt"}},
+      {"BackboneMissing",
+       after_backbone([](const std::string& path) { fs::remove(path); }),
+       kExtract,
+       4,
+       {"cannot find model: {}/colour.pt"}},
+      {"BackboneWantsNCHW",
+       misfit_backbone("def forward(self, x: Tensor):\n    return torch.conv2d(x, self.w)\n"),
+       kExtract,
+       4,
+       {"backbone does not fit its config: {}/misfit.pt: inference failed"}},
+      {"BackboneReturnsANumber",
+       misfit_backbone("def forward(self, x: Tensor):\n    return x.size(0)\n"),
+       kExtract,
+       4,
+       {"{}/misfit.pt"}},
+      {"TfjsModelJsonCorrupt",
+       [](TempDir& d) { write_text(d.file("model.json"), "{\"modelTopology\": {\"node\": [ "); },
+       "import-tfjs {}/model.json -o {}/out/m.pt",
+       4,
+       {"{}/model.json"}},
+  };
+}
+
+class BadInputs : public ::testing::TestWithParam<BadInput> {
+ protected:
+  void SetUp() override {
+    write_colour_backbone(dir_.file("colour.pt"));
+    write_colour_bundle(dir_.file("model.actrec"), dir_.file("colour.pt"), "lstm");
+    write_index_video(dir_.file("good.avi"), 10, 25.0);
+  }
+  TempDir dir_;
+};
+
+TEST_P(BadInputs, ClearMessageDocumentedExitCodeNothingHalfWritten) {
+  const BadInput& input = GetParam();
+  input.make(dir_);
+  const std::string dir = dir_.path();
+  const auto started = std::chrono::steady_clock::now();
+  const auto result = run_actrec(in_dir(input.args, dir), kLimitSeconds);
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  std::cout << input.name << ": exit " << result.exit_code << " after " << seconds << " s\n"
+            << result.err;
+
+  ASSERT_NE(result.exit_code, 137) << "still running after " << kLimitSeconds << " s";
+  EXPECT_EQ(result.exit_code, input.exit_code) << result.err;
+  for (const auto& part : input.says) {
+    EXPECT_NE(result.err.find(in_dir(part, dir)), std::string::npos)
+        << "expected \"" << in_dir(part, dir) << "\" in:\n"
+        << result.err;
+  }
+  for (const char* crash : {"terminate called", "Segmentation", "Aborted", "c10::Error"}) {
+    EXPECT_EQ(result.err.find(crash), std::string::npos) << result.err;
+  }
+  auto written = files_under(dir_.file("out"));
+  auto expected = input.outputs;
+  std::sort(written.begin(), written.end());
+  std::sort(expected.begin(), expected.end());
+  EXPECT_EQ(written, expected);
+}
+
+INSTANTIATE_TEST_SUITE_P(Cases, BadInputs, ::testing::ValuesIn(cases()),
+                         [](const auto& info) { return info.param.name; });
+
+}  // namespace
+}  // namespace actrec::test
