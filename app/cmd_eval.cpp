@@ -37,19 +37,15 @@ int run_eval(const EvalOptions& options, const Context& context) {
   train::DataProblems problems;
   const train::Manifest manifest = train::read_manifest(options.manifest, problems);
   problems.throw_if_any();
-  const auto clips = train::clips_in_split(manifest, options.split);
-  if (clips.empty()) {
+  if (train::clips_in_split(manifest, options.split).empty()) {
     throw DataError(options.manifest + ": no clips in split '" + options.split + "'");
   }
   config::DataConfig data;
   data.background = bundle.info.background;
-  Progress progress("features", -1);
-  const auto loaded =
-      train::load_clips(clips, bundle.info.labels, data, extractor,
-                        options.cache.empty() ? train::default_cache_dir() : options.cache,
-                        static_cast<size_t>(config.video.queue_size), problems,
-                        [&](const std::string&, int64_t) { progress.advance(); });
-  progress.finish();
+  const auto loaded = train::load_split(
+      manifest, options.split, bundle.info.labels, data, extractor,
+      train::feature_cache_dir(options.cache.empty() ? config.train.cache_dir : options.cache),
+      static_cast<size_t>(config.video.queue_size), problems);
   problems.throw_if_any();
 
   std::vector<int64_t> background;
@@ -110,7 +106,7 @@ std::vector<Command> add_eval_command(CLI::App& parent, Context& context) {
                   "Write the metrics as JSON (and OUT.confusion.csv/.png beside it)")
       ->type_name("OUT");
   app->add_option("--cache", options->cache,
-                  "Feature cache folder (default ~/.cache/actrec/features)");
+                  "Feature cache folder (default: train.cache_dir, else ~/.cache/actrec/features)");
   return {{app, [options, &context] { return run_eval(*options, context); }}};
 }
 

@@ -22,20 +22,6 @@ struct TrainOptions {
   bool resume = false;
 };
 
-std::vector<train::LoadedClip> load_split(const train::Manifest& manifest, const std::string& split,
-                                          const std::vector<std::string>& labels,
-                                          const config::Config& config,
-                                          features::FeatureExtractor& extractor,
-                                          const std::string& cache, train::DataProblems& problems) {
-  const auto clips = train::clips_in_split(manifest, split);
-  Progress progress("features (" + split + ")", -1);
-  auto loaded = train::load_clips(clips, labels, config.data, extractor, cache,
-                                  static_cast<size_t>(config.video.queue_size), problems,
-                                  [&](const std::string&, int64_t) { progress.advance(); });
-  progress.finish();
-  return loaded;
-}
-
 int run_train(const TrainOptions& options, const Context& context) {
   const config::Config config = context.load_config(options.config);
   runtime::set_torch_threads(config.runtime.threads);
@@ -47,13 +33,14 @@ int run_train(const TrainOptions& options, const Context& context) {
     throw DataError(options.manifest + ": no clips in split 'train'");
   }
   features::FeatureExtractor extractor(config.features);
-  const std::string cache =
-      config.train.cache_dir.empty() ? train::default_cache_dir() : config.train.cache_dir;
+  const std::string cache = train::feature_cache_dir(config.train.cache_dir);
   log::info("features: {} ({} per frame), cache {}", extractor.backbone_path(), extractor.dim(),
             cache);
-  const auto train_clips =
-      load_split(manifest, "train", labels, config, extractor, cache, problems);
-  const auto val_clips = load_split(manifest, "val", labels, config, extractor, cache, problems);
+  const auto queue_size = static_cast<size_t>(config.video.queue_size);
+  const auto train_clips = train::load_split(manifest, "train", labels, config.data, extractor,
+                                             cache, queue_size, problems);
+  const auto val_clips = train::load_split(manifest, "val", labels, config.data, extractor, cache,
+                                           queue_size, problems);
   problems.throw_if_any();
 
   train::TrainJob job;

@@ -52,16 +52,11 @@ struct OneOf {
 
 struct Numbers {
   size_t count;
-  std::string check(const std::vector<double>& v) const {
-    return v.size() == count ? "" : "must be a list of " + std::to_string(count) + " numbers";
-  }
-};
-struct PositiveNumbers {
-  size_t count;
+  bool positive = false;
   std::string check(const std::vector<double>& v) const {
     if (v.size() != count) return "must be a list of " + std::to_string(count) + " numbers";
     for (double x : v) {
-      if (!(x > 0)) return "must hold positive numbers";
+      if (positive && !(x > 0)) return "must hold positive numbers";
     }
     return "";
   }
@@ -93,7 +88,7 @@ void describe(V& v, FeaturesConfig& c) {
   v.field("input_scale", c.input_scale, "float32 input: pixel * input_scale, then (x - mean) / std",
           Between{1e-9, 1e9});
   v.field("mean", c.mean, "per-channel mean (in the backbone's colour order)", Numbers{3});
-  v.field("std", c.std, "per-channel standard deviation", PositiveNumbers{3});
+  v.field("std", c.std, "per-channel standard deviation", Numbers{3, true});
   v.field("preset", c.preset, "pose | appearance | pose+appearance",
           OneOf{{"pose", "appearance", "pose+appearance"}});
   v.field("pose_output", c.pose_output, "output index of [..,17,3] keypoints; -1 none",

@@ -3,11 +3,13 @@
 #include <cstdlib>
 
 #include "actrec/core/error.hpp"
+#include "actrec/core/progress.hpp"
 #include "actrec/features/extract.hpp"
 
 namespace actrec::train {
 
-std::string default_cache_dir() {
+std::string feature_cache_dir(const std::string& configured) {
+  if (!configured.empty()) return configured;
   if (const char* xdg = std::getenv("XDG_CACHE_HOME"); xdg && *xdg) {
     return std::string(xdg) + "/actrec/features";
   }
@@ -17,21 +19,19 @@ std::string default_cache_dir() {
   return ".actrec-cache/features";
 }
 
-std::vector<LoadedClip> load_clips(const std::vector<const ClipEntry*>& clips,
+std::vector<LoadedClip> load_split(const Manifest& manifest, const std::string& split,
                                    const std::vector<std::string>& labels,
                                    const config::DataConfig& data,
                                    features::FeatureExtractor& extractor,
                                    const std::string& cache_dir, size_t queue_size,
-                                   DataProblems& problems,
-                                   const std::function<void(const std::string&, int64_t)>& on_video) {
+                                   DataProblems& problems) {
+  Progress progress("features (" + split + ")", -1);
   std::vector<LoadedClip> loaded;
-  for (const ClipEntry* clip : clips) {
+  for (const ClipEntry* clip : clips_in_split(manifest, split)) {
     features::FeatureFile file;
     try {
       file = features::features_for_video(extractor, clip->video, cache_dir, queue_size,
-                                          [&](int64_t done) {
-                                            if (on_video) on_video(clip->video, done);
-                                          });
+                                          [&](int64_t) { progress.advance(); });
     } catch (const InputError& e) {
       problems.add(e.what());
       continue;
@@ -48,6 +48,7 @@ std::vector<LoadedClip> load_clips(const std::vector<const ClipEntry*>& clips,
     item.sequence.targets = torch::tensor(targets, torch::kInt64);
     loaded.push_back(std::move(item));
   }
+  progress.finish();
   return loaded;
 }
 

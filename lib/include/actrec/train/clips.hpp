@@ -1,15 +1,14 @@
 #pragma once
 // Annotated clips turned into training sequences: features (extracted or cached) + targets.
-#include <functional>
-
 #include "actrec/features/feature_extractor.hpp"
 #include "actrec/train/dataset.hpp"
 #include "actrec/train/trainer.hpp"
 
 namespace actrec::train {
 
-/// The default feature cache: $XDG_CACHE_HOME/actrec/features, or ~/.cache/actrec/features.
-std::string default_cache_dir();
+/// `configured`, or when it is empty the default feature cache: $XDG_CACHE_HOME/actrec/features,
+/// else ~/.cache/actrec/features.
+std::string feature_cache_dir(const std::string& configured);
 
 struct LoadedClip {
   Sequence sequence;
@@ -17,13 +16,14 @@ struct LoadedClip {
   double fps = 0;
 };
 
-/// Features and per-frame targets of `clips`. Problems (unknown labels, segments past the end,
+/// Features (extracted, or read from the cache in `cache_dir`) and per-frame targets of the clips
+/// in `split`, with progress on a terminal. Problems (unknown labels, segments past the end,
 /// unreadable videos) are collected in `problems`; clips with problems are left out.
-/// `on_video(path, frames_done)` reports extraction progress.
-std::vector<LoadedClip> load_clips(
-    const std::vector<const ClipEntry*>& clips, const std::vector<std::string>& labels,
-    const config::DataConfig& data, features::FeatureExtractor& extractor,
-    const std::string& cache_dir, size_t queue_size, DataProblems& problems,
-    const std::function<void(const std::string&, int64_t)>& on_video = {});
+std::vector<LoadedClip> load_split(const Manifest& manifest, const std::string& split,
+                                   const std::vector<std::string>& labels,
+                                   const config::DataConfig& data,
+                                   features::FeatureExtractor& extractor,
+                                   const std::string& cache_dir, size_t queue_size,
+                                   DataProblems& problems);
 
 }  // namespace actrec::train
