@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <random>
 #include <thread>
 #include <vector>
 
@@ -8,9 +9,36 @@
 #include "actrec/core/error.hpp"
 #include "actrec/core/natural_sort.hpp"
 #include "actrec/core/progress.hpp"
+#include "actrec/core/quantiles.hpp"
 
 namespace actrec {
 namespace {
+
+TEST(StreamingQuantiles, WithinOnePercentOfSortingEverything) {
+  std::mt19937 random(7);
+  std::lognormal_distribution<double> latency(std::log(13.0), 0.6);  // ms, skewed like real ones
+  StreamingQuantiles quantiles;
+  std::vector<double> all;
+  for (int i = 0; i < 100000; ++i) {
+    all.push_back(latency(random));
+    quantiles.add(all.back());
+  }
+  std::sort(all.begin(), all.end());
+  for (double q : {0.0, 0.01, 0.5, 0.95, 0.999}) {
+    const double exact = all[static_cast<size_t>(q * static_cast<double>(all.size()))];
+    EXPECT_NEAR(quantiles.quantile(q), exact, 0.01 * exact) << q;
+  }
+  EXPECT_EQ(quantiles.count(), 100000);
+}
+
+TEST(StreamingQuantiles, EmptyAndOutOfRange) {
+  StreamingQuantiles quantiles;
+  EXPECT_EQ(quantiles.quantile(0.5), 0);
+  quantiles.add(0);     // counts as the lowest value
+  quantiles.add(1e12);  // counts as the highest
+  EXPECT_NEAR(quantiles.quantile(0), 1e-3, 1e-5);
+  EXPECT_NEAR(quantiles.quantile(0.99), 1e7, 2e5);  // the top bin's middle: 1.4% above
+}
 
 TEST(NaturalSort, OrdersNumbersByValue) {
   std::vector<std::string> names = {"frame10.png",  "frame2.png",   "frame1.png", "a.png",

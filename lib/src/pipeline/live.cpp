@@ -12,6 +12,7 @@
 
 #include "actrec/core/error.hpp"
 #include "actrec/core/log.hpp"
+#include "actrec/core/quantiles.hpp"
 #include "actrec/output/label_outputs.hpp"
 #include "actrec/video/realtime_source.hpp"
 #include "actrec/video/threaded_source.hpp"
@@ -23,12 +24,6 @@ int64_t now_us() {
   return std::chrono::duration_cast<std::chrono::microseconds>(
              std::chrono::steady_clock::now().time_since_epoch())
       .count();
-}
-double percentile(std::vector<double> values, double q) {
-  if (values.empty()) return 0;
-  const size_t at = std::min(values.size() - 1, static_cast<size_t>(q * values.size()));
-  std::nth_element(values.begin(), values.begin() + static_cast<std::ptrdiff_t>(at), values.end());
-  return values[at];
 }
 }  // namespace
 
@@ -72,8 +67,10 @@ LiveSummary run_live(OnlineLabeler& labeler, const video::SourceSpec& spec,
     jsonl = &file;
   }
   const auto& labels = labeler.labels();
-  std::vector<double> latencies;
+  // Both stay bounded: a camera may run for days.
+  StreamingQuantiles latencies;
   std::vector<int64_t> history;
+  constexpr size_t kHistoryKept = 4096;  // the timeline strip shows at most one per pixel column
   const auto started = std::chrono::steady_clock::now();
   double shown_fps = 0;
   while (!(options.stop && options.stop->load())) {
@@ -81,7 +78,7 @@ LiveSummary run_live(OnlineLabeler& labeler, const video::SourceSpec& spec,
     if (!frame) break;
     const FrameLabel label = labeler.push(*frame);
     const double latency_ms = static_cast<double>(now_us() - frame->arrival_us) / 1000.0;
-    latencies.push_back(latency_ms);
+    latencies.add(latency_ms);
     ++summary.frames;
     const double time_s = static_cast<double>(frame->timestamp_us) * 1e-6;
     if (jsonl) {
@@ -100,6 +97,9 @@ LiveSummary run_live(OnlineLabeler& labeler, const video::SourceSpec& spec,
           std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
       shown_fps = elapsed > 0 ? summary.frames / elapsed : 0;
       history.push_back(label.label);
+      if (history.size() > 2 * kHistoryKept) {
+        history.erase(history.begin(), history.end() - kHistoryKept);
+      }
       output::draw_overlay(frame->image, labels[static_cast<size_t>(label.label)], label.confidence,
                            time_s, history,
                            fmt::format("{:.1f} fps  {:.0f} ms", shown_fps, latency_ms));
@@ -111,8 +111,8 @@ LiveSummary run_live(OnlineLabeler& labeler, const video::SourceSpec& spec,
   summary.dropped = source.dropped();
   summary.seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  summary.latency_p50_ms = percentile(latencies, 0.50);
-  summary.latency_p95_ms = percentile(latencies, 0.95);
+  summary.latency_p50_ms = latencies.quantile(0.50);
+  summary.latency_p95_ms = latencies.quantile(0.95);
   if (options.display) cv::destroyAllWindows();
   return summary;
 }
