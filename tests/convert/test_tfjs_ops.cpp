@@ -39,9 +39,10 @@ class GraphBuilder {
                       const std::string& dtype = "DT_FLOAT") {
     json dims = json::array();
     for (auto d : shape) dims.push_back({{"size", std::to_string(d)}});
-    nodes_.push_back({{"name", name},
-                      {"op", "Placeholder"},
-                      {"attr", {{"dtype", {{"type", dtype}}}, {"shape", {{"shape", {{"dim", dims}}}}}}}});
+    nodes_.push_back(
+        {{"name", name},
+         {"op", "Placeholder"},
+         {"attr", {{"dtype", {{"type", dtype}}}, {"shape", {{"shape", {{"dim", dims}}}}}}}});
     return *this;
   }
   GraphBuilder& floats(const std::string& name, std::vector<int64_t> shape, std::vector<float> v) {
@@ -66,8 +67,8 @@ class GraphBuilder {
     bytes_.append(reinterpret_cast<const char*>(q.data()), q.size());
     return *this;
   }
-  GraphBuilder& op(const std::string& name, const std::string& op,
-                   std::vector<std::string> inputs, json attr = json::object()) {
+  GraphBuilder& op(const std::string& name, const std::string& op, std::vector<std::string> inputs,
+                   json attr = json::object()) {
     nodes_.push_back({{"name", name}, {"op", op}, {"input", inputs}, {"attr", attr}});
     return *this;
   }
@@ -197,8 +198,8 @@ TEST(TfjsOps, ResizeBilinearAllThreeModes) {
        {{"align_corners", {{"b", true}}}, {"half_pixel_centers", {{"b", false}}}});
   const auto x = torch::tensor({0.0f, 12.0f}).reshape({1, 1, 2, 1});
   EXPECT_EQ(values(run(g, "legacy", x)), (std::vector<float>{0, 6, 12, 12}));  // src = dst/2
-  EXPECT_EQ(values(run(g, "half", x)), (std::vector<float>{0, 3, 9, 12}));  // (dst+.5)/2-.5
-  const auto corners = values(run(g, "corners", x));  // src = dst/3
+  EXPECT_EQ(values(run(g, "half", x)), (std::vector<float>{0, 3, 9, 12}));     // (dst+.5)/2-.5
+  const auto corners = values(run(g, "corners", x));                           // src = dst/3
   ASSERT_EQ(corners.size(), 4u);
   EXPECT_FLOAT_EQ(corners[1], 4.0f);
   EXPECT_FLOAT_EQ(corners[2], 8.0f);
@@ -208,7 +209,8 @@ TEST(TfjsOps, MaxPoolSameAndMeanKeepDims) {
   GraphBuilder g;
   g.input("x", {1, 2, 2, 1}).ints("axes", {2}, {1, 2});
   g.op("pool", "MaxPool", {"x"},
-       {{"padding", s_attr("SAME")}, {"ksize", ints_attr({1, 3, 3, 1})},
+       {{"padding", s_attr("SAME")},
+        {"ksize", ints_attr({1, 3, 3, 1})},
         {"strides", ints_attr({1, 1, 1, 1})}});
   g.op("mean", "Mean", {"pool", "axes"}, {{"keep_dims", {{"b", true}}}});
   const auto x = torch::tensor({-1.0f, -5.0f, -3.0f, -2.0f}).reshape({1, 2, 2, 1});
@@ -221,7 +223,9 @@ TEST(TfjsOps, MaxPoolSameAndMeanKeepDims) {
 TEST(TfjsOps, ElementwiseWithConstantsAndBroadcasting) {
   GraphBuilder g;
   g.input("x", {1, 1, 2, 2}).floats("c", {2}, {10, 20}).floats("half", {}, {0.5f});
-  g.op("add", "AddV2", {"x", "c"}).op("mul", "Mul", {"half", "add"}).op("sub", "Sub", {"half", "x"});
+  g.op("add", "AddV2", {"x", "c"})
+      .op("mul", "Mul", {"half", "add"})
+      .op("sub", "Sub", {"half", "x"});
   g.op("sq", "SquaredDifference", {"x", "c"}).op("div", "RealDiv", {"x", "half"});
   g.op("sig", "Sigmoid", {"x"}).op("r6", "Relu6", {"div"});
   const auto x = torch::tensor({1.0f, 2.0f, 3.0f, 4.0f}).reshape({1, 1, 2, 2});
@@ -248,7 +252,8 @@ TEST(TfjsOps, GatherNdArgMaxReshapeStack) {
   g.input("x", {2, 3}).ints("idx", {2, 2}, {1, 2, 0, 0}).ints("axis", {}, {1});
   g.ints("shape", {1}, {6}).ints("zero", {}, {0});
   g.op("gather", "GatherNd", {"x", "idx"}).op("arg", "ArgMax", {"x", "axis"});
-  g.op("flat", "Reshape", {"x", "shape"}).op("pair", "Pack", {"gather", "gather"}, {{"axis", {{"i", "1"}}}});
+  g.op("flat", "Reshape", {"x", "shape"})
+      .op("pair", "Pack", {"gather", "gather"}, {{"axis", {{"i", "1"}}}});
   g.op("cat", "ConcatV2", {"flat", "gather", "zero"});
   const auto x = torch::tensor({1.0f, 9.0f, 9.0f, 4.0f, 5.0f, 6.0f}).reshape({2, 3});
   EXPECT_EQ(values(run(g, "gather", x)), (std::vector<float>{6, 1}));
@@ -301,7 +306,6 @@ TEST(TfjsOps, BatchAgnosticGraphsTakeAnyBatch) {
   EXPECT_EQ(pinned.forward({x.slice(0, 0, 1)}).toTensor().numel(), 4);
 }
 
-
 TEST(TfjsErrors, UnsupportedOpNamesOpAndNode) {
   GraphBuilder g;
   g.input("x", {2}).op("weird", "Erf", {"x"});
@@ -313,7 +317,9 @@ TEST(TfjsErrors, UnsupportedOpNamesOpAndNode) {
 TEST(TfjsErrors, UnknownOutputNode) {
   GraphBuilder g;
   g.input("x", {2});
-  EXPECT_NE(test::error_message<ModelError>([&] { convert_tfjs(g.graph(), {{"nope"}}); }).find("no node named 'nope'"),
+  EXPECT_NE(test::error_message<ModelError>([&] {
+              convert_tfjs(g.graph(), {{"nope"}});
+            }).find("no node named 'nope'"),
             std::string::npos);
 }
 
@@ -322,13 +328,38 @@ TEST(TfjsErrors, CorruptJsonAndShortShard) {
               parse_tfjs_graph("{\"modelTopology\": [", "m.json", [](auto&) { return ""; });
             }).find("m.json: not valid JSON"),
             std::string::npos);
-  EXPECT_NE(test::error_message<ModelError>([] { parse_tfjs_graph("[1, 2]", "m.json", [](auto&) { return ""; }); })
-                .find("m.json: no modelTopology"),
+  EXPECT_NE(test::error_message<ModelError>([] {
+              parse_tfjs_graph("[1, 2]", "m.json", [](auto&) { return ""; });
+            }).find("m.json: no modelTopology"),
             std::string::npos);
   GraphBuilder g;
   g.input("x", {2}).floats("w", {4}, {1, 2, 3, 4});
-  EXPECT_NE(test::error_message<ModelError>([&] { g.graph(10); }).find("shards are shorter than the manifest says"),
+  EXPECT_NE(test::error_message<ModelError>([&] {
+              g.graph(10);
+            }).find("shards are shorter than the manifest says"),
             std::string::npos);
+}
+
+// Found by fuzz_tfjs: a shape size "y1" escaped as std::invalid_argument from std::stoll.
+TEST(TfjsErrors, MalformedAttributesNameFileNodeAndAttribute) {
+  const auto message_for = [](const std::string& attr) {
+    return test::error_message<ModelError>([&] {
+      parse_tfjs_graph(
+          R"({"modelTopology": {"node": [{"name": "x", "op": "Placeholder", "attr": )" + attr +
+              "}]}}",
+          "m.json", [](auto&) { return ""; });
+    });
+  };
+  EXPECT_EQ(message_for(R"({"shape": {"shape": {"dim": [{"size": "y1"}]}}})"),
+            "cannot read TensorFlow.js model: m.json: node x (op Placeholder): attribute shape is "
+            "malformed: 'y1' is not a 64-bit integer");
+  EXPECT_NE(message_for(R"({"n": {"i": "99999999999999999999"}})").find("attribute n is malformed"),
+            std::string::npos);
+  EXPECT_NE(message_for(R"({"strides": {"list": {"i": [1, "two"]}}})").find("attribute strides"),
+            std::string::npos);
+  EXPECT_NE(message_for(R"({"t": {"b": 3}})").find("attribute t is malformed"), std::string::npos);
+  EXPECT_NE(message_for(R"([1, 2])").find("node x: attr is not an object"), std::string::npos);
+  EXPECT_EQ(split_tensor_name("x:99999999999999").first, "x:99999999999999");
 }
 
 TEST(TfjsErrors, MissingFileAndShardNamePaths) {

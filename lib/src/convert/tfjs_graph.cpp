@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <charconv>
 #include <cmath>
 #include <cstring>
 #include <fstream>
@@ -135,6 +136,39 @@ const json* find_attr(const json& attr, const std::string& key) {
   return it == attr.end() ? nullptr : &*it;
 }
 
+// TensorFlow's JSON writes 64-bit integers as strings.
+int64_t json_int(const json& value) {
+  if (!value.is_string()) return value.get<int64_t>();
+  const auto& text = value.get_ref<const std::string&>();
+  int64_t out = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), out);
+  if (error != std::errc() || end != text.data() + text.size()) {
+    throw std::invalid_argument("'" + text + "' is not a 64-bit integer");
+  }
+  return out;
+}
+
+// Reads every typed field of an attribute once, at load, so that a malformed one is reported
+// there with the file, node and attribute, and the accessors can trust what they read.
+void check_attr(const json& value) {
+  if (!value.is_object()) throw std::invalid_argument("not an object");
+  if (value.contains("i")) json_int(value.at("i"));
+  if (value.contains("b")) value.at("b").get<bool>();
+  if (value.contains("f")) value.at("f").get<float>();
+  if (value.contains("s")) value.at("s").get<std::string>();
+  if (value.contains("type")) value.at("type").get<std::string>();
+  if (value.contains("list")) {
+    const json& list = value.at("list");
+    for (const auto& i : list.value("i", json::array())) json_int(i);
+    for (const auto& s : list.value("s", json::array())) s.get<std::string>();
+  }
+  if (value.contains("shape")) {
+    for (const auto& dim : value.at("shape").value("dim", json::array())) {
+      json_int(dim.value("size", json("-1")));
+    }
+  }
+}
+
 }  // namespace
 
 int64_t HostTensor::numel() const {
@@ -169,7 +203,12 @@ std::pair<std::string, int> split_tensor_name(const std::string& tensor) {
       tensor.find_first_not_of("0123456789", colon + 1) != std::string::npos) {
     return {tensor, 0};
   }
-  return {tensor.substr(0, colon), std::stoi(tensor.substr(colon + 1))};
+  int index = 0;
+  const char* digits = tensor.data() + colon + 1;
+  if (std::from_chars(digits, tensor.data() + tensor.size(), index).ec != std::errc()) {
+    return {tensor, 0};  // an index past int: no node has that name, and lookups say so
+  }
+  return {tensor.substr(0, colon), index};
 }
 
 bool TfjsNode::has_attr(const std::string& key) const { return find_attr(attr, key) != nullptr; }
@@ -177,8 +216,7 @@ bool TfjsNode::has_attr(const std::string& key) const { return find_attr(attr, k
 int64_t TfjsNode::attr_int(const std::string& key, int64_t fallback) const {
   const json* value = find_attr(attr, key);
   if (!value || !value->contains("i")) return fallback;
-  const json& i = value->at("i");
-  return i.is_string() ? std::stoll(i.get<std::string>()) : i.get<int64_t>();
+  return json_int(value->at("i"));
 }
 
 bool TfjsNode::attr_bool(const std::string& key, bool fallback) const {
@@ -202,7 +240,7 @@ std::vector<int64_t> TfjsNode::attr_ints(const std::string& key) const {
   const json* value = find_attr(attr, key);
   if (!value || !value->contains("list") || !value->at("list").contains("i")) return out;
   for (const auto& i : value->at("list").at("i")) {
-    out.push_back(i.is_string() ? std::stoll(i.get<std::string>()) : i.get<int64_t>());
+    out.push_back(json_int(i));
   }
   return out;
 }
@@ -228,8 +266,7 @@ std::vector<int64_t> TfjsNode::attr_shape(const std::string& key) const {
   const json& shape = value->at("shape");
   if (!shape.contains("dim")) return out;
   for (const auto& dim : shape.at("dim")) {
-    const json& size = dim.value("size", json("-1"));
-    out.push_back(size.is_string() ? std::stoll(size.get<std::string>()) : size.get<int64_t>());
+    out.push_back(json_int(dim.value("size", json("-1"))));
   }
   return out;
 }
@@ -270,6 +307,15 @@ TfjsGraph parse_tfjs_graph(const std::string& json_text, const std::string& sour
         }
       }
       node.attr = entry.value("attr", json::object());
+      if (!node.attr.is_object()) fail(source, "node " + node.name + ": attr is not an object");
+      for (const auto& [key, value] : node.attr.items()) {
+        try {
+          check_attr(value);
+        } catch (const std::exception& e) {
+          fail(source, "node " + node.name + " (op " + node.op + "): attribute " + key +
+                           " is malformed: " + e.what());
+        }
+      }
       if (graph.index.count(node.name)) fail(source, "node " + node.name + " appears twice");
       graph.index[node.name] = graph.nodes.size();
       graph.nodes.push_back(std::move(node));
