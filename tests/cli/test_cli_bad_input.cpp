@@ -323,7 +323,7 @@ TEST_P(BadInputs, ClearMessageDocumentedExitCodeNothingHalfWritten) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Cases, BadInputs, ::testing::ValuesIn(cases()),
-                         [](const auto& info) { return info.param.name; });
+                         [](const auto& test) { return test.param.name; });
 
 }  // namespace
 }  // namespace actrec::test

@@ -190,8 +190,9 @@ TEST_F(LabelCommands, KilledMidBatchLeavesOnlyWholeFilesAndSkipExistingCompletes
       for (const auto& entry : std::filesystem::directory_iterator(out)) {
         const std::string name = entry.path().filename().string();
         if (name[0] == '.') continue;  // a temporary of the killed run: not an output
-        if (entry.path().extension() == ".csv")
+        if (entry.path().extension() == ".csv") {
           EXPECT_EQ(rows_in(entry.path().string()), 60) << name;
+        }
         if (entry.path().extension() == ".json") {
           std::ifstream in(entry.path());
           EXPECT_EQ(nlohmann::json::parse(in)["segments"].back()["end_frame"], 60) << name;
@@ -205,7 +206,9 @@ TEST_F(LabelCommands, KilledMidBatchLeavesOnlyWholeFilesAndSkipExistingCompletes
     for (const auto& entry : std::filesystem::directory_iterator(out)) {
       const std::string name = entry.path().filename().string();
       EXPECT_NE(name[0], '.') << "partial file left: " << name;
-      if (entry.path().extension() == ".csv") EXPECT_EQ(rows_in(entry.path().string()), 60) << name;
+      if (entry.path().extension() == ".csv") {
+        EXPECT_EQ(rows_in(entry.path().string()), 60) << name;
+      }
       if (entry.path().extension() == ".srt") ++srt;
     }
     EXPECT_EQ(srt, 6);

@@ -190,7 +190,9 @@ TEST(FeatureExtractor, BackbonesThatRejectTheirInputAreModelErrorsNamingTheFile)
                            ": inference failed"),
               std::string::npos)
         << message;
-    if (name == "asserts.pt") EXPECT_NE(message.find("only 224x224"), std::string::npos);
+    if (name == "asserts.pt") {
+      EXPECT_NE(message.find("only 224x224"), std::string::npos);
+    }
   }
 }
 

@@ -182,7 +182,10 @@ class CountingSource : public FrameSource {
   std::optional<Frame> read() override {
     if (next_ == fail_at_) throw InputError("cannot decode frame " + std::to_string(next_));
     if (next_ >= frames_) return std::nullopt;
-    Frame frame{cv::Mat(2, 2, CV_8UC3), next_, next_ * 1000};
+    Frame frame;
+    frame.image = cv::Mat(2, 2, CV_8UC3);
+    frame.index = next_;
+    frame.timestamp_us = next_ * 1000;
     ++next_;
     return frame;
   }

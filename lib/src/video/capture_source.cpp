@@ -121,7 +121,10 @@ std::optional<Frame> CaptureSource::decode_next() {
   } else {
     reported_us = capture_.get(cv::CAP_PROP_POS_MSEC) * 1000.0;
   }
-  Frame frame{std::move(image), next_index_, timestamps_.next(next_index_, reported_us)};
+  Frame frame;
+  frame.image = std::move(image);
+  frame.index = next_index_;
+  frame.timestamp_us = timestamps_.next(next_index_, reported_us);
   ++next_index_;
   return frame;
 }

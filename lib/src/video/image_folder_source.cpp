@@ -58,8 +58,10 @@ ImageFolderSource::ImageFolderSource(const std::string& folder, double fps)
 std::optional<Frame> ImageFolderSource::read() {
   if (next_ >= files_.size()) return std::nullopt;
   const auto index = static_cast<int64_t>(next_);
-  Frame frame{read_image(files_[next_]), index,
-              std::llround(static_cast<double>(index) * 1e6 / fps_)};
+  Frame frame;
+  frame.image = read_image(files_[next_]);
+  frame.index = index;
+  frame.timestamp_us = std::llround(static_cast<double>(index) * 1e6 / fps_);
   ++next_;
   return frame;
 }
