@@ -299,7 +299,7 @@ TEST_P(BadInputs, ClearMessageDocumentedExitCodeNothingHalfWritten) {
   input.make(dir_);
   const std::string dir = dir_.path();
   const auto started = std::chrono::steady_clock::now();
-  const auto result = run_actrec(in_dir(input.args, dir), kLimitSeconds);
+  const auto result = run_actrec(in_dir(input.args, shell_quote(dir)), kLimitSeconds);
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   std::cout << input.name << ": exit " << result.exit_code << " after " << seconds << " s\n"

@@ -343,10 +343,8 @@ TfjsGraph parse_tfjs_graph(const std::string& json_text, const std::string& sour
     }
   } catch (const json::exception& e) {
     fail(source, std::string("malformed model.json: ") + e.what());
-  } catch (const std::invalid_argument&) {
-    fail(source, "malformed model.json: a number attribute is not a number");
-  } catch (const std::out_of_range&) {
-    fail(source, "malformed model.json: a number attribute is out of range");
+  } catch (const std::logic_error& e) {  // a safety net: e.g. std::out_of_range
+    fail(source, std::string("malformed model.json: ") + e.what());
   }
   return graph;
 }
