@@ -65,7 +65,6 @@ int run_train(const TrainOptions& options, const Context& context) {
   std::sort(rates.begin(), rates.end());
   job.info.fps = rates[rates.size() / 2];
   std::filesystem::create_directories(options.run_dir);
-  remove_stale_temporaries(options.run_dir + "/config.yaml");  // left by a killed run
   write_text_atomically(options.run_dir + "/config.yaml", config::to_yaml(config));
   log::info("training {} on {} videos ({} frames), validating on {}; {} classes: {}",
             config.model.cell, train_set.size(), frames, val_set.size(), labels.size(),

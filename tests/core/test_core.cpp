@@ -1,15 +1,18 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <random>
 #include <thread>
 #include <vector>
 
+#include "actrec/core/atomic_file.hpp"
 #include "actrec/core/bounded_queue.hpp"
 #include "actrec/core/error.hpp"
 #include "actrec/core/natural_sort.hpp"
 #include "actrec/core/progress.hpp"
 #include "actrec/core/quantiles.hpp"
+#include "temp_dir.hpp"
 
 namespace actrec {
 namespace {
@@ -38,6 +41,20 @@ TEST(StreamingQuantiles, EmptyAndOutOfRange) {
   quantiles.add(1e12);  // counts as the highest
   EXPECT_NEAR(quantiles.quantile(0), 1e-3, 1e-5);
   EXPECT_NEAR(quantiles.quantile(0.99), 1e7, 2e5);  // the top bin's middle: 1.4% above
+}
+
+TEST(AtomicFile, TemporariesInAFolderGoAndNothingElse) {
+  test::TempDir dir;
+  const std::vector<std::string> temporaries = {temporary_path(dir.file("last.actrec")),
+                                                dir.file(".config.tmp1.yaml"),
+                                                dir.file(".train_curves.tmp99.png")};
+  const std::vector<std::string> kept = {dir.file("last.actrec"), dir.file(".hidden"),
+                                         dir.file("notes.tmp1.txt"), dir.file(".a.tmp.csv")};
+  for (const auto& path : temporaries) test::write_text(path, "half");
+  for (const auto& path : kept) test::write_text(path, "whole");
+  remove_temporaries_in(dir.path());
+  for (const auto& path : temporaries) EXPECT_FALSE(std::filesystem::exists(path)) << path;
+  for (const auto& path : kept) EXPECT_TRUE(std::filesystem::exists(path)) << path;
 }
 
 TEST(NaturalSort, OrdersNumbersByValue) {

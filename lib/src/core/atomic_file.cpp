@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -30,6 +31,18 @@ void remove_stale_temporaries(const std::string& path) {
         name.size() >= prefix.size() + p.extension().string().size() &&
         name.compare(name.size() - p.extension().string().size(), std::string::npos,
                      p.extension().string()) == 0) {
+      std::filesystem::remove(entry.path(), error);
+    }
+  }
+}
+
+void remove_temporaries_in(const std::string& folder) {
+  std::error_code error;
+  for (const auto& entry : std::filesystem::directory_iterator(folder, error)) {
+    const std::string name = entry.path().filename().string();
+    const size_t tmp = name.find(".tmp", 1);  // .<stem>.tmp<pid><ext>, as temporary_path() names
+    if (name[0] == '.' && tmp != std::string::npos && tmp + 4 < name.size() &&
+        std::isdigit(static_cast<unsigned char>(name[tmp + 4]))) {
       std::filesystem::remove(entry.path(), error);
     }
   }

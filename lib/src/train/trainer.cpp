@@ -235,9 +235,7 @@ TrainResult train_labeler(const TrainJob& job, const std::vector<Sequence>& trai
   fs::create_directories(job.run_dir);
   const std::string last_path = job.run_dir + "/last.actrec";
   const std::string best_path = job.run_dir + "/best.actrec";
-  for (const char* name : {"best.actrec", "last.actrec", "train_log.csv", "train_curves.png"}) {
-    remove_stale_temporaries(job.run_dir + "/" + name);  // left by a killed run
-  }
+  remove_temporaries_in(job.run_dir);  // left by a killed run, whatever they were for
 
   torch::manual_seed(static_cast<uint64_t>(config.seed));
   model::BundleInfo info = job.info;

@@ -17,6 +17,10 @@ std::string temporary_path(const std::string& path);
 /// Removes temporaries of `path` that an interrupted earlier run (any process) left behind.
 void remove_stale_temporaries(const std::string& path);
 
+/// Removes every temporary in `folder`, whatever file it was for: for a folder one run owns
+/// (a training run's), at its start.
+void remove_temporaries_in(const std::string& folder);
+
 /// write_atomically() for a string; an I/O failure (disk full) is an Error naming the path.
 void write_text_atomically(const std::string& path, const std::string& text);
 
