@@ -4,15 +4,11 @@
 #include <iostream>
 
 #include "actrec/core/atomic_file.hpp"
-#include "actrec/core/error.hpp"
 #include "actrec/core/log.hpp"
 #include "actrec/core/progress.hpp"
-#include "actrec/eval/metrics.hpp"
-#include "actrec/features/feature_extractor.hpp"
-#include "actrec/model/bundle.hpp"
 #include "actrec/output/chart.hpp"
+#include "actrec/pipeline/evaluate.hpp"
 #include "actrec/runtime/threads.hpp"
-#include "actrec/train/clips.hpp"
 #include "commands.hpp"
 
 namespace actrec::cli {
@@ -27,50 +23,23 @@ struct EvalOptions {
 };
 
 int run_eval(const EvalOptions& options, const Context& context) {
-  const config::Config config = context.load_config("");
+  config::Config config = context.load_config("");
+  if (!options.cache.empty()) config.train.cache_dir = options.cache;
   runtime::set_torch_threads(config.runtime.threads);
-  model::Bundle bundle = model::load_bundle(options.bundle);
-  features::FeatureExtractor extractor(bundle.info.features);
-  model::check_features_match(bundle.info, extractor.fingerprint(), extractor.dim(),
-                              options.bundle);
-
-  train::DataProblems problems;
-  const train::Manifest manifest = train::read_manifest(options.manifest, problems);
-  problems.throw_if_any();
-  if (train::clips_in_split(manifest, options.split).empty()) {
-    throw DataError(options.manifest + ": no clips in split '" + options.split + "'");
-  }
-  config::DataConfig data;
-  data.background = bundle.info.background;
-  const auto loaded = train::load_split(
-      manifest, options.split, bundle.info.labels, data, extractor,
-      train::feature_cache_dir(options.cache.empty() ? config.train.cache_dir : options.cache),
-      static_cast<size_t>(config.video.queue_size), problems);
-  problems.throw_if_any();
-
-  std::vector<int64_t> background;
-  const auto& labels = bundle.info.labels;
-  if (auto at = std::find(labels.begin(), labels.end(), bundle.info.background);
-      at != labels.end()) {
-    background.push_back(at - labels.begin());
-  }
-  eval::Evaluation evaluation(labels, background);
-  for (const auto& clip : loaded) {
-    const auto predicted =
-        train::predict(bundle.model, clip.sequence.features).argmax(1).contiguous();
-    const auto truth = clip.sequence.targets.contiguous();
-    evaluation.add(
-        {predicted.data_ptr<int64_t>(), predicted.data_ptr<int64_t>() + predicted.numel()},
-        {truth.data_ptr<int64_t>(), truth.data_ptr<int64_t>() + truth.numel()}, clip.sequence.name);
-  }
+  Progress progress("features (" + options.split + ")", -1);
+  const auto result =
+      pipeline::evaluate(options.bundle, options.manifest, options.split, config,
+                         [&](int64_t frames) { progress.advance(frames - progress.done()); });
+  progress.finish();
+  const eval::Evaluation& evaluation = result.evaluation;
   std::cout << fmt::format(
       "{} on {} ({} videos, {} frames, split {})\n"
       "  frame accuracy {:.1f}%   clip accuracy {:.1f}%   edit {:.1f}   F1@10 {:.1f}   F1@25 "
-      "{:.1f}   "
-      "F1@50 {:.1f}\n",
-      options.bundle, options.manifest, loaded.size(), evaluation.frames(), options.split,
+      "{:.1f}   F1@50 {:.1f}\n",
+      options.bundle, options.manifest, result.clips.size(), evaluation.frames(), options.split,
       100 * evaluation.frame_accuracy(), 100 * evaluation.clip_accuracy(), evaluation.edit(),
       evaluation.f1_at(0.10), evaluation.f1_at(0.25), evaluation.f1_at(0.50));
+  const auto& labels = evaluation.class_names();
   std::cout << fmt::format("  {:<26}{:>10}{:>10}{:>10}\n", "class", "precision", "recall", "F1");
   for (size_t c = 0; c < labels.size(); ++c) {
     std::cout << fmt::format("  {:<26}{:>10.3f}{:>10.3f}{:>10.3f}\n", labels[c].substr(0, 26),

@@ -1,10 +1,10 @@
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
-#include <filesystem>
 #include <iostream>
-#include <map>
 #include <sstream>
 
+#include "actrec/core/batch.hpp"
 #include "actrec/core/error.hpp"
 #include "actrec/core/log.hpp"
 #include "actrec/core/progress.hpp"
@@ -21,9 +21,10 @@ struct LabelCommandOptions {
   std::vector<std::string> inputs;
   pipeline::LabelOptions label;
   std::string shard;
+  std::string persons;
 };
 
-// "I/N" -> (I, N), 0 <= I < N.
+// "I/N" -> (I, N).
 std::pair<size_t, size_t> parse_shard(const std::string& text) {
   size_t index = 0, count = 0;
   char slash = 0;
@@ -36,49 +37,41 @@ std::pair<size_t, size_t> parse_shard(const std::string& text) {
 }
 
 int run_label(const LabelCommandOptions& options, const Context& context) {
-  const config::Config config = context.load_config("");
+  const config::Config config = context.load_config("", persons_override(options.persons));
   runtime::set_torch_threads(config.runtime.threads);
   std::vector<std::string> videos = video::expand_inputs(options.inputs);
   if (!options.shard.empty()) {
-    // Every machine expands the same inputs in the same order and keeps its share.
     const auto [index, count] = parse_shard(options.shard);
-    std::vector<std::string> share;
-    for (size_t i = index; i < videos.size(); i += count) share.push_back(videos[i]);
-    log::info("shard {}: {} of {} videos", options.shard, share.size(), videos.size());
-    videos = share;
+    const size_t all = videos.size();
+    videos = pipeline::shard(videos, index, count);
+    log::info("shard {}: {} of {} videos", options.shard, videos.size(), all);
   }
-  pipeline::OnlineLabeler labeler(options.bundle);
+  pipeline::Labeler labeler(options.bundle);
   pipeline::LabelOptions label_options = options.label;
   label_options.queue_size = static_cast<size_t>(config.video.queue_size);
-  std::map<std::string, int> stems;  // a second clip.avi from another folder becomes clip-2
-  int exit_code = 0, done = 0, failed = 0;
-  for (const auto& video : videos) {
-    std::string stem = std::filesystem::path(video).stem().string();
-    if (const int seen = stems[stem]++; seen > 0) stem += "-" + std::to_string(seen + 1);
-    try {
-      Progress progress(fmt::format("[{}/{}] {}", done + failed + 1, videos.size(), stem), -1);
-      const auto result = pipeline::label_video(labeler, video, stem, label_options,
-                                                [&](int64_t, int64_t) { progress.advance(); });
-      progress.finish();
-      ++done;
-      if (result.skipped) {
-        log::info("{}: outputs exist, skipped", video);
-        continue;
-      }
-      log::info("{}: {} frames in {:.1f} s ({:.1f} fps): {}", video, result.frames, result.seconds,
-                result.frames / std::max(result.seconds, 1e-9), fmt::join(result.outputs, ", "));
-    } catch (const Error& error) {
-      // A bad file does not stop the batch; the exit code says something failed.
-      std::cerr << "error: " << error.what() << "\n";
-      ++failed;
-      if (exit_code == 0) exit_code = static_cast<int>(error.exit_code());
-    }
+  label_options.people = config.people;
+  const auto stems = pipeline::output_stems(videos);
+  const auto report = run_batch(
+      videos,
+      [&](const std::string& video, size_t i) {
+        Progress progress(fmt::format("[{}/{}] {}", i + 1, videos.size(), stems[i]), -1);
+        const auto result = pipeline::label_video(labeler, video, stems[i], label_options,
+                                                  [&](int64_t, int64_t) { progress.advance(); });
+        progress.finish();
+        if (result.skipped) {
+          log::info("{}: outputs exist, skipped", video);
+        } else {
+          log::info("{}: {} frames in {:.1f} s ({:.1f} fps): {}", video, result.frames,
+                    result.seconds, result.frames / std::max(result.seconds, 1e-9),
+                    fmt::join(result.outputs, ", "));
+        }
+      },
+      [](const std::string&, const Error& error) { std::cerr << "error: " << error.what() << "\n"; });
+  if (videos.size() > 1 || report.failed > 0) {
+    log::info("labelled {} of {} videos{}", report.done, videos.size(),
+              report.failed ? fmt::format(", {} failed", report.failed) : "");
   }
-  if (videos.size() > 1 || failed > 0) {
-    log::info("labelled {} of {} videos{}", done, videos.size(),
-              failed ? fmt::format(", {} failed", failed) : "");
-  }
-  return exit_code;
+  return report.exit_code;
 }
 
 }  // namespace
@@ -95,8 +88,9 @@ std::vector<Command> add_label_command(CLI::App& parent, Context& context) {
       ->required()
       ->type_name("INPUT");
   app->add_option("-o,--output", options->label.out_dir, "Folder for the outputs");
+  add_persons_option(*app, options->persons);
   app->add_flag("--overlay", options->label.overlay,
-                "Also write <stem>.overlay.mp4: the video with label, confidence and timeline");
+                "Also write <stem>.overlay.mp4: the video with skeletons and labels drawn in");
   app->add_flag("--vtt", options->label.vtt, "Also write WebVTT subtitles (<stem>.vtt)");
   app->add_option(
          "--min-segment", options->label.min_segment,

@@ -1,10 +1,6 @@
-#include <fmt/format.h>
-
 #include <atomic>
 #include <csignal>
-#include <iostream>
 
-#include "actrec/core/error.hpp"
 #include "actrec/core/log.hpp"
 #include "actrec/pipeline/live.hpp"
 #include "actrec/runtime/threads.hpp"
@@ -14,7 +10,7 @@ namespace actrec::cli {
 namespace {
 
 std::atomic<bool> g_stop{false};
-extern "C" void request_stop(int) { g_stop = true; }
+void request_stop(int) { g_stop = true; }
 
 struct LiveCommandOptions {
   std::string bundle;
@@ -22,27 +18,31 @@ struct LiveCommandOptions {
   std::string source;
   pipeline::LiveOptions live;
   bool no_display = false;
+  std::string persons;
 };
 
 int run_live_command(const LiveCommandOptions& options, const Context& context) {
-  const config::Config config = context.load_config("");
+  const config::Config config = context.load_config("", persons_override(options.persons));
   runtime::set_torch_threads(config.runtime.threads);
-  pipeline::OnlineLabeler labeler(options.bundle);
-  video::SourceSpec spec = !options.source.empty()
-                               ? video::classify_source(options.source)
-                               : video::SourceSpec{video::SourceKind::camera,
-                                                   options.camera.empty() ? "0" : options.camera};
+  pipeline::Labeler labeler(options.bundle);
+  const video::SourceSpec spec = !options.source.empty()
+                                     ? video::classify_source(options.source)
+                                     : video::SourceSpec{video::SourceKind::camera,
+                                                         options.camera.empty() ? "0" : options.camera};
   pipeline::LiveOptions live = options.live;
   live.display = !options.no_display;
   live.stop = &g_stop;
+  live.people = config.people;
   std::signal(SIGINT, request_stop);
   std::signal(SIGTERM, request_stop);
   const auto summary = pipeline::run_live(labeler, spec, live);
   log::info(
       "{} frames labelled in {:.1f} s ({:.1f} fps), {} dropped; latency p50 {:.1f} ms, p95 "
-      "{:.1f} ms{}",
+      "{:.1f} ms{}{}",
       summary.frames, summary.seconds, summary.frames / std::max(summary.seconds, 1e-9),
       summary.dropped, summary.latency_p50_ms, summary.latency_p95_ms,
+      summary.delay_frames > 0 ? fmt::format(" (plus {} steps of smoothing delay)", summary.delay_frames)
+                               : "",
       g_stop ? " (interrupted)" : "");
   return 0;
 }
@@ -60,9 +60,10 @@ std::vector<Command> add_live_command(CLI::App& parent, Context& context) {
   app->add_option("--source", options->source, "A stream URL or a video file instead of a camera")
       ->type_name("URL_OR_FILE")
       ->excludes(camera);
+  add_persons_option(*app, options->persons);
   app->add_flag("--no-display", options->no_display, "No window (headless)");
   app->add_option("--jsonl", options->live.jsonl,
-                  "Write one JSON line per labelled frame to PATH, or - for stdout")
+                  "Write one JSON line per labelled person and frame to PATH, or - for stdout")
       ->type_name("PATH|-");
   app->add_flag("--realtime", options->live.realtime,
                 "Play a file source at its own frame rate, as a camera would (frames may drop)");

@@ -4,6 +4,7 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "actrec/core/batch.hpp"
 #include "actrec/core/error.hpp"
 #include "actrec/core/log.hpp"
 #include "actrec/core/progress.hpp"
@@ -50,38 +51,36 @@ void print_text(const video::ProbeResult& r) {
 
 int run_probe(const ProbeOptions& options) {
   nlohmann::json all = nlohmann::json::array();
-  int exit_code = 0;
-  for (const auto& path : options.videos) {
-    try {
-      Progress progress(std::filesystem::path(path).filename().string(), -1);
-      const auto result = video::probe_video(path, [&](int64_t) { progress.advance(); });
-      progress.finish();
-      if (result.counts_differ() && !result.truncated()) {
-        log::warn("{}: decoded {} frames but the container claims {}", path, result.decoded_frames,
-                  result.container_frames);
-      }
-      if (options.json) {
-        all.push_back(to_json(result));
-      } else {
-        print_text(result);
-      }
-      if (result.truncated()) {
-        throw InputError(fmt::format(
-            "cannot read video: {}: truncated or corrupt: decoding stopped after {} of {} frames",
-            path, result.decoded_frames, result.container_frames));
-      }
-    } catch (const Error& error) {
-      // One bad file does not stop the others; the exit code says something failed.
-      std::cerr << "error: " << error.what() << "\n";
-      if (options.json) {
-        if (all.empty() || all.back().value("path", "") != path) all.push_back({{"path", path}});
-        all.back()["error"] = error.what();
-      }
-      if (exit_code == 0) exit_code = static_cast<int>(error.exit_code());
-    }
-  }
+  const auto report = run_batch(
+      options.videos,
+      [&](const std::string& path, size_t) {
+        Progress progress(std::filesystem::path(path).filename().string(), -1);
+        const auto result = video::probe_video(path, [&](int64_t) { progress.advance(); });
+        progress.finish();
+        if (result.counts_differ() && !result.truncated()) {
+          log::warn("{}: decoded {} frames but the container claims {}", path,
+                    result.decoded_frames, result.container_frames);
+        }
+        if (options.json) {
+          all.push_back(to_json(result));
+        } else {
+          print_text(result);
+        }
+        if (result.truncated()) {
+          throw InputError(fmt::format(
+              "cannot read video: {}: truncated or corrupt: decoding stopped after {} of {} frames",
+              path, result.decoded_frames, result.container_frames));
+        }
+      },
+      [&](const std::string& path, const Error& error) {
+        std::cerr << "error: " << error.what() << "\n";
+        if (options.json) {
+          if (all.empty() || all.back().value("path", "") != path) all.push_back({{"path", path}});
+          all.back()["error"] = error.what();
+        }
+      });
   if (options.json) std::cout << all.dump(2) << "\n";
-  return exit_code;
+  return report.exit_code;
 }
 
 }  // namespace

@@ -17,9 +17,16 @@ struct Context {
   int threads = -1;                    ///< -1: from the config
   std::vector<std::string> overrides;  ///< --set KEY=VALUE, in order
 
-  /// `path` (may be empty) with the command line's overrides applied.
-  config::Config load_config(const std::string& path) const;
+  /// `path` (may be empty: the built-in defaults) with the command line's overrides applied,
+  /// then `extra` ones (from a command's own flags).
+  config::Config load_config(const std::string& path,
+                             const std::vector<std::string>& extra = {}) const;
 };
+
+/// --persons single|multi on `app` (left empty: people.persons from the config).
+void add_persons_option(CLI::App& app, std::string& persons);
+/// The config override a --persons value stands for (none when it was not given).
+std::vector<std::string> persons_override(const std::string& persons);
 
 /// A subcommand and what runs when it was chosen; `run` returns the process exit code.
 struct Command {
@@ -33,6 +40,7 @@ std::vector<Command> add_import_tfjs_command(CLI::App& parent, Context& context)
 std::vector<Command> add_extract_command(CLI::App& parent, Context& context);
 std::vector<Command> add_bench_command(CLI::App& parent, Context& context);
 std::vector<Command> add_data_command(CLI::App& parent, Context& context);
+std::vector<Command> add_data_import_command(CLI::App& data, Context& context);
 std::vector<Command> add_train_command(CLI::App& parent, Context& context);
 std::vector<Command> add_eval_command(CLI::App& parent, Context& context);
 std::vector<Command> add_label_command(CLI::App& parent, Context& context);

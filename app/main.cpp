@@ -10,10 +10,25 @@
 
 namespace actrec::cli {
 
-config::Config Context::load_config(const std::string& path) const {
+config::Config Context::load_config(const std::string& path,
+                                    const std::vector<std::string>& extra) const {
   std::vector<std::string> all = overrides;
   if (threads >= 0) all.push_back("runtime.threads=" + std::to_string(threads));
+  all.insert(all.end(), extra.begin(), extra.end());
   return config::load(path, all);
+}
+
+void add_persons_option(CLI::App& app, std::string& persons) {
+  app.add_option("--persons", persons,
+                 "single: the most prominent person; multi: everyone, tracked, each labelled "
+                 "(default: people.persons, single)")
+      ->check(CLI::IsMember({"single", "multi"}))
+      ->type_name("single|multi");
+}
+
+std::vector<std::string> persons_override(const std::string& persons) {
+  if (persons.empty()) return {};
+  return {"people.persons=" + persons};
 }
 
 }  // namespace actrec::cli

@@ -3,6 +3,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "test_paths.hpp"
 #include "run_command.hpp"
 #include "synthetic_video.hpp"
 #include "temp_dir.hpp"
@@ -23,13 +24,18 @@ TEST(Cli, HelpListsCommandsAndExitCodes) {
   EXPECT_TRUE(contains(result.out, "3  input error")) << result.out;
 }
 
-TEST(Cli, EverySubcommandHasHelp) {
-  for (const char* command : {"probe --help", "config --help", "config show --help"}) {
+TEST(Cli, EveryCommandPathHasHelpWithItsDefaults) {
+  for (const char* command :
+       {"probe", "config", "config show", "import-tfjs", "extract", "label", "live", "data",
+        "data check", "data import", "train", "eval", "bench", "bench extract", "bench train",
+        "bench memory", "bench label", "bench live"}) {
     SCOPED_TRACE(command);
-    const auto result = run_actrec(command);
+    const auto result = run_actrec(std::string(command) + " --help");
     EXPECT_EQ(result.exit_code, 0);
-    EXPECT_TRUE(contains(result.out, "Usage: actrec")) << result.out;
+    EXPECT_TRUE(contains(result.out, "Usage: actrec " + std::string(command))) << result.out;
   }
+  EXPECT_TRUE(contains(run_actrec("label --help").out, "--persons single|multi")) ;
+  EXPECT_TRUE(contains(run_actrec("bench memory --help").out, "--delay INT=50"));  // a default
 }
 
 TEST(Cli, Version) {
@@ -83,12 +89,12 @@ TEST(Cli, CorruptFileAmongGoodOnesIsReportedAndTheRestFinish) {
 
 TEST(Cli, ConfigShowFillsDefaultsAndAppliesOverrides) {
   TempDir dir;
-  write_text(dir.file("c.yaml"), "model:\n  cell: gru\n");
+  write_text(dir.file("c.yaml"), "model:\n  cell: rnn\n");
   const auto result = run_actrec("config show " + shell_quote(dir.file("c.yaml")) +
-                                 " --set model.hidden=32 --threads 2");
+                                 " --set model.hidden=17 --threads 2");
   EXPECT_EQ(result.exit_code, 0) << result.err;
-  EXPECT_TRUE(contains(result.out, "cell: gru")) << result.out;
-  EXPECT_TRUE(contains(result.out, "hidden: 32")) << result.out;
+  EXPECT_TRUE(contains(result.out, "cell: rnn")) << result.out;
+  EXPECT_TRUE(contains(result.out, "hidden: 17")) << result.out;
   EXPECT_TRUE(contains(result.out, "threads: 2")) << result.out;
   EXPECT_TRUE(contains(result.out, "queue_size: 8")) << result.out;  // a default
 }

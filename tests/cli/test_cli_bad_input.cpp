@@ -12,7 +12,7 @@
 #include <opencv2/videoio.hpp>
 #include <sstream>
 
-#include "colour_bundle.hpp"
+#include "stub_models.hpp"
 #include "run_command.hpp"
 #include "synthetic_video.hpp"
 #include "temp_dir.hpp"
@@ -233,6 +233,39 @@ std::vector<BadInput> cases() {
        {"{}/v.csv:3: segment [5, 20) overlaps line 2", "{}/v.csv:4: segment [20, 90) ends past",
         "{}/m.csv:3: video {}/gone.avi does not exist", "{}/m.csv:4: unknown label 'dance'"}},
 
+      // What spreadsheets write: a UTF-8 byte-order mark before the header. Accepted.
+      {"ManifestWithByteOrderMark",
+       [](TempDir& d) {
+         write_index_video(d.file("v.avi"), 12, 25.0);
+         write_text(d.file("m.csv"), "\xEF\xBB\xBFvideo,split,annotation\nv.avi,train,walk\n");
+       },
+       "data check {}/m.csv",
+       0,
+       {}},
+      // A line no annotation has: named by file and line, quoted in 80 characters at most.
+      {"ManifestWithAMegabyteLine",
+       [](TempDir& d) {
+         write_index_video(d.file("v.avi"), 12, 25.0);
+         write_text(d.file("m.csv"), "video,split,annotation\nv.avi,train,walk\n" +
+                                         std::string(1 << 20, 'x') + "\n");
+       },
+       "data check {}/m.csv",
+       5,
+       {"{}/m.csv:3: line is 1048576 bytes long, more than any annotation: '" +
+        std::string(77, 'x') + "...'\n"}},
+      // Labels per frame whose count is not the video's: both counts named.
+      {"FrameLabelsFewerThanFrames",
+       [](TempDir& d) {
+         write_index_video(d.file("v.avi"), 30, 25.0);
+         std::string labels;
+         for (int i = 0; i < 10; ++i) labels += "walk\n";
+         write_text(d.file("v.txt"), labels);
+         write_text(d.file("m.csv"), "video,split,annotation\nv.avi,train,v.txt\n");
+       },
+       "data check {}/m.csv",
+       5,
+       {"{}/v.txt: 10 labels for a video of 30 decoded frames"}},
+
       // Models.
       {"BundleThatIsText",
        [](TempDir& d) { write_text(d.file("model.actrec"), "hello"); },
@@ -255,7 +288,7 @@ std::vector<BadInput> cases() {
        },
        std::string(kLabel) + "{}/good.avi",
        4,
-       {"{}/model.actrec", "fingerprint"}},
+       {"{}/model.actrec", "other observations of the probe images"}},
       {"BackboneThatIsText",
        after_backbone([](const std::string& path) { write_text(path, "not torchscript"); }),
        kExtract,
@@ -288,7 +321,8 @@ class BadInputs : public ::testing::TestWithParam<BadInput> {
  protected:
   void SetUp() override {
     write_colour_backbone(dir_.file("colour.pt"));
-    write_colour_bundle(dir_.file("model.actrec"), dir_.file("colour.pt"), "lstm");
+    write_bundle(dir_.file("model.actrec"), colour_features(dir_.file("colour.pt")),
+                 config::Cell::lstm);
     write_index_video(dir_.file("good.avi"), 10, 25.0);
   }
   TempDir dir_;

@@ -10,11 +10,13 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <random>
+#include <map>
 #include <set>
 #include <sstream>
 #include <thread>
 
-#include "colour_bundle.hpp"
+#include "test_binary.hpp"
+#include "stub_models.hpp"
 #include "run_command.hpp"
 #include "synthetic_video.hpp"
 #include "temp_dir.hpp"
@@ -45,16 +47,16 @@ class LabelCommands : public ::testing::Test {
   }
 
   // A bundle with random weights for `cell`, on the test's colour backbone.
-  std::string bundle(const std::string& cell) {
-    const std::string path = dir_.file(cell + ".actrec");
-    write_colour_bundle(path, dir_.file("colour.pt"), cell);
+  std::string bundle(config::Cell cell) {
+    const std::string path = dir_.file(std::string(config::to_string(cell)) + ".actrec");
+    write_bundle(path, colour_features(dir_.file("colour.pt")), cell);
     return path;
   }
   std::string q(const std::string& name) { return shell_quote(dir_.file(name)); }
   TempDir dir_;
 };
 
-class EachCell : public LabelCommands, public ::testing::WithParamInterface<std::string> {};
+class EachCell : public LabelCommands, public ::testing::WithParamInterface<config::Cell> {};
 
 TEST_P(EachCell, LiveGivesExactlyTheLabelsOfLabel) {
   const std::string model = shell_quote(bundle(GetParam()));
@@ -73,12 +75,57 @@ TEST_P(EachCell, LiveGivesExactlyTheLabelsOfLabel) {
   EXPECT_EQ(live_labels, file_labels);
 }
 
-INSTANTIATE_TEST_SUITE_P(Cells, EachCell, ::testing::Values("lstm", "gru", "rnn"));
+INSTANTIATE_TEST_SUITE_P(Cells, EachCell,
+                         ::testing::Values(config::Cell::lstm, config::Cell::gru, config::Cell::rnn),
+                         [](const auto& cell) { return config::to_string(cell.param); });
+
+TEST_F(LabelCommands, SeveralPeopleEachGetRowsIdsAndTheSameLabelsLiveAndInFiles) {
+  write_people_backbone(dir_.file("people.pt"));
+  write_two_people_video(dir_.file("two.avi"), 50, 25);
+  const std::string model = dir_.file("people.actrec");
+  write_bundle(model, people_features(dir_.file("people.pt")), config::Cell::gru);
+  const auto labelled = run_actrec("label --model " + shell_quote(model) + " " + q("two.avi") +
+                                   " -o " + q("out") + " --persons multi --overlay");
+  ASSERT_EQ(labelled.exit_code, 0) << labelled.err;
+  std::ifstream csv(dir_.file("out/two.frames.csv"));
+  std::string header;
+  std::getline(csv, header);
+  EXPECT_EQ(header, "frame,time_s,person,x,y,w,h,label,confidence,dark,light,background");
+  std::map<std::pair<std::string, std::string>, std::string> rows;  // (frame, person) -> label
+  std::set<std::string> ids;
+  for (std::string line; std::getline(csv, line);) {
+    std::vector<std::string> cells;
+    std::stringstream row(line);
+    for (std::string cell; std::getline(row, cell, ',');) cells.push_back(cell);
+    rows[{cells[0], cells[2]}] = cells[7];
+    ids.insert(cells[2]);
+    EXPECT_GT(std::stod(cells[6]), 30) << line;  // a figure's box, in pixels of the frame
+  }
+  EXPECT_EQ(ids, (std::set<std::string>{"1", "2"}));
+  EXPECT_EQ(rows.size(), 100u);  // two people in each of 50 frames
+  std::ifstream segments_file(dir_.file("out/two.segments.json"));
+  const auto segments = nlohmann::json::parse(segments_file);
+  EXPECT_EQ(segments["people"].size(), 2u);
+  EXPECT_TRUE(std::filesystem::exists(dir_.file("out/two.overlay.mp4")));
+  EXPECT_NE(read_text(dir_.file("out/two.srt")).find("#1 "), std::string::npos);
+
+  const auto live = run_actrec("live --model " + shell_quote(model) + " --source " + q("two.avi") +
+                               " --no-display --jsonl - --persons multi");
+  ASSERT_EQ(live.exit_code, 0) << live.err;
+  std::map<std::pair<std::string, std::string>, std::string> live_rows;
+  std::stringstream lines(live.out);
+  for (std::string line; std::getline(lines, line);) {
+    const auto json = nlohmann::json::parse(line);
+    live_rows[{std::to_string(json["frame"].get<int>()), std::to_string(json["person"].get<int>())}] =
+        json["label"];
+  }
+  EXPECT_EQ(live_rows, rows);
+}
 
 TEST_F(LabelCommands, WritesAllOutputsAndABadFileDoesNotStopTheBatch) {
   write_text(dir_.file("broken.avi"), std::string(5000, 'z'));
   const auto result =
-      run_actrec("label --model " + shell_quote(bundle("lstm")) + " " + q("a.avi") + " " +
+      run_actrec("label --model " + shell_quote(bundle(config::Cell::lstm)) + " " + q("a.avi") + " " +
                  q("broken.avi") + " " + q("b.avi") + " -o " + q("out") + " --overlay --vtt");
   EXPECT_EQ(result.exit_code, 3);
   EXPECT_NE(result.err.find("broken.avi"), std::string::npos) << result.err;
@@ -101,7 +148,7 @@ TEST_F(LabelCommands, WritesAllOutputsAndABadFileDoesNotStopTheBatch) {
 TEST_F(LabelCommands, ShardsSplitTheInputsAndSkipExistingResumes) {
   for (int i = 0; i < 5; ++i)
     write_index_video(dir_.file("s" + std::to_string(i) + ".avi"), 5, 25.0);
-  const std::string model = shell_quote(bundle("gru"));
+  const std::string model = shell_quote(bundle(config::Cell::gru));
   std::set<std::string> seen;
   for (int shard = 0; shard < 2; ++shard) {
     const std::string out = "shard" + std::to_string(shard);
@@ -124,7 +171,7 @@ TEST_F(LabelCommands, ShardsSplitTheInputsAndSkipExistingResumes) {
 
 TEST_F(LabelCommands, LiveRealtimeStreamsAndStopsOnSigint) {
   write_index_video(dir_.file("long.avi"), 500, 25.0);  // 20 s
-  const std::string model = bundle("lstm");
+  const std::string model = bundle(config::Cell::lstm);
   const std::string jsonl = dir_.file("live.jsonl");
   const pid_t child = fork();
   if (child == 0) {
@@ -135,7 +182,12 @@ TEST_F(LabelCommands, LiveRealtimeStreamsAndStopsOnSigint) {
           nullptr);
     _exit(127);
   }
-  sleep(2);
+  // Labelled lines coming in mean it runs, its handler in place: interrupt it then.
+  auto lines_so_far = [&] {
+    const std::string text = read_text(jsonl);
+    return std::count(text.begin(), text.end(), '\n');
+  };
+  EXPECT_TRUE(wait_until([&] { return lines_so_far() >= 11; }, 60));
   kill(child, SIGINT);
   int status = 0;
   waitpid(child, &status, 0);
@@ -173,17 +225,26 @@ int rows_in(const std::string& csv) {
 TEST_F(LabelCommands, KilledMidBatchLeavesOnlyWholeFilesAndSkipExistingCompletes) {
   for (int i = 0; i < 6; ++i)
     write_index_video(dir_.file("k" + std::to_string(i) + ".avi"), 60, 25.0);
-  const std::string model = bundle("lstm");
+  const std::string model = bundle(config::Cell::lstm);
   std::mt19937 random(7);
   for (int trial = 0; trial < 3; ++trial) {
     const std::string out = dir_.file("out" + std::to_string(trial));
     const std::vector<std::string> args = {"label", "--model", model,      dir_.file("k*.avi"),
                                            "-o",    out,       "--overlay"};
     const int pid = spawn_actrec(args, out + ".log");
-    const int delay_ms = std::uniform_int_distribution<int>(400, 2500)(random);
-    std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
+    // Killed once the n-th file of the batch has appeared: mid-batch, wherever that leaves it.
+    const int files = std::uniform_int_distribution<int>(1, 20)(random);
+    auto written = [&] {
+      int count = 0;
+      std::error_code error;
+      for (const auto& entry : std::filesystem::directory_iterator(out, error)) {
+        count += entry.path().filename().string()[0] != '.';
+      }
+      return count;
+    };
+    EXPECT_TRUE(wait_until([&] { return written() >= files; }, 120));
     kill(pid, SIGKILL);
-    SCOPED_TRACE("killed after " + std::to_string(delay_ms) + " ms");
+    SCOPED_TRACE("killed after " + std::to_string(files) + " files");
     wait_for(pid);
     // Whatever is there under its real name is whole.
     if (std::filesystem::exists(out)) {
@@ -216,7 +277,7 @@ TEST_F(LabelCommands, KilledMidBatchLeavesOnlyWholeFilesAndSkipExistingCompletes
 }
 
 TEST_F(LabelCommands, FullDiskIsAClearErrorAndEarlierOutputsStayIntact) {
-  const std::string model = shell_quote(bundle("gru"));
+  const std::string model = shell_quote(bundle(config::Cell::gru));
   ASSERT_EQ(run_actrec("label --model " + model + " " + q("b.avi") + " -o " + q("out")).exit_code,
             0);
   const std::string before = [&] {

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 #include <torch/script.h>
 
+#include <fmt/format.h>
+
 #include <chrono>
 #include <csignal>
 #include <filesystem>
@@ -93,7 +95,26 @@ TEST_F(TrainCommands, DataCheckTrainEval) {
                                   q("manifest.csv") + " --split test");
   EXPECT_EQ(refused.exit_code, 4);
   EXPECT_TRUE(contains(refused.err, "run/best.actrec")) << refused.err;
-  EXPECT_TRUE(contains(refused.err, "fingerprint")) << refused.err;
+  EXPECT_TRUE(contains(refused.err, "other observations of the probe images")) << refused.err;
+}
+
+TEST_F(TrainCommands, WithoutAConfigTrainingUsesTheBuiltInRecommendedSettings) {
+  // Only what this test's backbone needs is set; everything else is the default.
+  const std::string backbone =
+      " --set features.backbone=" + q("colour.pt") +
+      " --set features.input_dtype=float32 --set features.preset=appearance"
+      " --set features.pose_output=-1 --set features.map_output=0 --set train.epochs=1"
+      " --set train.cache_dir=" + q("cache");
+  const auto trained =
+      run_actrec("train --data " + q("manifest.csv") + " -o " + q("defaults") + backbone);
+  ASSERT_EQ(trained.exit_code, 0) << trained.err;
+  const auto shown = run_actrec("config show" + backbone);
+  ASSERT_EQ(shown.exit_code, 0) << shown.err;
+  EXPECT_EQ(read_text(dir_.file("defaults/config.yaml")), shown.out);
+  const std::string defaults = run_actrec("config show").out;
+  for (const char* line : {"cell: gru", "hidden: 64", "recipe: tbptt", "fps: 15"}) {
+    EXPECT_TRUE(contains(defaults, line)) << line;
+  }
 }
 
 TEST_F(TrainCommands, DataProblemsExitWithFiveListingAll) {
@@ -150,25 +171,22 @@ TEST_F(TrainCommands, KilledAtRandomPointsThenResumedEndsLikeAnUninterruptedRun)
     args.insert(args.end(), more);
     return args;
   };
-  const auto started = std::chrono::steady_clock::now();
   ASSERT_EQ(wait_for(spawn_actrec(with(base, {"-o", dir_.file("whole")}), dir_.file("whole.log"))),
             0);
-  const int64_t whole_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                               std::chrono::steady_clock::now() - started)
-                               .count();
   const auto expected = log_figures(dir_.file("whole/train_log.csv"));
   ASSERT_EQ(expected.size(), 25u);
   std::mt19937 random(2026);
   for (int trial = 0; trial < 3; ++trial) {
     const std::string run = dir_.file("killed" + std::to_string(trial));
     const int pid = spawn_actrec(with(base, {"-o", run}), run + ".log");
-    // Somewhere between start-up and the last epoch of a run as long as the uninterrupted one.
-    const auto delay_ms =
-        std::uniform_int_distribution<int64_t>(whole_ms / 10, whole_ms * 9 / 10)(random);
-    std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
+    // Killed as soon as epoch k has been reported (its checkpoints written): inside epoch k+1.
+    const int kill_after = std::uniform_int_distribution<int>(1, 24)(random);
+    const std::string line = fmt::format("epoch {:>3}/25", kill_after);
+    EXPECT_TRUE(wait_until([&] { return read_text(run + ".log").find(line) != std::string::npos; },
+                           120))
+        << line;
     kill(pid, SIGKILL);
-    SCOPED_TRACE("killed after " + std::to_string(delay_ms) + " of " + std::to_string(whole_ms) +
-                 " ms");
+    SCOPED_TRACE("killed after '" + line + "'");
     const int code = wait_for(pid);
     EXPECT_TRUE(code == 128 + SIGKILL || code == 0) << code;  // 0: it was faster this time
     if (std::filesystem::exists(run + "/last.actrec")) {      // what was written is whole

@@ -1,8 +1,11 @@
 #include <gtest/gtest.h>
 
+#include "test_paths.hpp"
 #include "actrec/config/config.hpp"
 #include "actrec/core/error.hpp"
 #include "temp_dir.hpp"
+
+#include <filesystem>
 
 namespace actrec::config {
 namespace {
@@ -22,19 +25,19 @@ std::string error_loading(const std::string& yaml) {
 TEST(Config, DefaultsWhenNoFile) {
   const Config config = load("");
   EXPECT_EQ(config.runtime.threads, 0);
-  EXPECT_EQ(config.model.cell, "lstm");
-  EXPECT_EQ(config.model.hidden, 256);
+  EXPECT_EQ(to_yaml(config), to_yaml(Config{}));
+  EXPECT_EQ(config.features.preset, Preset::pose);  // what generalises: docs/results.md
   EXPECT_EQ(config.video.queue_size, 8);
 }
 
 TEST(Config, FileValuesReplaceDefaultsAndOthersStay) {
   test::TempDir dir;
   test::write_text(dir.file("c.yaml"),
-                   "model:\n  cell: gru\n  hidden: 64\nruntime:\n  threads: 2\n");
+                   "model:\n  cell: rnn\n  hidden: 48\nruntime:\n  threads: 2\n");
   const Config config = load(dir.file("c.yaml"));
-  EXPECT_EQ(config.model.cell, "gru");
-  EXPECT_EQ(config.model.hidden, 64);
-  EXPECT_EQ(config.model.layers, 1);
+  EXPECT_EQ(config.model.cell, Cell::rnn);
+  EXPECT_EQ(config.model.hidden, 48);
+  EXPECT_EQ(config.model.layers, Config{}.model.layers);
   EXPECT_EQ(config.runtime.threads, 2);
 }
 
@@ -83,10 +86,10 @@ TEST(Config, MissingFileNamesPath) {
 
 TEST(Config, OverridesApplyAfterTheFile) {
   test::TempDir dir;
-  test::write_text(dir.file("c.yaml"), "model:\n  hidden: 64\n");
+  test::write_text(dir.file("c.yaml"), "model:\n  hidden: 48\n");
   const Config config = load(dir.file("c.yaml"), {"model.hidden=128", "model.cell=rnn"});
   EXPECT_EQ(config.model.hidden, 128);
-  EXPECT_EQ(config.model.cell, "rnn");
+  EXPECT_EQ(config.model.cell, Cell::rnn);
 }
 
 TEST(Config, BadOverridesNameTheOverride) {
@@ -100,28 +103,78 @@ TEST(Config, BadOverridesNameTheOverride) {
             "invalid config: --set model.hidden: expected KEY=VALUE, e.g. model.hidden=256");
   EXPECT_NE(test::error_message<ConfigError>([&] { apply_override(config, "model..hidden=3"); }).find("empty key"),
             std::string::npos);
-  EXPECT_EQ(config.model.hidden, 256);  // nothing half-applied
+  EXPECT_EQ(config.model.hidden, Config{}.model.hidden);  // nothing half-applied
 }
 
 TEST(Config, YamlRoundTripKeepsEveryValue) {
   Config config;
   config.runtime.threads = 3;
-  config.model.cell = "gru";
+  config.model.cell = Cell::rnn;
   config.model.dropout = 0.25;
+  config.train.augment.mirror = 0.125;
+  config.features.preset = Preset::pose_appearance;
   config.video.image_folder_fps = 12.5;
   const std::string yaml = to_yaml(config);
   Config reloaded;
   apply_yaml(reloaded, yaml, "round-trip");
   EXPECT_EQ(to_yaml(reloaded), yaml);
-  EXPECT_EQ(reloaded.model.cell, "gru");
+  EXPECT_EQ(reloaded.model.cell, Cell::rnn);
+  EXPECT_EQ(reloaded.features.preset, Preset::pose_appearance);
+  EXPECT_NE(yaml.find("preset: pose+appearance"), std::string::npos);
   EXPECT_DOUBLE_EQ(reloaded.model.dropout, 0.25);
+  EXPECT_DOUBLE_EQ(reloaded.train.augment.mirror, 0.125);
 }
 
-TEST(Config, ShippedConfigsLoad) {
-  for (const char* name : {"default.yaml"}) {
-    SCOPED_TRACE(name);
-    EXPECT_NO_THROW(load(std::string(ACTREC_SOURCE_DIR) + "/configs/" + name));
+TEST(Config, ChoicesAreReadByNameAndNestedSectionsByPath) {
+  EXPECT_EQ(error_loading("features:\n  resize: zoom\n"),
+            "invalid config: bad.yaml:2: features.resize: must be one of: stretch, letterbox, "
+            "crop, got 'zoom'");
+  EXPECT_EQ(error_loading("train:\n  augment:\n    mirror: 2\n"),
+            "invalid config: bad.yaml:3: train.augment.mirror: must be between 0 and 1, got '2'");
+  EXPECT_EQ(load("", {"people.persons=multi"}).people.persons, Persons::multi);
+}
+
+TEST(Config, ExtractionDifferencesNameKeysThatChangeObservationsOnly) {
+  FeaturesConfig a, b;
+  b.backbone = "elsewhere/movenet.pt";  // where the file is: not a difference
+  b.batch_size = 1;                     // how fast: not a difference
+  b.motion_s = 0.5;                     // applied after extraction: not a difference
+  EXPECT_TRUE(extraction_differences(a, b).empty());
+  b.resize = ResizeMode::stretch;
+  b.color = ColorOrder::bgr;
+  EXPECT_EQ(extraction_differences(a, b),
+            (std::vector<std::string>{"resize: letterbox vs stretch", "color: rgb vs bgr"}));
+}
+
+TEST(LabelMap, RulesInOrderPrecedenceAndErrorsWithLines) {
+  test::TempDir dir;
+  test::write_text(dir.file("map.yaml"),
+                   "labels:\n  Sleeping: lying\n  \"Fall*\": falling\n  Reading: ~\n"
+                   "precedence: [falling, lying]\n");
+  const LabelMap map = load_label_map(dir.file("map.yaml"));
+  EXPECT_EQ(map.rules, (std::vector<std::pair<std::string, std::string>>{
+                           {"Sleeping", "lying"}, {"Fall*", "falling"}, {"Reading", ""}}));
+  EXPECT_EQ(map.precedence, (std::vector<std::string>{"falling", "lying"}));
+  test::write_text(dir.file("bad.yaml"), "labels:\n  a: b\nprecedense: [a]\n");
+  EXPECT_EQ(test::error_message<ConfigError>([&] { load_label_map(dir.file("bad.yaml")); }),
+            "invalid label map: " + dir.file("bad.yaml") +
+                ":3: unknown key 'precedense' (known here: labels, precedence)");
+}
+
+TEST(Config, EveryShippedConfigLoads) {
+  int found = 0;
+  for (const auto& entry :
+       std::filesystem::recursive_directory_iterator(std::string(ACTREC_SOURCE_DIR) + "/configs")) {
+    if (entry.path().extension() != ".yaml") continue;
+    SCOPED_TRACE(entry.path().string());
+    ++found;
+    if (entry.path().filename().string().find("labels") != std::string::npos) {
+      EXPECT_NO_THROW(load_label_map(entry.path().string()));
+    } else {
+      EXPECT_NO_THROW(load(entry.path().string()));
+    }
   }
+  EXPECT_GE(found, 2);  // configs/backbones/*.yaml at least
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "test_paths.hpp"
 #include "actrec/convert/tfjs_to_torchscript.hpp"
 
 namespace actrec::convert {
@@ -112,7 +113,9 @@ void expect_maps_match(const std::string& model, const std::string& fixture_name
 
 TEST(TfjsReference, MoveNetMapsMatch) {
   ACTREC_REQUIRE_MODEL("movenet-lightning");
-  expect_maps_match("movenet-lightning", "movenet_maps", 1e-4);
+  // The keypoint regression map holds offsets of tens of pixels: float sums in another order
+  // move it by up to 1.5e-4 on an AVX-512 machine and 3.5e-4 on an AVX2 one (measured).
+  expect_maps_match("movenet-lightning", "movenet_maps", 1e-3);
 }
 
 TEST(TfjsReference, CenterNetMapsMatch) {

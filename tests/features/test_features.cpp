@@ -5,10 +5,12 @@
 #include <fstream>
 #include <torch/script.h>
 
+#include "test_paths.hpp"
 #include "actrec/core/error.hpp"
 #include "actrec/features/extract.hpp"
 #include "actrec/features/feature_extractor.hpp"
 #include "actrec/features/feature_file.hpp"
+#include "actrec/features/pose.hpp"
 #include "synthetic_video.hpp"
 #include "temp_dir.hpp"
 
@@ -48,51 +50,36 @@ def forward(self, x: Tensor):
   return path;
 }
 
-config::FeaturesConfig stub_config(const std::string& backbone, const std::string& preset,
-                                   bool position = false) {
-  config::FeaturesConfig config;
+config::FeaturesConfig stub_config(const std::string& backbone, const std::string& preset) {
+  config::FeaturesConfig config = config::load("", {"features.preset=" + preset}).features;
   config.backbone = backbone;
-  config.pose_position = position;
   config.input_width = 8;
   config.input_height = 8;
-  config.preset = preset;
   return config;
 }
 
 cv::Mat solid(cv::Scalar bgr) { return cv::Mat(16, 16, CV_8UC3, bgr); }
 
-TEST(FeatureExtractor, PoseFeaturesAreTranslationAndScaleInvariant) {
+TEST(FeatureExtractor, KeypointsComeBackInPixelsOfTheSourceFrame) {
   test::TempDir dir;
-  // Corners at +-0.1 (x) and +-0.2 (y) from the centre: every point sqrt(0.05) away.
-  FeatureExtractor a(stub_config(write_backbone(dir.file("a.pt"), box_keypoints(0.5, 0.5, 0.2, 0.1)), "pose", true));
-  FeatureExtractor shifted(stub_config(
-      write_backbone(dir.file("b.pt"), box_keypoints(0.3, 0.6, 0.2, 0.1)), "pose", true));
-  FeatureExtractor bigger(stub_config(
-      write_backbone(dir.file("c.pt"), box_keypoints(0.5, 0.5, 0.4, 0.2)), "pose", true));
-  ASSERT_EQ(a.dim(), 54);
-  // Without position (the default) the same 51 invariant features and nothing else.
-  FeatureExtractor plain(stub_config(dir.file("a.pt"), "pose"));
-  ASSERT_EQ(plain.dim(), 51);
-  EXPECT_EQ(plain.names().back(), "pose.right_ankle.score");
-  EXPECT_EQ(a.names()[0], "pose.nose.x");
-  EXPECT_EQ(a.names()[53], "pose.size");
-  std::vector<float> fa, fs, fb;
-  a.extract({solid({0, 0, 0})}, fa);
-  shifted.extract({solid({0, 0, 0})}, fs);
-  bigger.extract({solid({0, 0, 0})}, fb);
-  const double size = std::sqrt(0.05);
-  EXPECT_NEAR(fa[0], -0.1 / size, 1e-5);  // nose at the top-left corner
-  EXPECT_NEAR(fa[1], -0.2 / size, 1e-5);
-  EXPECT_FLOAT_EQ(fa[2], 1.0f);
-  EXPECT_NEAR(fa[51], 0.5, 1e-6);
-  EXPECT_NEAR(fa[52], 0.5, 1e-6);
-  EXPECT_NEAR(fa[53], size, 1e-6);
-  for (int i = 0; i < 51; ++i) {
-    EXPECT_NEAR(fs[i], fa[i], 1e-5) << i;
-    EXPECT_NEAR(fb[i], fa[i], 1e-5) << i;
-  }
-  EXPECT_NEAR(fs[51], 0.6, 1e-6);       // the centre moved
-  EXPECT_NEAR(fb[53], 2 * size, 1e-6);  // the body grew
+  // Corners at +-0.1 (x) and +-0.2 (y) of the 8x8 input from its centre.
+  FeatureExtractor extractor(
+      stub_config(write_backbone(dir.file("a.pt"), box_keypoints(0.5, 0.5, 0.2, 0.1)), "pose"));
+  ASSERT_EQ(extractor.persons(), 1);
+  ASSERT_EQ(extractor.dim(), kPoseValues);
+  EXPECT_EQ(extractor.names()[0], "p0.nose.x");
+  EXPECT_EQ(extractor.names()[kPoseValues - 1], "p0.score");
+  std::vector<float> out;
+  // A 32x16 frame letterboxed into 8x8: scale 0.25, 2 rows of padding above; the input's centre
+  // is the frame's centre (16, 8), and 0.1 of the input's width is 3.2 frame pixels.
+  extractor.extract({cv::Mat(16, 32, CV_8UC3, cv::Scalar::all(0))}, out);
+  const ConstPose pose{out.data()};
+  EXPECT_NEAR(pose.x(kNose), 16 - 3.2, 1e-4);  // the nose at the top-left corner
+  EXPECT_NEAR(pose.y(kNose), 8 - 6.4, 1e-4);
+  EXPECT_FLOAT_EQ(pose.score(kNose), 1.0f);
+  EXPECT_NEAR(pose.box(0), 16 - 3.2, 1e-4);  // no box in the output: one around the keypoints
+  EXPECT_NEAR(pose.box(3), 8 + 6.4, 1e-4);
+  EXPECT_FLOAT_EQ(pose.person_score(), 1.0f);
 }
 
 TEST(FeatureExtractor, AppearancePoolsTheMapInTheBackbonesColourOrder) {
@@ -104,12 +91,13 @@ TEST(FeatureExtractor, AppearancePoolsTheMapInTheBackbonesColourOrder) {
   rgb.extract({solid({10, 20, 30}), solid({0, 0, 200})}, out);
   EXPECT_EQ(out, (std::vector<float>{30, 20, 10, 200, 0, 0}));
   auto bgr_config = stub_config(path, "pose+appearance");
-  bgr_config.color = "bgr";
+  bgr_config.color = config::ColorOrder::bgr;
   FeatureExtractor both(bgr_config);
-  ASSERT_EQ(both.dim(), 54);
+  ASSERT_EQ(both.dim(), kPoseValues + 3);
   out.clear();
   both.extract({solid({10, 20, 30})}, out);
-  EXPECT_EQ(std::vector<float>(out.begin() + 51, out.end()), (std::vector<float>{10, 20, 30}));
+  EXPECT_EQ(std::vector<float>(out.begin() + kPoseValues, out.end()),
+            (std::vector<float>{10, 20, 30}));
 }
 
 TEST(FeatureExtractor, BatchedEqualsOneByOne) {
@@ -140,10 +128,18 @@ TEST(FeatureExtractor, FingerprintFollowsWhatDecidesTheFeatures) {
   faster.batch_size = 32;
   EXPECT_EQ(FeatureExtractor(faster).fingerprint(), fingerprint);
   auto cropped = base;
-  cropped.resize = "crop";
+  cropped.resize = config::ResizeMode::crop;
   EXPECT_NE(FeatureExtractor(cropped).fingerprint(), fingerprint);
   write_backbone(path, box_keypoints(0.5, 0.5, 0.3, 0.1));  // same path, other weights
   EXPECT_NE(FeatureExtractor(base).fingerprint(), fingerprint);
+  // A file that says where it came from is known by that, not by its bytes.
+  torch::jit::Module module = torch::jit::load(path);
+  module.register_attribute("source", c10::StringType::get(), std::string("tfjs-graph sha256:1"));
+  module.save(path);
+  const std::string by_source = FeatureExtractor(base).fingerprint();
+  module.register_buffer("padding", torch::ones({3}));  // other bytes
+  module.save(path);
+  EXPECT_EQ(FeatureExtractor(base).fingerprint(), by_source);
 }
 
 
@@ -158,7 +154,8 @@ TEST(FeatureExtractor, BadBackbonesAreModelErrorsNamingTheFile) {
             std::string::npos);
   auto config = stub_config(write_backbone(dir.file("a.pt"), box_keypoints(0.5, 0.5, 0.2, 0.1)), "pose");
   config.pose_output = 1;  // the map is not 17 keypoints
-  EXPECT_NE(test::error_message<ModelError>([&] { FeatureExtractor{config}; }).find("output 1 should hold 17"),
+  EXPECT_NE(test::error_message<ModelError>([&] { FeatureExtractor{config}; })
+                .find("output 1 should hold 17 (y, x, score) keypoints per person"),
             std::string::npos);
   config.pose_output = 5;
   EXPECT_NE(test::error_message<ModelError>([&] { FeatureExtractor{config}; })
@@ -207,8 +204,8 @@ TEST(FeatureCache, ExtractsEveryFrameThenReusesUntilSomethingChanges) {
   const FeatureFile first = features_for_video(extractor, video, cache, 4, {}, &stats);
   EXPECT_FALSE(stats.cached);
   EXPECT_EQ(first.frames(), 30);
-  EXPECT_EQ(first.dim(), 54);
-  EXPECT_EQ(first.values.size(), 30u * 54);
+  EXPECT_EQ(first.dim(), kPoseValues + 3);
+  EXPECT_EQ(first.values.size(), 30u * (kPoseValues + 3));
   EXPECT_NEAR(first.timestamps_us[29], 29 * 40000, 1000);
   const FeatureFile second = features_for_video(extractor, video, cache, 4, {}, &stats);
   EXPECT_TRUE(stats.cached);
@@ -216,7 +213,7 @@ TEST(FeatureCache, ExtractsEveryFrameThenReusesUntilSomethingChanges) {
   EXPECT_EQ(second.timestamps_us, first.timestamps_us);
 
   auto other = extractor.config();
-  other.color = "bgr";
+  other.color = config::ColorOrder::bgr;
   FeatureExtractor recoloured(other);
   features_for_video(recoloured, video, cache, 4, {}, &stats);
   EXPECT_FALSE(stats.cached);  // another fingerprint
@@ -267,14 +264,14 @@ TEST(DefaultBackbone, ExtractsPoseOfARealWalker) {
   config::FeaturesConfig config;
   config.backbone = model;
   FeatureExtractor extractor(config);
-  ASSERT_EQ(extractor.dim(), 51 + 1280);
+  ASSERT_EQ(extractor.dim(), kPoseValues);  // the default preset: pose
   test::TempDir dir;
   const FeatureFile file = features_for_video(
       extractor, test::shared_dir() + "/datasets/kth_actions/person01_walking_d1.avi", "");
   EXPECT_EQ(file.frames(), 555);
   double mean_score = 0;
   for (int64_t f = 0; f < file.frames(); ++f) {
-    for (int k = 0; k < 17; ++k) mean_score += file.values[f * file.dim() + 3 * k + 2];
+    for (int k = 0; k < kKeypoints; ++k) mean_score += ConstPose{&file.values[f * file.dim()]}.score(k);
   }
   mean_score /= file.frames() * 17.0;
   EXPECT_GT(mean_score, 0.2);  // a walker crosses the frame: keypoints are found

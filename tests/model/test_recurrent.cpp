@@ -1,7 +1,6 @@
 #include <gtest/gtest.h>
 
 #include "actrec/core/error.hpp"
-#include "actrec/model/bundle.hpp"
 #include "actrec/model/recurrent_labeler.hpp"
 #include "actrec/train/trainer.hpp"
 #include "temp_dir.hpp"
@@ -9,13 +8,13 @@
 namespace actrec::model {
 namespace {
 
-RecurrentLabeler make(const std::string& cell, int64_t layers = 2) {
+RecurrentLabeler make(config::Cell cell, int64_t layers = 2) {
   torch::manual_seed(7);
   return RecurrentLabeler(
       RecurrentLabelerOptions(5, 3).cell(cell).hidden_size(8).num_layers(layers).projection(6));
 }
 
-class EachCell : public ::testing::TestWithParam<std::string> {};
+class EachCell : public ::testing::TestWithParam<config::Cell> {};
 
 TEST_P(EachCell, StepFrameByFrameEqualsOneForwardPass) {
   auto model = make(GetParam());
@@ -72,10 +71,12 @@ TEST_P(EachCell, TruncatedBpttStopsGradientsButCarriesState) {
   EXPECT_GT(x.grad().abs().sum(2).squeeze(0)[0].item<double>(), 0.0);
 }
 
-INSTANTIATE_TEST_SUITE_P(Cells, EachCell, ::testing::Values("lstm", "gru", "rnn"));
+INSTANTIATE_TEST_SUITE_P(Cells, EachCell,
+                         ::testing::Values(config::Cell::lstm, config::Cell::gru, config::Cell::rnn),
+                         [](const auto& cell) { return config::to_string(cell.param); });
 
 TEST(RecurrentLabeler, LinearBaselineLooksAtOneFrameOnly) {
-  auto model = make("linear");
+  auto model = make(config::Cell::linear);
   model->eval();
   torch::NoGradGuard no_grad;
   auto x = torch::randn({1, 6, 5});
@@ -84,65 +85,6 @@ TEST(RecurrentLabeler, LinearBaselineLooksAtOneFrameOnly) {
   const auto after = model->forward(x);
   EXPECT_FALSE(torch::allclose(before.select(1, 2), after.select(1, 2)));
   EXPECT_TRUE(torch::equal(before.slice(1, 3), after.slice(1, 3)));  // no memory of frame 2
-}
-
-TEST(RecurrentLabeler, UnknownCellIsAConfigError) {
-  EXPECT_THROW(RecurrentLabeler(RecurrentLabelerOptions(3, 2).cell("transformer")), ConfigError);
-}
-
-BundleInfo info_for(int64_t dim, const std::string& cell = "gru") {
-  BundleInfo info;
-  info.labels = {"a", "b", "c"};
-  info.feature_dim = dim;
-  info.fingerprint = "sha256:abc";
-  info.fps = 25;
-  info.model.cell = cell;
-  info.model.hidden = 8;
-  return info;
-}
-
-TEST(Bundle, RoundTripKeepsWeightsLabelsAndConfigs) {
-  test::TempDir dir;
-  BundleInfo info = info_for(5);
-  info.features.preset = "pose";
-  torch::manual_seed(3);
-  auto model = make_labeler(info);
-  model->set_normalization(torch::full({5}, 2.0), torch::full({5}, 3.0));
-  save_bundle(dir.file("m.actrec"), info, model);
-  Bundle back = load_bundle(dir.file("m.actrec"));
-  EXPECT_EQ(back.info.labels, info.labels);
-  EXPECT_EQ(back.info.model.cell, "gru");
-  EXPECT_EQ(back.info.features.preset, "pose");
-  EXPECT_EQ(back.info.fingerprint, "sha256:abc");
-  model->eval();
-  torch::NoGradGuard no_grad;
-  const auto x = torch::randn({1, 6, 5});
-  EXPECT_TRUE(torch::equal(model->forward(x), back.model->forward(x)));
-}
-
-TEST(Bundle, MismatchedFeaturesAreRefusedSayingWhatDiffers) {
-  const BundleInfo info = info_for(5);
-  EXPECT_NO_THROW(check_features_match(info, "sha256:abc", 5, "m.actrec"));
-  try {
-    check_features_match(info, "sha256:abc", 7, "m.actrec");
-    FAIL();
-  } catch (const ModelError& e) {
-    EXPECT_NE(std::string(e.what()).find("m.actrec: it takes 5 features per frame"),
-              std::string::npos);
-  }
-  try {
-    check_features_match(info, "sha256:other", 5, "m.actrec");
-    FAIL();
-  } catch (const ModelError& e) {
-    EXPECT_NE(std::string(e.what()).find("fingerprint"), std::string::npos);
-  }
-}
-
-TEST(Bundle, NotABundleIsAModelError) {
-  test::TempDir dir;
-  test::write_text(dir.file("x.actrec"), "garbage");
-  EXPECT_THROW(load_bundle(dir.file("x.actrec")), ModelError);
-  EXPECT_THROW(load_bundle(dir.file("missing.actrec")), ModelError);
 }
 
 }  // namespace

@@ -1,9 +1,12 @@
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "actrec/output/label_outputs.hpp"
-#include "actrec/preprocess/frame_sampler.hpp"
+#include "actrec/features/pose.hpp"
+#include "temp_dir.hpp"
 
 namespace actrec::output {
 namespace {
@@ -40,10 +43,75 @@ TEST(Segments, MinimumLengthMergesShortRuns) {
 TEST(Subtitles, SrtAndVttTimecodes) {
   const auto runs = build({0, 0, 1}).segments();
   const std::vector<std::string> labels = {"walk", "run"};
-  EXPECT_EQ(subtitles(runs, labels, false),
+  EXPECT_EQ(subtitles(segment_cues(runs, labels), false),
             "1\n00:00:00,000 --> 00:00:01,000\nwalk (80%)\n\n2\n00:00:01,000 --> 00:00:01,500\nrun "
             "(60%)\n\n");
-  EXPECT_EQ(subtitles(runs, labels, true).substr(0, 39), "WEBVTT\n\n1\n00:00:00.000 --> 00:00:01.000");
+  EXPECT_EQ(subtitles(segment_cues(runs, labels), true).substr(0, 39),
+            "WEBVTT\n\n1\n00:00:00.000 --> 00:00:01.000");
+}
+
+TEST(Subtitles, PeopleCuesChangeWhenWhoDoesWhatChanges) {
+  CueBuilder cues;
+  cues.add(0.0, 0.5, "#1 walking");
+  cues.add(0.5, 0.5, "#1 walking");
+  cues.add(1.0, 0.5, "#1 walking · #2 falling");
+  cues.add(1.5, 0.5, "");
+  cues.add(2.0, 0.5, "#2 lying");
+  ASSERT_EQ(cues.cues().size(), 3u);
+  EXPECT_DOUBLE_EQ(cues.cues()[0].end_s, 1.0);
+  EXPECT_EQ(cues.cues()[1].text, "#1 walking · #2 falling");
+  EXPECT_DOUBLE_EQ(cues.cues()[2].start_s, 2.0);
+  EXPECT_EQ(subtitles(cues.cues(), false).substr(0, 46),
+            "1\n00:00:00,000 --> 00:00:01,000\n#1 walking\n\n2\n");
+}
+
+TEST(LabelHistory, KeepsOnlyWhatAStripCanShow) {
+  LabelHistory history(100);
+  for (int i = 0; i < 100000; ++i) history.add(i);
+  const auto last = history.last(1000);
+  ASSERT_EQ(last.size(), 100u);  // bounded however long the stream
+  EXPECT_EQ(last.front(), 99900);
+  EXPECT_EQ(last.back(), 99999);
+  EXPECT_EQ(history.last(3), (std::vector<int64_t>{99997, 99998, 99999}));
+}
+
+std::vector<std::string> lines_of(const std::string& path) {
+  std::ifstream in(path);
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  return lines;
+}
+
+TEST(FramesCsv, OneRowPerFrameOrPerPersonWithTheBoxInPixels) {
+  test::TempDir dir;
+  const std::vector<std::string> labels = {"walking", "falling"};
+  const float p[2] = {0.25f, 0.75f};
+  std::vector<float> pose(features::kPoseValues, 0.0f);
+  features::Pose view{pose.data()};
+  view.box(0) = 10;
+  view.box(1) = 20;
+  view.box(2) = 40;
+  view.box(3) = 100;
+  {
+    FramesCsvWriter single(dir.file("single.csv"), labels, false);
+    single.write(3, 0.12, {0, pose.data(), 1, 0.75, p});
+    single.commit();
+    FramesCsvWriter multi(dir.file("multi.csv"), labels, true);
+    multi.write(3, 0.12, {7, pose.data(), 1, 0.75, p});
+    multi.write(3, 0.12, {9, nullptr, 0, 0.25, p});
+    multi.commit();
+    FramesCsvWriter dropped(dir.file("dropped.csv"), labels, false);
+    dropped.write(0, 0, {0, nullptr, 0, 0.25, p});
+  }
+  EXPECT_EQ(lines_of(dir.file("single.csv")),
+            (std::vector<std::string>{"frame,time_s,label,confidence,walking,falling",
+                                      "3,0.120,falling,0.7500,0.2500,0.7500"}));
+  EXPECT_EQ(lines_of(dir.file("multi.csv")),
+            (std::vector<std::string>{
+                "frame,time_s,person,x,y,w,h,label,confidence,walking,falling",
+                "3,0.120,7,10.0,20.0,30.0,80.0,falling,0.7500,0.2500,0.7500",
+                "3,0.120,9,0.0,0.0,0.0,0.0,walking,0.2500,0.2500,0.7500"}));
+  EXPECT_FALSE(std::filesystem::exists(dir.file("dropped.csv")));  // never committed
 }
 
 TEST(SegmentsJson, MarksBackground) {
@@ -52,19 +120,6 @@ TEST(SegmentsJson, MarksBackground) {
   EXPECT_EQ(json["segments"][0]["background"], false);
   EXPECT_EQ(json["segments"][1]["background"], true);
   EXPECT_EQ(json["segments"][1]["label"], "background");
-}
-
-TEST(FrameSampler, ThinsFasterSourcesToTheModelsSpacing) {
-  preprocess::FrameSampler same(25, 25), slower(25, 15), faster(25, 50);
-  EXPECT_FALSE(same.thins());
-  EXPECT_FALSE(slower.thins());
-  int taken = 0;
-  for (int f = 0; f < 100; ++f) taken += faster.take(f * 20000) ? 1 : 0;  // 50 fps for 2 s
-  EXPECT_EQ(taken, 50);
-  preprocess::FrameSampler thirty(25, 30);
-  taken = 0;
-  for (int f = 0; f < 300; ++f) taken += thirty.take(f * 1000000 / 30) ? 1 : 0;  // 10 s
-  EXPECT_NEAR(taken, 250, 2);
 }
 
 }  // namespace

@@ -38,9 +38,16 @@ TEST(FitImage, StretchAndColourOrder) {
   EXPECT_EQ(out.at<cv::Vec3b>(8, 8), cv::Vec3b(30, 20, 10));  // RGB
 }
 
-TEST(FitImage, ParsesModes) {
-  EXPECT_EQ(parse_resize_mode("crop"), ResizeMode::crop);
-  EXPECT_THROW(parse_resize_mode("zoom"), std::invalid_argument);
+TEST(FitImage, PlacementMapsModelPixelsBackToTheSource) {
+  // 640x480 letterboxed into 192x192: scale 0.3, 24 rows of padding above.
+  const Placement place = placement_for({640, 480}, {192, 192}, ResizeMode::letterbox);
+  EXPECT_DOUBLE_EQ(place.scale_x, 0.3);
+  EXPECT_DOUBLE_EQ(place.offset_y, 24);
+  EXPECT_DOUBLE_EQ((96 - place.offset_x) / place.scale_x, 320);  // the centre stays the centre
+  EXPECT_DOUBLE_EQ((168 - place.offset_y) / place.scale_y, 480);  // the bottom edge
+  const Placement stretched = placement_for({640, 480}, {192, 192}, ResizeMode::stretch);
+  EXPECT_DOUBLE_EQ(stretched.scale_y, 0.4);
+  EXPECT_DOUBLE_EQ(stretched.offset_y, 0);
 }
 
 }  // namespace

@@ -1,3 +1,4 @@
+#include "test_binary.hpp"
 #include "run_command.hpp"
 
 #include <sys/wait.h>

@@ -15,6 +15,12 @@ std::string shared_dir();
 
 /// Writes `text` to `path` (binary, replacing it).
 void write_text(const std::string& path, const std::string& text);
+/// The whole file (binary); empty when it cannot be read.
+std::string read_text(const std::string& path);
+
+/// Polls `ready` every 20 ms until it holds or `limit_s` pass: what a test waits for instead of
+/// sleeping a fixed time. Returns whether it held.
+bool wait_until(const std::function<bool()>& ready, double limit_s);
 
 /// The message of the `E` that `action` throws; a test failure when it throws none.
 template <typename E>

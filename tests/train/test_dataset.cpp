@@ -38,8 +38,8 @@ TEST_F(DatasetTest, ReadsAllThreeAnnotationKinds) {
             (std::vector<int64_t>{2, 2, 1, 1, 1, 0, 0, 2}));
   EXPECT_EQ(frame_targets(manifest.clips[1], 3, 25, labels, data, problems),
             (std::vector<int64_t>{0, 0, 0}));
-  EXPECT_EQ(frame_targets(manifest.clips[2], 4, 25, labels, data, problems),
-            (std::vector<int64_t>{0, 0, 1, 2}));
+  EXPECT_EQ(frame_targets(manifest.clips[2], 3, 25, labels, data, problems),
+            (std::vector<int64_t>{0, 0, 1}));
   EXPECT_EQ(frame_targets(manifest.clips[3], 5, 10, labels, data, problems),  // 0.3 s = 3 frames
             (std::vector<int64_t>{0, 0, 0, 2, 2}));
   data.background = "";  // uncovered frames ignored instead
@@ -101,7 +101,7 @@ TEST_F(DatasetTest, EveryProblemIsReportedWithFileAndLine) {
   has(path("past.csv") + ":2: segment [0, 50) ends past the video's end (20 frames)");
   has(path("overlap.csv") + ":3: segment [5, 12) overlaps line 2's [0, 10)");
 
-  has(path("long.txt") + ": 25 labels for a video of 20 frames (past its end)");
+  has(path("long.txt") + ": 25 labels for a video of 20 decoded frames (one label per frame expected)");
   has(path("unknown.csv") + ":2: unknown label 'dance' (known: wave, jump, background)");
   try {
     problems.throw_if_any();

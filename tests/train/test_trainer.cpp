@@ -2,6 +2,7 @@
 
 #include <filesystem>
 
+#include "actrec/core/error.hpp"
 #include "actrec/model/bundle.hpp"
 #include "actrec/train/trainer.hpp"
 #include "temp_dir.hpp"
@@ -27,14 +28,17 @@ TrainJob job_for(const std::string& run_dir, int epochs) {
   TrainJob job;
   job.info.labels = {"a", "b", "c"};
   job.info.feature_dim = 5;
-  job.info.fingerprint = "sha256:test";
-  job.model.cell = "lstm";
+  job.info.observation_names = {"x"};
+  job.info.probe = {0};
+  job.info.fps = 15;
+  job.model.cell = config::Cell::lstm;
   job.model.hidden = 32;
+  job.model.dropout = 0;
   job.train.epochs = epochs;
   job.train.batch_size = 4;
   job.train.tbptt_steps = 0;
   job.train.lr = 0.01;
-  job.train.augment = false;
+  job.train.augment.enabled = false;
   job.train.patience = 0;
   job.run_dir = run_dir;
   return job;
@@ -43,12 +47,10 @@ TrainJob job_for(const std::string& run_dir, int epochs) {
 TEST(Trainer, OverfitsATinyDatasetThatNeedsMemory) {
   test::TempDir dir;
   const auto videos = cue_videos(12, 15, 3, 1);
-  const TrainResult result = train_labeler(job_for(dir.path(), 60), videos, videos);
+  const TrainState result = train_labeler(job_for(dir.path(), 60), fixed_data(videos, videos));
   EXPECT_DOUBLE_EQ(result.best_accuracy, 1.0);
   EXPECT_TRUE(std::filesystem::exists(dir.file("best.actrec")));
   EXPECT_TRUE(std::filesystem::exists(dir.file("last.actrec")));
-  EXPECT_TRUE(std::filesystem::exists(dir.file("train_log.csv")));
-  EXPECT_TRUE(std::filesystem::exists(dir.file("train_curves.png")));
   // The best checkpoint labels the training videos as the log says.
   model::Bundle best = model::load_bundle(dir.file("best.actrec"));
   for (const auto& video : videos) {
@@ -61,7 +63,7 @@ TEST(Trainer, ClippingBoundsEveryStepAndIsLogged) {
   const auto videos = cue_videos(8, 10, 3, 2);
   TrainJob job = job_for(dir.path(), 2);
   job.train.clip_norm = 1e-3;
-  const TrainResult clipped = train_labeler(job, videos, {});
+  const TrainState clipped = train_labeler(job, fixed_data(videos, {}));
   for (const auto& epoch : clipped.log) {
     EXPECT_DOUBLE_EQ(epoch.clipped_fraction, 1.0);  // every pre-clip norm exceeded 1e-3
     EXPECT_GT(epoch.grad_norm_mean, 1e-3);
@@ -69,7 +71,7 @@ TEST(Trainer, ClippingBoundsEveryStepAndIsLogged) {
   job.train.clip_norm = 0;
   test::TempDir other;
   job.run_dir = other.path();
-  for (const auto& epoch : train_labeler(job, videos, {}).log) {
+  for (const auto& epoch : train_labeler(job, fixed_data(videos, {})).log) {
     EXPECT_DOUBLE_EQ(epoch.clipped_fraction, 0.0);
   }
 }
@@ -77,22 +79,22 @@ TEST(Trainer, ClippingBoundsEveryStepAndIsLogged) {
 TEST(Trainer, ResumedRunEndsExactlyWhereAnUninterruptedOneDoes) {
   const auto videos = cue_videos(8, 12, 3, 3);
   TrainJob job = job_for("", 4);
-  job.train.augment = true;  // randomness must repeat too
+  job.train.augment.enabled = true;  // randomness must repeat too
   job.train.tbptt_steps = 5;
   test::TempDir whole_dir, broken_dir;
   job.run_dir = whole_dir.path();
-  const TrainResult whole = train_labeler(job, videos, videos);
+  const TrainState whole = train_labeler(job, fixed_data(videos, videos));
 
   job.run_dir = broken_dir.path();
   struct Interrupted {};
   try {
-    train_labeler(job, videos, videos, [](const EpochLog& e) {
-      if (e.epoch == 2) throw Interrupted{};  // dies after epoch 2's checkpoint
+    train_labeler(job, fixed_data(videos, videos), [](const TrainState& state) {
+      if (state.epochs_done == 2) throw Interrupted{};  // dies after epoch 2's checkpoint
     });
   } catch (const Interrupted&) {
   }
   job.resume = true;
-  const TrainResult resumed = train_labeler(job, videos, videos);
+  const TrainState resumed = train_labeler(job, fixed_data(videos, videos));
   ASSERT_EQ(resumed.log.size(), whole.log.size());
   for (size_t i = 0; i < whole.log.size(); ++i) {
     EXPECT_DOUBLE_EQ(resumed.log[i].train_loss, whole.log[i].train_loss) << "epoch " << i + 1;
@@ -111,10 +113,57 @@ TEST(Trainer, EarlyStoppingStopsAfterPatience) {
   TrainJob job = job_for(dir.path(), 200);
   job.train.patience = 3;
   job.train.lr = 0.05;
-  const TrainResult result = train_labeler(job, videos, videos);
+  const TrainState result = train_labeler(job, fixed_data(videos, videos));
   EXPECT_TRUE(result.stopped_early);
   EXPECT_LT(result.log.size(), 200u);
   EXPECT_EQ(static_cast<int>(result.log.size()), result.best_epoch + 3);
+}
+
+TEST(Trainer, WindowsRecipeScoresOnlyTheLastStepsOfShortWindowsAndStillLearns) {
+  const auto videos = cue_videos(4, 40, 3, 5);
+  config::TrainConfig config;
+  config.recipe = config::Recipe::windows;
+  config.window = 10;
+  config.loss_steps = 3;
+  std::mt19937_64 rng(1);
+  const auto pieces = training_pieces(videos, config, rng);
+  EXPECT_EQ(pieces.size(), 16u);  // 40 steps: four windows of 10 per video
+  for (const auto& [x, y] : pieces) {
+    ASSERT_LE(x.size(0), 10);
+    const int64_t scored = (y >= 0).sum().item<int64_t>();
+    EXPECT_EQ(scored, std::min<int64_t>(3, x.size(0)));
+    EXPECT_TRUE((y.slice(0, 0, y.size(0) - scored) < 0).all().item<bool>());  // the rest: -1
+  }
+  config.recipe = config::Recipe::tbptt;
+  config.augment.min_crop = 0.5;
+  for (const auto& [x, y] : training_pieces(videos, config, rng)) {
+    EXPECT_GE(x.size(0), 20);  // a crop of at least half of each video
+    EXPECT_TRUE((y >= 0).all().item<bool>());
+  }
+  // Trained this way, from windows that reach back to the cue, the task is learnt.
+  test::TempDir dir;
+  TrainJob job = job_for(dir.path(), 80);
+  job.train.recipe = config::Recipe::windows;
+  job.train.window = 6;
+  job.train.loss_steps = 2;
+  const auto short_videos = cue_videos(12, 6, 3, 5);
+  EXPECT_DOUBLE_EQ(train_labeler(job, fixed_data(short_videos, short_videos)).best_accuracy, 1.0);
+}
+
+TEST(TrainState, JsonRoundTripKeepsEveryEpochAndNotANumber) {
+  TrainState state;
+  state.epochs_done = 2;
+  state.best_epoch = 1;
+  state.best_loss = INFINITY;
+  state.log = {{1, 0.01, 1.5, 0.5, NAN, NAN, 2.0, 3.0, 0.25, 100, 1.5, true},
+               {2, 0.005, 1.0, 0.75, 0.9, 0.6, 1.0, 1.5, 0, 120, 1.25, false}};
+  const TrainState back = TrainState::from_json(state.to_json(), "x");
+  EXPECT_EQ(back.to_json(), state.to_json());
+  EXPECT_TRUE(std::isinf(back.best_loss));
+  EXPECT_TRUE(std::isnan(back.log[0].val_loss));
+  EXPECT_DOUBLE_EQ(back.log[1].val_loss, 0.9);
+  EXPECT_TRUE(back.log[0].best);
+  EXPECT_THROW(TrainState::from_json("{}", "x"), Error);
 }
 
 }  // namespace

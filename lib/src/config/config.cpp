@@ -62,6 +62,45 @@ struct Numbers {
   }
 };
 
+// The name of each choice, in one table per enum: parsing and printing both read it.
+template <typename E>
+struct Names;
+#define ACTREC_NAMES(E, ...)                                       \
+  template <>                                                      \
+  struct Names<E> {                                                \
+    static constexpr std::pair<const char*, E> table[] = __VA_ARGS__; \
+  };
+ACTREC_NAMES(ResizeMode, {{"stretch", ResizeMode::stretch},
+                          {"letterbox", ResizeMode::letterbox},
+                          {"crop", ResizeMode::crop}})
+ACTREC_NAMES(ColorOrder, {{"rgb", ColorOrder::rgb}, {"bgr", ColorOrder::bgr}})
+ACTREC_NAMES(PixelType, {{"int32", PixelType::int32}, {"float32", PixelType::float32}})
+ACTREC_NAMES(Layout, {{"nhwc", Layout::nhwc}, {"nchw", Layout::nchw}})
+ACTREC_NAMES(Preset, {{"pose", Preset::pose},
+                      {"appearance", Preset::appearance},
+                      {"pose+appearance", Preset::pose_appearance}})
+ACTREC_NAMES(Cell, {{"lstm", Cell::lstm}, {"gru", Cell::gru}, {"rnn", Cell::rnn},
+                    {"linear", Cell::linear}})
+ACTREC_NAMES(Optimizer, {{"adam", Optimizer::adam}, {"sgd", Optimizer::sgd}})
+ACTREC_NAMES(Schedule,
+             {{"cosine", Schedule::cosine}, {"step", Schedule::step}, {"none", Schedule::none}})
+ACTREC_NAMES(ClassWeights,
+             {{"auto", ClassWeights::inverse_frequency}, {"none", ClassWeights::none}})
+ACTREC_NAMES(Recipe, {{"tbptt", Recipe::tbptt}, {"windows", Recipe::windows}})
+ACTREC_NAMES(Persons, {{"single", Persons::single}, {"multi", Persons::multi}})
+#undef ACTREC_NAMES
+
+template <typename E>
+const char* name_of(E value) {
+  for (const auto& [name, entry] : Names<E>::table) {
+    if (entry == value) return name;
+  }
+  return "?";
+}
+
+// An enum field: read and written by name, any listed name accepted.
+struct Choice {};
+
 // The schema, written once and walked by every visitor: reader, writer.
 template <typename V>
 void describe(V& v, RuntimeConfig& c) {
@@ -76,35 +115,36 @@ void describe(V& v, VideoConfig& c) {
 }
 template <typename V>
 void describe(V& v, FeaturesConfig& c) {
-  v.field("backbone", c.backbone, "TorchScript image model (relative: cwd, then models/)",
+  v.field("backbone", c.backbone, "TorchScript image model (relative: cwd, then $ACTREC_MODELS)",
           NonEmpty{});
   v.field("input_width", c.input_width, "backbone input width", Between{1, 8192});
   v.field("input_height", c.input_height, "backbone input height", Between{1, 8192});
-  v.field("resize", c.resize, "stretch | letterbox | crop",
-          OneOf{{"stretch", "letterbox", "crop"}});
-  v.field("color", c.color, "channel order the backbone expects", OneOf{{"rgb", "bgr"}});
-  v.field("input_dtype", c.input_dtype, "int32 | float32", OneOf{{"int32", "float32"}});
-  v.field("input_layout", c.input_layout, "nhwc | nchw", OneOf{{"nhwc", "nchw"}});
+  v.field("resize", c.resize, "stretch | letterbox | crop", Choice{});
+  v.field("color", c.color, "channel order the backbone expects: rgb | bgr", Choice{});
+  v.field("input_dtype", c.input_dtype, "int32 | float32", Choice{});
+  v.field("input_layout", c.input_layout, "nhwc | nchw", Choice{});
   v.field("input_scale", c.input_scale, "float32 input: pixel * input_scale, then (x - mean) / std",
           Between{1e-9, 1e9});
   v.field("mean", c.mean, "per-channel mean (in the backbone's colour order)", Numbers{3});
   v.field("std", c.std, "per-channel standard deviation", Numbers{3, true});
-  v.field("preset", c.preset, "pose | appearance | pose+appearance",
-          OneOf{{"pose", "appearance", "pose+appearance"}});
-  v.field("pose_output", c.pose_output, "output index of [..,17,3] keypoints; -1 none",
+  v.field("preset", c.preset, "what makes the features: pose | appearance | pose+appearance",
+          Choice{});
+  v.field("pose_output", c.pose_output, "output index of the keypoints; -1 none",
           Between{-1, 64});
-  v.field("pose_position", c.pose_position, "pose features also hold body centre and size",
-          AnyBool{});
   v.field("map_output", c.map_output, "output index of the feature map to pool; -1 none",
           Between{-1, 64});
-  v.field("map_layout", c.map_layout, "layout of that map: nhwc | nchw", OneOf{{"nhwc", "nchw"}});
+  v.field("map_layout", c.map_layout, "layout of that map: nhwc | nchw", Choice{});
   v.field("batch_size", c.batch_size, "frames per pass where the backbone takes any batch",
           Between{1, 1024});
+  v.field("min_score", c.min_score, "keypoints scoring lower are treated as unseen",
+          Between{0, 1});
+  v.field("motion_s", c.motion_s, "time constant of motion estimates, seconds",
+          Between{0.001, 10});
 }
 template <typename V>
 void describe(V& v, ModelConfig& c) {
   v.field("cell", c.cell, "recurrent cell: lstm | gru | rnn; linear = no recurrence (baseline)",
-          OneOf{{"lstm", "gru", "rnn", "linear"}});
+          Choice{});
   v.field("hidden", c.hidden, "hidden state size", Between{1, 65536});
   v.field("layers", c.layers, "stacked recurrent layers", Between{1, 16});
   v.field("dropout", c.dropout, "dropout on the input, between layers, before the head",
@@ -118,30 +158,63 @@ void describe(V& v, DataConfig& c) {
           AnyList{});
   v.field("background", c.background, "class for frames no segment covers; '' = ignore them",
           AnyString{});
+  v.field("fps", c.fps, "the model's frame rate: faster sources are sampled down to it",
+          Between{0.1, 1000});
+}
+template <typename V>
+void describe(V& v, AugmentConfig& c) {
+  v.field("enabled", c.enabled, "augment at all", AnyBool{});
+  v.field("mirror", c.mirror, "probability of a left-right mirror", Between{0, 1});
+  v.field("scale", c.scale, "scale by a factor in [1-s, 1+s]", Between{0, 0.9});
+  v.field("rotate_deg", c.rotate_deg, "rotate by up to this many degrees", Between{0, 180});
+  v.field("keypoint_dropout", c.keypoint_dropout, "probability a keypoint is unseen in a frame",
+          Between{0, 1});
+  v.field("cut_lower_body", c.cut_lower_body, "probability a clip shows no knees and ankles",
+          Between{0, 1});
+  v.field("rate_jitter", c.rate_jitter, "speed change: time stretched by [1-j, 1+j]",
+          Between{0, 0.9});
+  v.field("min_crop", c.min_crop, "tbptt: shortest random crop, fraction of a clip",
+          Between{0.05, 1});
+  v.field("feature_noise", c.feature_noise, "Gaussian noise in feature std units", Between{0, 10});
 }
 template <typename V>
 void describe(V& v, TrainConfig& c) {
+  v.field("recipe", c.recipe, "tbptt (crops, truncated BPTT) | windows (zero state, last steps)",
+          Choice{});
   v.field("epochs", c.epochs, "passes over the training videos", Between{1, 100000});
-  v.field("batch_size", c.batch_size, "videos per step", Between{1, 4096});
-  v.field("tbptt_steps", c.tbptt_steps, "truncated-BPTT chunk in frames; 0 = full BPTT",
+  v.field("batch_size", c.batch_size, "sequences per step", Between{1, 4096});
+  v.field("tbptt_steps", c.tbptt_steps, "tbptt: chunk in frames; 0 = full BPTT",
           Between{0, 1000000});
+  v.field("window", c.window, "windows: frames per window", Between{2, 100000});
+  v.field("loss_steps", c.loss_steps, "windows: loss on this many last frames", Between{1, 100000});
   v.field("clip_norm", c.clip_norm, "clip gradients to this global norm; 0 = off", AtLeast{0});
-  v.field("optimizer", c.optimizer, "adam | sgd", OneOf{{"adam", "sgd"}});
+  v.field("optimizer", c.optimizer, "adam | sgd", Choice{});
   v.field("lr", c.lr, "learning rate", Between{1e-9, 100});
   v.field("weight_decay", c.weight_decay, "L2 weight decay", Between{0, 10});
-  v.field("schedule", c.schedule, "learning-rate schedule: cosine | step | none",
-          OneOf{{"cosine", "step", "none"}});
+  v.field("schedule", c.schedule, "learning-rate schedule: cosine | step | none", Choice{});
   v.field("patience", c.patience, "stop after this many epochs without gain; 0 = never",
           Between{0, 100000});
   v.field("seed", c.seed, "random seed: same seed, same run", AtLeast{0});
-  v.field("class_weights", c.class_weights, "auto (inverse frequency) | none",
-          OneOf{{"auto", "none"}});
-  v.field("augment", c.augment, "random crops, frame-rate jitter, feature noise", AnyBool{});
-  v.field("min_crop", c.min_crop, "shortest random crop, fraction of a video", Between{0.05, 1});
-  v.field("rate_jitter", c.rate_jitter, "frame-rate jitter j: factor in [1-j, 1+j]",
-          Between{0, 0.9});
-  v.field("feature_noise", c.feature_noise, "Gaussian noise in feature std units", Between{0, 10});
-  v.field("cache_dir", c.cache_dir, "feature cache folder; '' = ~/.cache/actrec/features", AnyString{});
+  v.field("class_weights", c.class_weights, "auto (inverse frequency) | none", Choice{});
+  v.section("augment", c.augment);
+  v.field("cache_dir", c.cache_dir, "feature cache folder; '' = ~/.cache/actrec/features",
+          AnyString{});
+}
+template <typename V>
+void describe(V& v, SmoothingConfig& c) {
+  v.field("switch_penalty", c.switch_penalty,
+          "cost of a label change in log probability; 0 = no smoothing", Between{0, 1000});
+  v.field("delay_s", c.delay_s, "look-ahead before a label is final, seconds", Between{0, 60});
+}
+template <typename V>
+void describe(V& v, PeopleConfig& c) {
+  v.field("persons", c.persons, "single (the most prominent person) | multi (everyone, tracked)",
+          Choice{});
+  v.field("min_person_score", c.min_person_score, "people scoring lower are not labelled",
+          Between{0, 1});
+  v.field("max_age_s", c.max_age_s, "a person unseen this long loses their id", Between{0, 3600});
+  v.field("min_match", c.min_match, "least box overlap or keypoint similarity to keep an id",
+          Between{0, 1});
 }
 template <typename V>
 void describe(V& v, Config& c) {
@@ -151,6 +224,8 @@ void describe(V& v, Config& c) {
   v.section("model", c.model);
   v.section("data", c.data);
   v.section("train", c.train);
+  v.section("smoothing", c.smoothing);
+  v.section("people", c.people);
 }
 
 template <typename T>
@@ -192,6 +267,24 @@ class Reader {
     const YAML::Node child = lookup(key);
     if (!child) return;
     const std::string path = prefix_ + key;
+    if constexpr (std::is_enum_v<T>) {
+      std::string names;
+      for (const auto& [name, entry] : Names<T>::table) {
+        if (child.IsScalar() && child.Scalar() == name) {
+          value = entry;
+          return;
+        }
+        names += (names.empty() ? "" : ", ") + std::string(name);
+      }
+      fail(child, path, "must be one of: " + names + ", got '" + text_of(child) + "'");
+    } else {
+      read_value(child, path, value, constraint);
+    }
+  }
+
+  template <typename T, typename Constraint>
+  void read_value(const YAML::Node& child, const std::string& path, T& value,
+                  const Constraint& constraint) {
     const bool shape_ok = is_vector<T>::value ? child.IsSequence() : child.IsScalar();
     if (!shape_ok) fail(child, path, std::string("expected ") + type_name<T>());
     T parsed{};
@@ -257,8 +350,13 @@ class Writer {
   template <typename T, typename Constraint>
   void field(const char* key, const T& value, const char* help, const Constraint&) {
     out_ << YAML::Key << key << YAML::Value;
-    if constexpr (is_vector<T>::value) out_ << YAML::Flow;
-    out_ << value << YAML::Comment(help);
+    if constexpr (std::is_enum_v<T>) {
+      out_ << name_of(value);
+    } else {
+      if constexpr (is_vector<T>::value) out_ << YAML::Flow;
+      out_ << value;
+    }
+    out_ << YAML::Comment(help);
   }
 
   template <typename Section>
@@ -366,12 +464,83 @@ std::string to_yaml(const Config& config) { return section_to_yaml(config); }
 std::string to_yaml(const FeaturesConfig& features) { return section_to_yaml(features); }
 std::string to_yaml(const ModelConfig& model) { return section_to_yaml(model); }
 std::string to_yaml(const TrainConfig& train) { return section_to_yaml(train); }
+std::string to_yaml(const SmoothingConfig& smoothing) { return section_to_yaml(smoothing); }
 
 FeaturesConfig features_from_yaml(const std::string& text, const std::string& source) {
   return section_from_yaml<FeaturesConfig>(text, source);
 }
 ModelConfig model_from_yaml(const std::string& text, const std::string& source) {
   return section_from_yaml<ModelConfig>(text, source);
+}
+SmoothingConfig smoothing_from_yaml(const std::string& text, const std::string& source) {
+  return section_from_yaml<SmoothingConfig>(text, source);
+}
+
+const char* to_string(ResizeMode value) { return name_of(value); }
+const char* to_string(ColorOrder value) { return name_of(value); }
+const char* to_string(PixelType value) { return name_of(value); }
+const char* to_string(Layout value) { return name_of(value); }
+const char* to_string(Preset value) { return name_of(value); }
+const char* to_string(Cell value) { return name_of(value); }
+const char* to_string(Optimizer value) { return name_of(value); }
+const char* to_string(Schedule value) { return name_of(value); }
+const char* to_string(ClassWeights value) { return name_of(value); }
+const char* to_string(Recipe value) { return name_of(value); }
+const char* to_string(Persons value) { return name_of(value); }
+
+LabelMap load_label_map(const std::string& path) {
+  std::ifstream file(path, std::ios::binary);
+  if (!file) throw ConfigError("cannot read label map: " + path + ": no such file or unreadable");
+  std::stringstream text;
+  text << file.rdbuf();
+  const YAML::Node root = parse_yaml(text.str(), path);
+  auto fail = [&](const YAML::Node& at, const std::string& reason) {
+    throw ConfigError("invalid label map: " + path + ":" + std::to_string(at.Mark().line + 1) +
+                      ": " + reason);
+  };
+  LabelMap map;
+  if (!root.IsMap()) fail(root, "expected a mapping with keys labels and precedence");
+  for (const auto& entry : root) {
+    const std::string key = entry.first.Scalar();
+    const YAML::Node& value = entry.second;
+    if (key == "labels") {
+      if (!value.IsMap()) fail(value, "labels: expected source: target pairs");
+      for (const auto& rule : value) {
+        if (!rule.first.IsScalar() || !(rule.second.IsScalar() || rule.second.IsNull())) {
+          fail(rule.first, "labels: each entry must map a label to a label (or ~ to drop it)");
+        }
+        map.rules.push_back({rule.first.Scalar(), rule.second.IsNull() ? "" : rule.second.Scalar()});
+      }
+    } else if (key == "precedence") {
+      if (!value.IsSequence()) fail(value, "precedence: expected a list of labels");
+      for (const auto& label : value) {
+        if (!label.IsScalar()) fail(label, "precedence: expected a list of labels");
+        map.precedence.push_back(label.Scalar());
+      }
+    } else {
+      fail(entry.first, "unknown key '" + key + "' (known here: labels, precedence)");
+    }
+  }
+  return map;
+}
+
+std::vector<std::string> extraction_differences(const FeaturesConfig& a, const FeaturesConfig& b) {
+  // Each section as YAML, key by key: the schema decides what there is to compare.
+  FeaturesConfig left = a, right = b;
+  for (FeaturesConfig* c : {&left, &right}) {  // where the file is and how fast: not what it makes
+    c->backbone.clear();
+    c->batch_size = 0;
+    c->min_score = 0;  // featurisation, applied after extraction
+    c->motion_s = 0;
+  }
+  const YAML::Node x = YAML::Load(section_to_yaml(left)), y = YAML::Load(section_to_yaml(right));
+  std::vector<std::string> differences;
+  for (const auto& entry : x) {
+    const std::string key = entry.first.Scalar();
+    const std::string before = text_of(entry.second), after = text_of(y[key]);
+    if (before != after) differences.push_back(key + ": " + before + " vs " + after);
+  }
+  return differences;
 }
 
 }  // namespace actrec::config

@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "actrec/core/error.hpp"
+#include "actrec/core/sha256.hpp"
 
 namespace actrec::convert {
 namespace {
@@ -280,6 +281,8 @@ TfjsGraph parse_tfjs_graph(const std::string& json_text, const std::string& sour
                            const std::function<std::string(const std::string&)>& read_shard) {
   TfjsGraph graph;
   graph.source = source;
+  Sha256 content;
+  content.update(json_text);
   json model;
   try {
     model = json::parse(json_text);
@@ -333,7 +336,11 @@ TfjsGraph parse_tfjs_graph(const std::string& json_text, const std::string& sour
     }
     for (const auto& group : model.value("weightsManifest", json::array())) {
       std::string bytes;
-      for (const auto& path : group.at("paths")) bytes += read_shard(path.get<std::string>());
+      for (const auto& path : group.at("paths")) {
+        const std::string shard = read_shard(path.get<std::string>());
+        content.update(shard);
+        bytes += shard;
+      }
       size_t offset = 0;
       for (const auto& entry : group.at("weights")) {
         HostTensor tensor;
@@ -346,6 +353,7 @@ TfjsGraph parse_tfjs_graph(const std::string& json_text, const std::string& sour
   } catch (const std::logic_error& e) {  // a safety net: e.g. std::out_of_range
     fail(source, std::string("malformed model.json: ") + e.what());
   }
+  graph.content_sha256 = content.hex();
   return graph;
 }
 

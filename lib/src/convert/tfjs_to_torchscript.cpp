@@ -1,6 +1,7 @@
 #include "actrec/convert/tfjs_to_torchscript.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <cmath>
 #include <map>
@@ -11,6 +12,10 @@
 
 namespace actrec::convert {
 namespace {
+
+// Raised whenever a change to the converter changes what a converted graph computes (beyond
+// float rounding), so that features made before and after are never taken for each other.
+constexpr int kConverterRevision = 1;
 
 // Where a 4-D activation's channels are: as TensorFlow has them, or moved for LibTorch's convs.
 enum class Layout { nhwc, nchw };
@@ -216,6 +221,12 @@ class Generator {
     module_.register_attribute("input_names", c10::ListType::ofStrings(), input_names);
     module_.register_attribute("output_names", c10::ListType::ofStrings(), output_names);
     module_.register_attribute("batch_agnostic", c10::BoolType::get(), batch_agnostic_);
+    // What decides this module's outputs, whatever bytes a machine saves it as: the source
+    // model's content, the outputs taken and the converter's semantics (kConverterRevision).
+    module_.register_attribute(
+        "source", c10::StringType::get(),
+        fmt::format("tfjs-graph sha256:{} converter {} outputs {}", graph_.content_sha256,
+                    kConverterRevision, fmt::join(outputs_, ",")));
     if (report) {
       report->inputs = inputs_;
       report->outputs = outputs_;

@@ -8,6 +8,7 @@
 #include "actrec/core/error.hpp"
 #include "actrec/core/log.hpp"
 #include "actrec/core/sha256.hpp"
+#include "actrec/core/timer.hpp"
 #include "actrec/video/threaded_source.hpp"
 
 namespace actrec::features {
@@ -42,7 +43,7 @@ void identify_video(const std::string& video, FeatureFile& file) {
 FeatureFile features_for_video(FeatureExtractor& extractor, const std::string& video,
                                const std::string& cache_dir, size_t queue_size,
                                const std::function<void(int64_t)>& on_frames, ExtractStats* stats) {
-  const auto began = std::chrono::steady_clock::now();
+  Stopwatch clock;
   FeatureFile identity;
   identify_video(video, identity);
   const std::string cached = cache_dir.empty() ? "" : cache_path(cache_dir, video, extractor.fingerprint());
@@ -81,7 +82,7 @@ FeatureFile features_for_video(FeatureExtractor& extractor, const std::string& v
   const size_t batch = static_cast<size_t>(std::max(extractor.batch_size(), 1));
   std::vector<cv::Mat> pending;
   auto flush = [&] {
-    extractor.infer(pending, file.values);
+    extractor.infer(pending, source.frame_size(), file.values);
     pending.clear();
     if (on_frames) on_frames(file.frames());
   };
@@ -97,8 +98,7 @@ FeatureFile features_for_video(FeatureExtractor& extractor, const std::string& v
     write_feature_file(cached, file);
   }
   if (stats) {
-    *stats = {file.frames(), false,
-              std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count()};
+    *stats = {file.frames(), false, clock.seconds()};
   }
   return file;
 }

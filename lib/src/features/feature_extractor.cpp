@@ -1,100 +1,36 @@
 #include "actrec/features/feature_extractor.hpp"
 
 #include <fmt/format.h>
-#include <unistd.h>
+#include <fmt/ranges.h>
 
-#include <chrono>
-#include <cmath>
 #include <cstdlib>
 #include <filesystem>
 
 #include "actrec/core/error.hpp"
 #include "actrec/core/sha256.hpp"
+#include "actrec/core/timer.hpp"
 #include "actrec/features/backbone.hpp"
+#include "actrec/features/pose.hpp"
 #include "actrec/preprocess/fit_image.hpp"
 
 namespace actrec::features {
 namespace fs = std::filesystem;
-
-namespace {
-
-constexpr const char* kKeypointNames[17] = {
-    "nose",           "left_eye",   "right_eye",   "left_ear",   "right_ear",   "left_shoulder",
-    "right_shoulder", "left_elbow", "right_elbow", "left_wrist", "right_wrist", "left_hip",
-    "right_hip",      "left_knee",  "right_knee",  "left_ankle", "right_ankle"};
-// MoveNet keypoints (y, x, score; normalised to the input) -> features that do not change when
-// the person moves or changes size in the frame: each point relative to the body centre in units
-// of body size, with its score; with `position`, then the centre and size themselves (motion
-// across the frame, but also where each person happened to stand: see docs/results.md).
-void pose_features(const float* keypoints, bool position, float* out) {
-  auto centre_of = [&](std::initializer_list<int> points, double& cx, double& cy) {
-    double weight = 0;
-    cx = cy = 0;
-    for (int i : points) {
-      const double score = keypoints[3 * i + 2];
-      weight += score;
-      cy += score * keypoints[3 * i];
-      cx += score * keypoints[3 * i + 1];
-    }
-    if (weight > 0) {
-      cx /= weight;
-      cy /= weight;
-    }
-    return weight;
-  };
-  double cx, cy;
-  if (centre_of({5, 6, 11, 12}, cx, cy) < 0.1 &&  // shoulders and hips, else every point
-      centre_of({0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16}, cx, cy) <= 0) {
-    cx = cy = 0.5;
-  }
-  double spread = 0, weight = 0;
-  for (int i = 0; i < 17; ++i) {
-    const double score = keypoints[3 * i + 2];
-    const double dy = keypoints[3 * i] - cy, dx = keypoints[3 * i + 1] - cx;
-    spread += score * (dx * dx + dy * dy);
-    weight += score;
-  }
-  const double size = std::max(0.02, weight > 0 ? std::sqrt(spread / weight) : 0.0);
-  for (int i = 0; i < 17; ++i) {
-    out[3 * i] = static_cast<float>((keypoints[3 * i + 1] - cx) / size);
-    out[3 * i + 1] = static_cast<float>((keypoints[3 * i] - cy) / size);
-    out[3 * i + 2] = keypoints[3 * i + 2];
-  }
-  if (!position) return;
-  out[51] = static_cast<float>(cx);
-  out[52] = static_cast<float>(cy);
-  out[53] = static_cast<float>(size);
-}
-
-double seconds_since(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
-
-std::string executable_dir() {
-  std::error_code error;
-  const auto exe = fs::read_symlink("/proc/self/exe", error);
-  return error ? std::string() : exe.parent_path().string();
-}
-
-}  // namespace
+using config::Layout;
+using config::Preset;
 
 std::string resolve_model_path(const std::string& path) {
   std::error_code error;
   if (fs::exists(path, error)) return path;
   std::vector<std::string> tried = {path};
-  if (!fs::path(path).is_absolute()) {
-    std::vector<std::string> folders;
-    if (const char* env = std::getenv("ACTREC_MODELS")) folders.push_back(env);
-    if (const auto exe = executable_dir(); !exe.empty()) folders.push_back(exe + "/../../models");
-    for (const auto& folder : folders) {
-      const auto candidate = fs::path(folder) / fs::path(path).filename();
-      tried.push_back(candidate.lexically_normal().string());
-      if (fs::exists(candidate, error)) return tried.back();
-    }
+  const char* env = std::getenv("ACTREC_MODELS");
+  if (env && *env && !fs::path(path).is_absolute()) {
+    const auto candidate = fs::path(env) / fs::path(path).filename();
+    tried.push_back(candidate.lexically_normal().string());
+    if (fs::exists(candidate, error)) return tried.back();
   }
   throw ModelError(
-      fmt::format("cannot find model: {}: looked at {} (scripts/fetch_models.sh "
-                  "fetches the default backbone)",
+      fmt::format("cannot find model: {}: looked at {} (scripts/fetch_models.sh fetches the "
+                  "default backbone; $ACTREC_MODELS names a folder of models)",
                   path, fmt::join(tried, ", ")));
 }
 
@@ -103,9 +39,11 @@ Backbone load_backbone(const std::string& path) {
   try {
     torch::jit::Module module = torch::jit::load(path);
     module.eval();
-    if (module.hasattr("batch_agnostic")) {  // read before freezing folds attributes away
+    // Read before freezing folds attributes away.
+    if (module.hasattr("batch_agnostic")) {
       backbone.batch_agnostic = module.attr("batch_agnostic").toBool();
     }
+    if (module.hasattr("source")) backbone.source = module.attr("source").toStringRef();
     torch::jit::Module frozen = torch::jit::freeze(module);
     backbone.module = torch::jit::optimize_for_inference(frozen);
   } catch (const c10::Error& e) {
@@ -132,12 +70,13 @@ struct FeatureExtractor::Impl {
   config::FeaturesConfig config;
   std::string path;
   std::string fingerprint;
+  ExtractorIdentity identity;
   torch::jit::Module module;
   bool batch_agnostic = true;
   bool use_pose = false, use_map = false;
-  int64_t map_dim = 0;
-  std::vector<std::string> names;
-  preprocess::ResizeMode mode = preprocess::ResizeMode::letterbox;
+  int persons = 0;       // pose slots, learnt on the first pass
+  int pose_values = 0;   // 51 (keypoints only) or 56 (MultiPose: keypoints, box, score)
+  int64_t map_dim = 0;   // learnt on the first pass
   StageSeconds seconds;
 
   torch::Tensor to_input(const std::vector<cv::Mat>& prepared) const {
@@ -147,7 +86,7 @@ struct FeatureExtractor::Impl {
                                        {image.rows, image.cols, 3}, torch::kUInt8));
     }
     torch::Tensor input = torch::stack(items);  // copies: the mats may go away
-    if (config.input_dtype == "int32") {
+    if (config.input_dtype == config::PixelType::int32) {
       input = input.to(torch::kInt32);
     } else {
       input = input.to(torch::kFloat32) * config.input_scale;
@@ -155,7 +94,7 @@ struct FeatureExtractor::Impl {
       const auto std = torch::tensor(std::vector<float>(config.std.begin(), config.std.end()));
       input = (input - mean) / std;
     }
-    if (config.input_layout == "nchw") input = input.permute({0, 3, 1, 2}).contiguous();
+    if (config.input_layout == Layout::nchw) input = input.permute({0, 3, 1, 2}).contiguous();
     return input;
   }
 
@@ -163,48 +102,112 @@ struct FeatureExtractor::Impl {
     throw ModelError("backbone does not fit its config: " + path + ": " + reason);
   }
 
-  // Features of a batch, appended to `out`; also checks the outputs' shapes.
-  void features_of(const std::vector<torch::Tensor>& outputs, int64_t batch,
-                   std::vector<float>& out) {
-    torch::Tensor pose, map;
-    if (use_pose) {
-      if (config.pose_output >= static_cast<int>(outputs.size())) {
-        misfit(fmt::format("features.pose_output is {} but it returns {} outputs",
-                           config.pose_output, outputs.size()));
-      }
-      pose = outputs[config.pose_output].to(torch::kFloat32).contiguous();
-      if (pose.numel() != batch * 51) {
-        misfit(
-            fmt::format("output {} should hold 17 (y, x, score) keypoints per frame, has shape {}",
-                        config.pose_output, fmt::join(pose.sizes(), "x")));
-      }
-      pose = pose.reshape({batch, 51});
+  torch::Tensor output(const std::vector<torch::Tensor>& outputs, int index, const char* key) const {
+    if (index >= static_cast<int>(outputs.size())) {
+      misfit(fmt::format("features.{} is {} but it returns {} outputs", key, index,
+                         outputs.size()));
     }
-    if (use_map) {
-      if (config.map_output >= static_cast<int>(outputs.size())) {
-        misfit(fmt::format("features.map_output is {} but it returns {} outputs", config.map_output,
-                           outputs.size()));
-      }
-      map = outputs[config.map_output].to(torch::kFloat32);
-      if (map.dim() == 4) {
-        map = config.map_layout == "nhwc" ? map.mean({1, 2}) : map.mean({2, 3});
-      } else if (map.dim() != 2) {
-        misfit(fmt::format("output {} should be a feature map or vector, has shape {}",
-                           config.map_output, fmt::join(map.sizes(), "x")));
-      }
-      if (map.size(0) != batch) misfit("the feature map's batch does not match the input's");
-      map = map.contiguous();
+    return outputs[static_cast<size_t>(index)].to(torch::kFloat32).contiguous();
+  }
+
+  // [batch, persons, 51 or 56]: MoveNet's [.., 17, 3] (y, x, score) or MultiPose's 56 per person
+  // (17 x (y, x, score), then box ymin, xmin, ymax, xmax, score), normalised to the input.
+  torch::Tensor poses_of(const std::vector<torch::Tensor>& outputs, int64_t batch) {
+    torch::Tensor pose = output(outputs, config.pose_output, "pose_output");
+    const auto sizes = pose.sizes();
+    int values = 0;
+    if (pose.dim() >= 2 && sizes.back() == 3 && sizes[sizes.size() - 2] == kKeypoints) {
+      values = 3 * kKeypoints;
+    } else if (pose.dim() >= 2 && sizes.back() == kPoseValues) {
+      values = kPoseValues;
     }
-    const int64_t pose_dim = use_pose ? (config.pose_position ? 54 : 51) : 0;
-    const int64_t width = pose_dim + (use_map ? map.size(1) : 0);
+    if (values == 0 || pose.numel() % (batch * values) != 0) {
+      misfit(fmt::format("output {} should hold 17 (y, x, score) keypoints per person "
+                         "([..,17,3], or MultiPose's [..,P,56]), has shape {}",
+                         config.pose_output, fmt::join(pose.sizes(), "x")));
+    }
+    const int found = static_cast<int>(pose.numel() / (batch * values));
+    if (persons == 0) {
+      persons = found;
+      pose_values = values;
+    } else if (found != persons || values != pose_values) {
+      misfit("the keypoint output changed shape between passes");
+    }
+    return pose.reshape({batch, persons, values});
+  }
+
+  torch::Tensor map_of(const std::vector<torch::Tensor>& outputs, int64_t batch) {
+    torch::Tensor map = output(outputs, config.map_output, "map_output");
+    if (map.dim() == 4) {
+      map = config.map_layout == Layout::nhwc ? map.mean({1, 2}) : map.mean({2, 3});
+    } else if (map.dim() != 2) {
+      misfit(fmt::format("output {} should be a feature map or vector, has shape {}",
+                         config.map_output, fmt::join(map.sizes(), "x")));
+    }
+    if (map.size(0) != batch) misfit("the feature map's batch does not match the input's");
+    if (map_dim != 0 && map.size(1) != map_dim) misfit("the feature map changed size between passes");
+    map_dim = map.size(1);
+    return map.contiguous();
+  }
+
+  // One batch's observations appended to `out`; keypoints mapped back to `source` pixels.
+  void observe(const std::vector<torch::Tensor>& outputs, int64_t batch, cv::Size source,
+               std::vector<float>& out) {
+    torch::Tensor poses, map;
+    if (use_pose) poses = poses_of(outputs, batch);
+    if (use_map) map = map_of(outputs, batch);
+    const int64_t width = int64_t{persons} * kPoseValues + map_dim;
     const size_t start = out.size();
-    out.resize(start + static_cast<size_t>(batch * width));
+    out.resize(start + static_cast<size_t>(batch * width), 0.0f);
+    const auto place = preprocess::placement_for(
+        source, {config.input_width, config.input_height}, config.resize);
+    auto to_x = [&](float x) {
+      return static_cast<float>((x * config.input_width - place.offset_x) / place.scale_x);
+    };
+    auto to_y = [&](float y) {
+      return static_cast<float>((y * config.input_height - place.offset_y) / place.scale_y);
+    };
     for (int64_t b = 0; b < batch; ++b) {
       float* row = out.data() + start + b * width;
-      if (use_pose) pose_features(pose[b].data_ptr<float>(), config.pose_position, row);
-      if (use_map) std::copy_n(map[b].data_ptr<float>(), map.size(1), row + pose_dim);
+      for (int p = 0; p < persons; ++p) {
+        const float* in = poses[b][p].data_ptr<float>();
+        Pose pose{row + p * kPoseValues};
+        for (int k = 0; k < kKeypoints; ++k) {
+          pose.x(k) = to_x(in[3 * k + 1]);
+          pose.y(k) = to_y(in[3 * k]);
+          pose.score(k) = in[3 * k + 2];
+        }
+        if (pose_values == kPoseValues) {
+          const float* box = in + 3 * kKeypoints;  // ymin, xmin, ymax, xmax, score
+          pose.box(0) = to_x(box[1]);
+          pose.box(1) = to_y(box[0]);
+          pose.box(2) = to_x(box[3]);
+          pose.box(3) = to_y(box[2]);
+          pose.person_score() = box[4];
+        } else {
+          box_from_keypoints(pose, static_cast<float>(config.min_score));
+        }
+      }
+      if (use_map) {
+        std::copy_n(map[b].data_ptr<float>(), map_dim, row + int64_t{persons} * kPoseValues);
+      }
     }
-    map_dim = use_map ? map.size(1) : 0;
+  }
+
+  std::vector<std::string> observation_names() const {
+    std::vector<std::string> names;
+    for (int p = 0; p < persons; ++p) {
+      for (const auto keypoint : kKeypointNames) {
+        for (const char* part : {"x", "y", "score"}) {
+          names.push_back(fmt::format("p{}.{}.{}", p, keypoint, part));
+        }
+      }
+      for (const char* part : {"box.x0", "box.y0", "box.x1", "box.y1", "score"}) {
+        names.push_back(fmt::format("p{}.{}", p, part));
+      }
+    }
+    for (int64_t i = 0; i < map_dim; ++i) names.push_back(fmt::format("appearance.{}", i));
+    return names;
   }
 };
 
@@ -212,56 +215,56 @@ FeatureExtractor::FeatureExtractor(const config::FeaturesConfig& config)
     : impl_(std::make_unique<Impl>()) {
   Impl& impl = *impl_;
   impl.config = config;
-  impl.use_pose = config.preset != "appearance";
-  impl.use_map = config.preset != "pose";
+  impl.use_pose = config.preset != Preset::appearance;
+  impl.use_map = config.preset != Preset::pose;
+  const char* preset = config::to_string(config.preset);
   if (impl.use_pose && config.pose_output < 0) {
-    throw ConfigError("invalid config: features.preset " + config.preset +
-                      " needs features.pose_output");
+    throw ConfigError(fmt::format("invalid config: features.preset {} needs features.pose_output",
+                                  preset));
   }
   if (impl.use_map && config.map_output < 0) {
-    throw ConfigError("invalid config: features.preset " + config.preset +
-                      " needs features.map_output");
+    throw ConfigError(
+        fmt::format("invalid config: features.preset {} needs features.map_output", preset));
   }
-  impl.mode = preprocess::parse_resize_mode(config.resize);
   impl.path = resolve_model_path(config.backbone);
   Backbone backbone = load_backbone(impl.path);
   impl.module = std::move(backbone.module);
   impl.batch_agnostic = backbone.batch_agnostic;
-  config::FeaturesConfig identity = config;  // what decides the features, not where or how fast
-  identity.backbone.clear();
-  identity.batch_size = 0;
-  impl.fingerprint =
-      "sha256:" + Sha256().update(sha256_file(impl.path)).update(config::to_yaml(identity)).hex();
 
-  // Trial passes on a blank frame learn the feature size, check the outputs fit the config, and
-  // let the TorchScript profiling executor settle before real frames are timed.
-  const cv::Mat blank =
-      prepare(cv::Mat(config.input_height, config.input_width, CV_8UC3, cv::Scalar::all(0)));
-  for (int pass = 0; pass < 3; ++pass) {
-    std::vector<float> probe;
-    infer({blank}, probe);
+  // Identity: where the backbone came from (its file's bytes when it does not say) and every
+  // setting that changes observations, never where the file is or how many frames go per pass.
+  impl.identity.config = config;
+  impl.identity.backbone_source = backbone.source;
+  config::FeaturesConfig settings = config;
+  settings.backbone.clear();
+  settings.batch_size = 0;
+  settings.min_score = 0;
+  settings.motion_s = 0;
+  impl.fingerprint =
+      "sha256:" + Sha256()
+                      .update(backbone.source.empty() ? "file " + sha256_file(impl.path)
+                                                      : backbone.source)
+                      .update(config::to_yaml(settings))
+                      .hex();
+
+  // The probe images, one at a time (as a stream sees frames), twice: the first passes also let
+  // the TorchScript profiling executor settle, and the last is what identifies the backbone.
+  const auto probes = probe_images();
+  for (int pass = 0; pass < 2; ++pass) {
+    impl.identity.probe.clear();
+    for (const auto& image : probes) extract({image}, impl.identity.probe);
   }
   impl.seconds = {};
-  if (impl.use_pose) {
-    for (const char* keypoint : kKeypointNames) {
-      for (const char* part : {"x", "y", "score"}) {
-        impl.names.push_back(fmt::format("pose.{}.{}", keypoint, part));
-      }
-    }
-    if (config.pose_position) {
-      for (const char* part : {"centre_x", "centre_y", "size"}) {
-        impl.names.push_back(fmt::format("pose.{}", part));
-      }
-    }
-  }
-  for (int64_t i = 0; i < impl.map_dim; ++i) impl.names.push_back(fmt::format("appearance.{}", i));
+  impl.identity.names = impl.observation_names();
 }
 
 FeatureExtractor::~FeatureExtractor() = default;
 
-int64_t FeatureExtractor::dim() const { return static_cast<int64_t>(impl_->names.size()); }
-const std::vector<std::string>& FeatureExtractor::names() const { return impl_->names; }
+int64_t FeatureExtractor::dim() const { return static_cast<int64_t>(impl_->identity.names.size()); }
+int FeatureExtractor::persons() const { return impl_->persons; }
+const std::vector<std::string>& FeatureExtractor::names() const { return impl_->identity.names; }
 const std::string& FeatureExtractor::fingerprint() const { return impl_->fingerprint; }
+const ExtractorIdentity& FeatureExtractor::identity() const { return impl_->identity; }
 const std::string& FeatureExtractor::backbone_path() const { return impl_->path; }
 const config::FeaturesConfig& FeatureExtractor::config() const { return impl_->config; }
 int FeatureExtractor::batch_size() const {
@@ -271,11 +274,12 @@ StageSeconds FeatureExtractor::seconds() const { return impl_->seconds; }
 
 cv::Mat FeatureExtractor::prepare(const cv::Mat& frame) const {
   const auto& config = impl_->config;
-  return preprocess::fit_image(frame, {config.input_width, config.input_height}, impl_->mode,
-                               config.color == "rgb");
+  return preprocess::fit_image(frame, {config.input_width, config.input_height}, config.resize,
+                               config.color == config::ColorOrder::rgb);
 }
 
-void FeatureExtractor::infer(const std::vector<cv::Mat>& prepared, std::vector<float>& out) {
+void FeatureExtractor::infer(const std::vector<cv::Mat>& prepared, cv::Size source,
+                             std::vector<float>& out) {
   Impl& impl = *impl_;
   c10::InferenceMode inference_mode;
   const size_t step = static_cast<size_t>(batch_size());
@@ -283,10 +287,9 @@ void FeatureExtractor::infer(const std::vector<cv::Mat>& prepared, std::vector<f
     const size_t end = std::min(prepared.size(), start + step);
     const std::vector<cv::Mat> batch(prepared.begin() + static_cast<std::ptrdiff_t>(start),
                                      prepared.begin() + static_cast<std::ptrdiff_t>(end));
-    auto began = std::chrono::steady_clock::now();
+    Stopwatch watch;
     const torch::Tensor input = impl.to_input(batch);
-    impl.seconds.preprocess += seconds_since(began);
-    began = std::chrono::steady_clock::now();
+    impl.seconds.preprocess += watch.lap();
     std::vector<torch::Tensor> outputs;
     try {
       outputs = run_backbone(impl.module, input);
@@ -298,17 +301,18 @@ void FeatureExtractor::infer(const std::vector<cv::Mat>& prepared, std::vector<f
       while (!text.empty() && text.back() == '\n') text.pop_back();
       impl.misfit("inference failed: " + text.substr(text.rfind('\n') + 1, 300));
     }
-    impl.features_of(outputs, static_cast<int64_t>(batch.size()), out);
-    impl.seconds.inference += seconds_since(began);
+    impl.observe(outputs, static_cast<int64_t>(batch.size()), source, out);
+    impl.seconds.inference += watch.lap();
   }
 }
 
 void FeatureExtractor::extract(const std::vector<cv::Mat>& frames, std::vector<float>& out) {
+  if (frames.empty()) return;
   std::vector<cv::Mat> prepared;
-  const auto began = std::chrono::steady_clock::now();
+  Stopwatch watch;
   for (const auto& frame : frames) prepared.push_back(prepare(frame));
-  impl_->seconds.preprocess += seconds_since(began);
-  infer(prepared, out);
+  impl_->seconds.preprocess += watch.lap();
+  infer(prepared, frames[0].size(), out);
 }
 
 }  // namespace actrec::features

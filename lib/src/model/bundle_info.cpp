@@ -1,41 +1,67 @@
 #include "actrec/model/bundle_info.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
+#include <cmath>
 #include <nlohmann/json.hpp>
 
 #include "actrec/core/error.hpp"
 
 namespace actrec::model {
 
+namespace {
+constexpr const char* kFormat = "actrec-bundle/2";
+}
+
+void set_extractor(BundleInfo& info, const features::ExtractorIdentity& extractor) {
+  info.features = extractor.config;
+  info.backbone_source = extractor.backbone_source;
+  info.observation_names = extractor.names;
+  info.probe = extractor.probe;
+}
+
 std::string bundle_info_to_json(const BundleInfo& info) {
-  nlohmann::json json = {{"format", "actrec-bundle/1"},
+  nlohmann::json json = {{"format", kFormat},
                          {"labels", info.labels},
                          {"background", info.background},
                          {"model", config::to_yaml(info.model)},
                          {"features", config::to_yaml(info.features)},
-                         {"fingerprint", info.fingerprint},
+                         {"smoothing", config::to_yaml(info.smoothing)},
+                         {"backbone_source", info.backbone_source},
+                         {"observation_names", info.observation_names},
+                         {"probe", info.probe},
                          {"feature_dim", info.feature_dim},
                          {"fps", info.fps}};
   json["training"] = info.training_json.empty() ? nlohmann::json::object()
                                                 : nlohmann::json::parse(info.training_json);
-  return json.dump(2);
+  return json.dump(1);
 }
 
 BundleInfo bundle_info_from_json(const std::string& text, const std::string& source) {
   BundleInfo info;
   try {
     const auto json = nlohmann::json::parse(text);
-    if (json.value("format", "") != "actrec-bundle/1") {
-      throw ModelError("cannot load model bundle: " + source + ": unknown format '" +
-                       json.value("format", "") + "'");
+    const std::string format = json.is_object() ? json.value("format", "") : "";
+    if (format == "actrec-bundle/1") {
+      throw ModelError("cannot load model bundle: " + source +
+                       ": made by an earlier actrec (format actrec-bundle/1) whose features this "
+                       "version no longer makes: train it again with this version");
+    }
+    if (format != kFormat) {
+      throw ModelError("cannot load model bundle: " + source + ": unknown format '" + format +
+                       "'");
     }
     info.labels = json.at("labels").get<std::vector<std::string>>();
     info.background = json.at("background").get<std::string>();
     info.model = config::model_from_yaml(json.at("model").get<std::string>(), source + " (model)");
     info.features =
         config::features_from_yaml(json.at("features").get<std::string>(), source + " (features)");
-    info.fingerprint = json.at("fingerprint").get<std::string>();
+    info.smoothing = config::smoothing_from_yaml(json.at("smoothing").get<std::string>(),
+                                                 source + " (smoothing)");
+    info.backbone_source = json.at("backbone_source").get<std::string>();
+    info.observation_names = json.at("observation_names").get<std::vector<std::string>>();
+    info.probe = json.at("probe").get<std::vector<float>>();
     info.feature_dim = json.at("feature_dim").get<int64_t>();
     info.fps = json.at("fps").get<double>();
     info.training_json = json.value("training", nlohmann::json::object()).dump();
@@ -44,27 +70,63 @@ BundleInfo bundle_info_from_json(const std::string& text, const std::string& sou
   } catch (const ConfigError& e) {
     throw ModelError("cannot load model bundle: " + source + ": " + e.what());
   }
-  if (info.labels.empty() || info.feature_dim <= 0) {
-    throw ModelError("cannot load model bundle: " + source + ": no labels or no feature size");
+  if (info.labels.empty() || info.feature_dim <= 0 || info.observation_names.empty() ||
+      info.probe.size() % info.observation_names.size() != 0 || !(info.fps > 0)) {
+    throw ModelError("cannot load model bundle: " + source +
+                     ": no labels, feature size, observations or frame rate");
   }
   return info;
 }
 
-void check_features_match(const BundleInfo& info, const std::string& fingerprint, int64_t dim,
-                          const std::string& bundle_path) {
-  if (dim != info.feature_dim) {
-    throw ModelError(fmt::format(
-        "model does not match its features: {}: it takes {} features per frame, the extractor "
-        "({}, preset {}) makes {}",
-        bundle_path, info.feature_dim, info.features.backbone, info.features.preset, dim));
+void check_features_match(const BundleInfo& info, const features::ExtractorIdentity& extractor,
+                          int64_t feature_dim, const std::string& bundle_path) {
+  const std::string refused = "model does not match its features: " + bundle_path + ": ";
+  const auto differences = config::extraction_differences(info.features, extractor.config);
+  if (!differences.empty()) {
+    throw ModelError(fmt::format("{}it was trained with other features settings ({}; the "
+                                 "bundle's first)",
+                                 refused, fmt::join(differences, "; ")));
   }
-  if (fingerprint != info.fingerprint) {
+  if (!info.backbone_source.empty() && !extractor.backbone_source.empty() &&
+      info.backbone_source != extractor.backbone_source) {
+    throw ModelError(fmt::format("{}it was trained on backbone '{}' but {} is '{}'", refused,
+                                 info.backbone_source, extractor.config.backbone,
+                                 extractor.backbone_source));
+  }
+  if (info.observation_names != extractor.names) {
     throw ModelError(fmt::format(
-        "model does not match its features: {}: it was trained on features from backbone {} "
-        "({}) but this extractor's fingerprint is {}: another backbone file or other "
-        "preprocessing",
-        bundle_path, info.features.backbone, info.fingerprint.substr(0, 19),
-        fingerprint.substr(0, 19)));
+        "{}it was trained on {} observation values per frame ({} ...), {} makes {} ({} ...)",
+        refused, info.observation_names.size(), info.observation_names.front(),
+        extractor.config.backbone, extractor.names.size(),
+        extractor.names.empty() ? "" : extractor.names.front()));
+  }
+  if (feature_dim != info.feature_dim) {
+    throw ModelError(fmt::format(
+        "{}it takes {} features per frame, this version of actrec makes {} from its observations: "
+        "train it again with this version",
+        refused, info.feature_dim, feature_dim));
+  }
+  // What the backbone makes of the probe images now, against what it made in training.
+  double worst = 0;
+  size_t at = 0;
+  for (size_t i = 0; i < info.probe.size() && i < extractor.probe.size(); ++i) {
+    const double excess = std::abs(static_cast<double>(extractor.probe[i]) - info.probe[i]) -
+                          kProbeTolerance.rel * std::abs(info.probe[i]);
+    if (excess > worst) {
+      worst = excess;
+      at = i;
+    }
+  }
+  if (info.probe.size() != extractor.probe.size() || worst > kProbeTolerance.abs) {
+    const size_t width = info.observation_names.size();
+    throw ModelError(fmt::format(
+        "{}{} gives other observations of the probe images than the backbone it was trained on: "
+        "largest difference {:.4g} in {} of probe {} (trained {:.6g}, now {:.6g}; tolerance "
+        "{:g} + {:g} x value): another backbone or preprocessing",
+        refused, extractor.config.backbone,
+        std::abs(static_cast<double>(extractor.probe[at]) - info.probe[at]),
+        info.observation_names[at % width], at / width + 1, info.probe[at], extractor.probe[at],
+        kProbeTolerance.abs, kProbeTolerance.rel));
   }
 }
 

@@ -23,41 +23,44 @@ RecurrentLabelerImpl::RecurrentLabelerImpl(const RecurrentLabelerOptions& option
     cell_input = options.projection();
   }
   const double between_layers = options.num_layers() > 1 ? options.dropout() : 0.0;
-  if (options.cell() == "lstm") {
-    lstm_ = register_module(
-        "lstm", torch::nn::LSTM(torch::nn::LSTMOptions(cell_input, options.hidden_size())
-                                    .num_layers(options.num_layers())
-                                    .dropout(between_layers)
-                                    .batch_first(true)));
-    // Forget-gate bias 1 (gates i, f, g, o): start by remembering, which long dependencies need
-    // (Jozefowicz et al., 2015).
-    torch::NoGradGuard no_grad;
-    for (auto& parameter : lstm_->named_parameters()) {
-      if (parameter.key().rfind("bias_ih", 0) == 0) {
-        parameter.value().slice(0, options.hidden_size(), 2 * options.hidden_size()).fill_(1.0);
+  switch (options.cell()) {
+    case config::Cell::lstm: {
+      lstm_ = register_module(
+          "lstm", torch::nn::LSTM(torch::nn::LSTMOptions(cell_input, options.hidden_size())
+                                      .num_layers(options.num_layers())
+                                      .dropout(between_layers)
+                                      .batch_first(true)));
+      // Forget-gate bias 1 (gates i, f, g, o): start by remembering, which long dependencies
+      // need (Jozefowicz et al., 2015).
+      torch::NoGradGuard no_grad;
+      for (auto& parameter : lstm_->named_parameters()) {
+        if (parameter.key().rfind("bias_ih", 0) == 0) {
+          parameter.value().slice(0, options.hidden_size(), 2 * options.hidden_size()).fill_(1.0);
+        }
       }
+      break;
     }
-  } else if (options.cell() == "gru") {
-    gru_ = register_module("gru",
-                           torch::nn::GRU(torch::nn::GRUOptions(cell_input, options.hidden_size())
-                                              .num_layers(options.num_layers())
-                                              .dropout(between_layers)
-                                              .batch_first(true)));
-  } else if (options.cell() == "rnn") {
-    rnn_ = register_module("rnn",
-                           torch::nn::RNN(torch::nn::RNNOptions(cell_input, options.hidden_size())
-                                              .num_layers(options.num_layers())
-                                              .nonlinearity(torch::kTanh)
-                                              .dropout(between_layers)
-                                              .batch_first(true)));
-  } else if (options.cell() != "linear") {
-    throw ConfigError("invalid config: model.cell: must be one of: lstm, gru, rnn, linear, got '" +
-                      options.cell() + "'");
+    case config::Cell::gru:
+      gru_ = register_module("gru",
+                             torch::nn::GRU(torch::nn::GRUOptions(cell_input, options.hidden_size())
+                                                .num_layers(options.num_layers())
+                                                .dropout(between_layers)
+                                                .batch_first(true)));
+      break;
+    case config::Cell::rnn:
+      rnn_ = register_module("rnn",
+                             torch::nn::RNN(torch::nn::RNNOptions(cell_input, options.hidden_size())
+                                                .num_layers(options.num_layers())
+                                                .nonlinearity(torch::kTanh)
+                                                .dropout(between_layers)
+                                                .batch_first(true)));
+      break;
+    case config::Cell::linear:  // no recurrence: the floor the recurrent cells must beat
+      break;
   }
   dropout_ = register_module("dropout", torch::nn::Dropout(options.dropout()));
-  // "linear": no recurrence at all, each frame on its own (the floor the recurrent cells must
-  // beat).
-  const int64_t head_input = options.cell() == "linear" ? cell_input : options.hidden_size();
+  const int64_t head_input =
+      options.cell() == config::Cell::linear ? cell_input : options.hidden_size();
   head_ = register_module("head", torch::nn::Linear(head_input, options.num_classes()));
 }
 
@@ -72,22 +75,26 @@ torch::Tensor RecurrentLabelerImpl::forward(const torch::Tensor& features, Recur
               "expected features [B, T, ", options_.input_size(), "], got ", features.sizes());
   torch::Tensor x = dropout_((features - mean_) / std_);
   if (projection_) x = torch::relu(projection_(x));
-  torch::Tensor out;
-  if (lstm_) {
-    std::tuple<torch::Tensor, torch::Tensor> result;
-    if (state.empty()) {
-      std::tie(out, result) = lstm_(x);
-    } else {
-      std::tie(out, result) = lstm_(x, std::make_tuple(state.h, state.c));
+  torch::Tensor out, h;
+  switch (options_.cell()) {
+    case config::Cell::lstm: {
+      std::tuple<torch::Tensor, torch::Tensor> result;
+      std::tie(out, result) =
+          state.empty() ? lstm_(x) : lstm_(x, std::make_tuple(state.h, state.c));
+      state = {std::get<0>(result), std::get<1>(result)};
+      break;
     }
-    state = {std::get<0>(result), std::get<1>(result)};
-  } else if (!gru_ && !rnn_) {
-    out = x;  // linear: per frame
-  } else {
-    torch::Tensor h;
-    std::tie(out, h) = gru_ ? (state.empty() ? gru_(x) : gru_(x, state.h))
-                            : (state.empty() ? rnn_(x) : rnn_(x, state.h));
-    state = {h, torch::Tensor()};
+    case config::Cell::gru:
+      std::tie(out, h) = state.empty() ? gru_(x) : gru_(x, state.h);
+      state = {h, torch::Tensor()};
+      break;
+    case config::Cell::rnn:
+      std::tie(out, h) = state.empty() ? rnn_(x) : rnn_(x, state.h);
+      state = {h, torch::Tensor()};
+      break;
+    case config::Cell::linear:
+      out = x;  // each frame on its own
+      break;
   }
   return head_(dropout_(out));
 }

@@ -11,6 +11,7 @@
 
 #include "actrec/core/atomic_file.hpp"
 #include "actrec/core/error.hpp"
+#include "actrec/features/pose.hpp"
 
 namespace actrec::output {
 namespace fs = std::filesystem;
@@ -90,9 +91,20 @@ std::vector<Segment> SegmentBuilder::segments(int64_t min_frames) const {
   return out;
 }
 
-std::string segments_json(const std::vector<Segment>& segments,
-                          const std::vector<std::string>& labels, const std::string& background,
-                          const std::string& video, double fps) {
+void LabelHistory::add(int64_t label) {
+  labels_.push_back(label);
+  if (labels_.size() > keep_) labels_.pop_front();
+}
+
+std::vector<int64_t> LabelHistory::last(size_t count) const {
+  const size_t shown = std::min(count, labels_.size());
+  return {labels_.end() - static_cast<std::ptrdiff_t>(shown), labels_.end()};
+}
+
+namespace {
+
+nlohmann::json segment_list(const std::vector<Segment>& segments,
+                            const std::vector<std::string>& labels, const std::string& background) {
   nlohmann::json list = nlohmann::json::array();
   for (const auto& s : segments) {
     const std::string& name = labels.at(static_cast<size_t>(s.label));
@@ -104,27 +116,74 @@ std::string segments_json(const std::vector<Segment>& segments,
                     {"mean_confidence", std::round(s.mean_confidence * 10000) / 10000},
                     {"background", !background.empty() && name == background}});
   }
-  return nlohmann::json{{"video", video}, {"fps", fps}, {"classes", labels}, {"segments", list}}
+  return list;
+}
+
+}  // namespace
+
+std::string segments_json(const std::vector<Segment>& segments,
+                          const std::vector<std::string>& labels, const std::string& background,
+                          const std::string& video, double fps) {
+  return nlohmann::json{{"video", video},
+                        {"fps", fps},
+                        {"classes", labels},
+                        {"segments", segment_list(segments, labels, background)}}
              .dump(2) +
          "\n";
 }
 
-std::string subtitles(const std::vector<Segment>& segments, const std::vector<std::string>& labels,
-                      bool vtt) {
-  std::string out = vtt ? "WEBVTT\n\n" : "";
-  int cue = 1;
+std::string people_segments_json(const std::vector<std::pair<int, std::vector<Segment>>>& people,
+                                 const std::vector<std::string>& labels,
+                                 const std::string& background, const std::string& video,
+                                 double fps) {
+  nlohmann::json list = nlohmann::json::array();
+  for (const auto& [person, segments] : people) {
+    list.push_back({{"person", person}, {"segments", segment_list(segments, labels, background)}});
+  }
+  return nlohmann::json{{"video", video}, {"fps", fps}, {"classes", labels}, {"people", list}}
+             .dump(2) +
+         "\n";
+}
+
+std::vector<Cue> segment_cues(const std::vector<Segment>& segments,
+                              const std::vector<std::string>& labels) {
+  std::vector<Cue> cues;
   for (const auto& s : segments) {
-    out += fmt::format("{}\n{} --> {}\n{} ({:.0f}%)\n\n", cue++, timecode(s.start_s, vtt),
-                       timecode(s.end_s, vtt), labels.at(static_cast<size_t>(s.label)),
-                       100 * s.mean_confidence);
+    cues.push_back({s.start_s, s.end_s,
+                    fmt::format("{} ({:.0f}%)", labels.at(static_cast<size_t>(s.label)),
+                                100 * s.mean_confidence)});
+  }
+  return cues;
+}
+
+void CueBuilder::add(double time_s, double frame_period_s, const std::string& text) {
+  if (open_ && cues_.back().text == text) {
+    cues_.back().end_s = time_s + frame_period_s;
+    return;
+  }
+  open_ = !text.empty();
+  if (open_) cues_.push_back({time_s, time_s + frame_period_s, text});
+}
+
+std::string subtitles(const std::vector<Cue>& cues, bool vtt) {
+  std::string out = vtt ? "WEBVTT\n\n" : "";
+  int number = 1;
+  for (const auto& cue : cues) {
+    out += fmt::format("{}\n{} --> {}\n{}\n\n", number++, timecode(cue.start_s, vtt),
+                       timecode(cue.end_s, vtt), cue.text);
   }
   return out;
 }
 
-FramesCsvWriter::FramesCsvWriter(const std::string& path, const std::vector<std::string>& labels)
-    : path_(path), temp_(temporary_path(path)), labels_(labels), out_(temp_, std::ios::trunc) {
+FramesCsvWriter::FramesCsvWriter(const std::string& path, const std::vector<std::string>& labels,
+                                 bool per_person)
+    : path_(path),
+      temp_(temporary_path(path)),
+      labels_(labels),
+      per_person_(per_person),
+      out_(temp_, std::ios::trunc) {
   if (!out_) throw Error("cannot write " + path + ": cannot create " + temp_);
-  out_ << "frame,time_s,label,confidence";
+  out_ << (per_person ? "frame,time_s,person,x,y,w,h,label,confidence" : "frame,time_s,label,confidence");
   for (const auto& label : labels) out_ << "," << label;
   out_ << "\n";
 }
@@ -136,10 +195,19 @@ FramesCsvWriter::~FramesCsvWriter() {
   fs::remove(temp_, ignored);
 }
 
-void FramesCsvWriter::write(int64_t frame, double time_s, int64_t label, const float* p) {
-  out_ << frame << ',' << fmt::format("{:.3f}", time_s) << ','
-       << labels_[static_cast<size_t>(label)] << ',' << fmt::format("{:.4f}", p[label]);
-  for (size_t c = 0; c < labels_.size(); ++c) out_ << ',' << fmt::format("{:.4f}", p[c]);
+void FramesCsvWriter::write(int64_t frame, double time_s, const PersonFrame& person) {
+  out_ << frame << ',' << fmt::format("{:.3f}", time_s);
+  if (per_person_) {
+    cv::Rect2f box;
+    if (person.pose) box = features::ConstPose{person.pose}.rect();
+    out_ << ',' << person.person
+         << fmt::format(",{:.1f},{:.1f},{:.1f},{:.1f}", box.x, box.y, box.width, box.height);
+  }
+  out_ << ',' << labels_[static_cast<size_t>(person.label)] << ','
+       << fmt::format("{:.4f}", person.confidence);
+  for (size_t c = 0; c < labels_.size(); ++c) {
+    out_ << ',' << fmt::format("{:.4f}", person.probabilities[c]);
+  }
   out_ << '\n';
 }
 
@@ -158,34 +226,85 @@ cv::Scalar class_colour(int64_t label) {
   return kPalette[static_cast<size_t>(label) % (sizeof kPalette / sizeof kPalette[0])];
 }
 
-void draw_overlay(cv::Mat& frame, const std::string& label, double confidence, double time_s,
-                  const std::vector<int64_t>& history, const std::string& extra) {
+namespace {
+
+void draw_skeleton(cv::Mat& frame, const float* values, cv::Scalar colour, int thickness) {
+  const features::ConstPose pose{values};
+  constexpr float kShown = 0.2f;  // keypoints this sure are drawn
+  for (const auto& [a, b] : features::kBones) {
+    if (pose.score(a) < kShown || pose.score(b) < kShown) continue;
+    cv::line(frame, {cvRound(pose.x(a)), cvRound(pose.y(a))}, {cvRound(pose.x(b)), cvRound(pose.y(b))},
+             colour, thickness, cv::LINE_AA);
+  }
+  for (int k = 0; k < features::kKeypoints; ++k) {
+    if (pose.score(k) < kShown) continue;
+    cv::circle(frame, {cvRound(pose.x(k)), cvRound(pose.y(k))}, thickness + 1, {255, 255, 255},
+               cv::FILLED, cv::LINE_AA);
+  }
+}
+
+}  // namespace
+
+void draw_overlay(cv::Mat& frame, const std::vector<std::string>& labels,
+                  const std::vector<PersonFrame>& people, double time_s,
+                  const LabelHistory& history, bool per_person, const std::string& extra) {
   const int w = frame.cols, h = frame.rows;
   const double scale = std::max(0.4, w / 900.0);
+  const int thickness = std::max(1, static_cast<int>(2 * scale));
+  for (const auto& person : people) {
+    if (!person.pose) continue;
+    const cv::Scalar colour = class_colour(person.label);
+    draw_skeleton(frame, person.pose, colour, thickness);
+    if (!per_person) continue;
+    const cv::Rect box = features::ConstPose{person.pose}.rect();
+    cv::rectangle(frame, box, colour, thickness, cv::LINE_AA);
+    const std::string text = fmt::format("#{} {} {:.0f}%", person.person,
+                                         labels[static_cast<size_t>(person.label)],
+                                         100 * person.confidence);
+    int baseline = 0;
+    const cv::Size size = cv::getTextSize(text, cv::FONT_HERSHEY_SIMPLEX, 0.5 * scale, 1, &baseline);
+    const cv::Point corner(std::clamp(box.x, 0, std::max(0, w - size.width)),
+                           std::clamp(box.y - 4, size.height + 2, h - 2));
+    cv::rectangle(frame, corner + cv::Point(0, baseline), corner + cv::Point(size.width, -size.height - 2),
+                  colour, cv::FILLED);
+    cv::putText(frame, text, corner, cv::FONT_HERSHEY_SIMPLEX, 0.5 * scale, {0, 0, 0}, 1,
+                cv::LINE_AA);
+  }
   const int band = static_cast<int>(34 * scale);
   cv::Mat top = frame(cv::Rect(0, 0, w, std::min(h, band)));
   top *= 0.35;  // darken for legible text
-  cv::putText(frame, fmt::format("{}  {:.0f}%", label, 100 * confidence), {8, band - 10},
-              cv::FONT_HERSHEY_SIMPLEX, 0.8 * scale, {255, 255, 255}, 2, cv::LINE_AA);
+  std::string left;
+  if (per_person) {
+    left = fmt::format("{} {}", people.size(), people.size() == 1 ? "person" : "people");
+  } else if (!people.empty()) {
+    left = fmt::format("{}  {:.0f}%", labels[static_cast<size_t>(people[0].label)],
+                       100 * people[0].confidence);
+  }
+  cv::putText(frame, left, {8, band - 10}, cv::FONT_HERSHEY_SIMPLEX, 0.8 * scale, {255, 255, 255},
+              2, cv::LINE_AA);
   const std::string right = fmt::format("{:.2f} s{}", time_s, extra.empty() ? "" : "  " + extra);
   cv::putText(frame, right, {w - static_cast<int>(right.size() * 11 * scale) - 8, band - 10},
               cv::FONT_HERSHEY_SIMPLEX, 0.55 * scale, {230, 230, 230}, 1, cv::LINE_AA);
+  if (per_person || people.empty()) return;
   // Confidence bar under the band, then the strip of past labels at the bottom.
   const int bar = std::max(3, band / 6);
-  cv::rectangle(frame, cv::Rect(0, band, static_cast<int>(w * confidence), bar), {80, 220, 80},
-                cv::FILLED);
+  cv::rectangle(frame, cv::Rect(0, band, static_cast<int>(w * people[0].confidence), bar),
+                {80, 220, 80}, cv::FILLED);
   const int strip = std::max(6, band / 3);
-  const size_t shown = std::min(history.size(), static_cast<size_t>(w));
-  for (size_t i = 0; i < shown; ++i) {
-    const int64_t l = history[history.size() - shown + i];
+  const auto shown = history.last(static_cast<size_t>(w));
+  for (size_t i = 0; i < shown.size(); ++i) {
     cv::line(frame, {static_cast<int>(i), h - strip}, {static_cast<int>(i), h - 1},
-             class_colour(l));
+             class_colour(shown[i]));
   }
 }
 
 OverlayWriter::OverlayWriter(const std::string& path, double fps, cv::Size size,
-                             const std::vector<std::string>& labels)
-    : path_(path), temp_(temporary_path(path)), labels_(labels) {
+                             const std::vector<std::string>& labels, bool per_person)
+    : path_(path),
+      temp_(temporary_path(path)),
+      labels_(labels),
+      per_person_(per_person),
+      history_(static_cast<size_t>(size.width)) {
   writer_.open(temp_, cv::CAP_FFMPEG, cv::VideoWriter::fourcc('m', 'p', '4', 'v'), fps, size);
   if (!writer_.isOpened()) {
     const bool too_big = std::max(size.width, size.height) > 8191;  // MPEG-4 Part 2's limit
@@ -203,11 +322,13 @@ OverlayWriter::~OverlayWriter() {
   fs::remove(temp_, ignored);
 }
 
-void OverlayWriter::write(const cv::Mat& frame, int64_t label, double confidence, double time_s) {
-  history_.push_back(label);
+void OverlayWriter::write(const cv::Mat& frame, const std::vector<PersonFrame>& people,
+                          double time_s) {
+  if (!per_person_ && !people.empty()) history_.add(people[0].label);
   cv::Mat canvas = frame.clone();
-  draw_overlay(canvas, labels_[static_cast<size_t>(label)], confidence, time_s, history_);
+  draw_overlay(canvas, labels_, people, time_s, history_, per_person_);
   writer_.write(canvas);
+  ++written_;
 }
 
 void OverlayWriter::commit() {
@@ -215,9 +336,9 @@ void OverlayWriter::commit() {
   // cv::VideoWriter does not report failed writes (a full disk): check what the file holds.
   cv::VideoCapture check(temp_, cv::CAP_FFMPEG);
   const double frames = check.isOpened() ? check.get(cv::CAP_PROP_FRAME_COUNT) : -1;
-  if (frames + 2 < static_cast<double>(history_.size())) {
+  if (frames + 2 < static_cast<double>(written_)) {
     throw Error("cannot write " + path_ + ": the video holds " +
-                std::to_string(std::max(0.0, frames)) + " of " + std::to_string(history_.size()) +
+                std::to_string(std::max(0.0, frames)) + " of " + std::to_string(written_) +
                 " frames (disk full?)");
   }
   rename_into_place(temp_, path_);

@@ -1,10 +1,13 @@
 #include "actrec/pipeline/label_video.hpp"
 
-#include <chrono>
+#include <fmt/format.h>
+
 #include <filesystem>
+#include <map>
 #include <optional>
 
 #include "actrec/core/atomic_file.hpp"
+#include "actrec/core/error.hpp"
 #include "actrec/output/label_outputs.hpp"
 #include "actrec/video/threaded_source.hpp"
 
@@ -20,55 +23,131 @@ std::vector<std::string> label_output_paths(const std::string& stem, const Label
   return paths;
 }
 
-LabelResult label_video(OnlineLabeler& labeler, const std::string& video, const std::string& stem,
+std::vector<std::string> output_stems(const std::vector<std::string>& videos) {
+  std::map<std::string, int> seen;
+  std::vector<std::string> stems;
+  for (const auto& video : videos) {
+    std::string stem = fs::path(video).stem().string();
+    if (const int before = seen[stem]++; before > 0) stem += "-" + std::to_string(before + 1);
+    stems.push_back(stem);
+  }
+  return stems;
+}
+
+std::vector<std::string> shard(const std::vector<std::string>& videos, size_t index, size_t count) {
+  if (count == 0 || index >= count) {
+    throw ConfigError(fmt::format("invalid shard {}/{}: expected I/N with 0 <= I < N", index, count));
+  }
+  std::vector<std::string> share;
+  for (size_t i = index; i < videos.size(); i += count) share.push_back(videos[i]);
+  return share;
+}
+
+namespace {
+
+std::vector<output::PersonFrame> people_of(const LabelledFrame& frame) {
+  std::vector<output::PersonFrame> people;
+  for (const auto& person : frame.people) {
+    people.push_back({person.person, person.pose.empty() ? nullptr : person.pose.data(),
+                      person.label, person.confidence, person.probabilities.data()});
+  }
+  return people;
+}
+
+}  // namespace
+
+LabelResult label_video(Labeler& labeler, const std::string& video, const std::string& stem,
                         const LabelOptions& options,
                         const std::function<void(int64_t, int64_t)>& on_frame) {
-  const auto began = std::chrono::steady_clock::now();
-  LabelResult result;
-  result.outputs = label_output_paths(stem, options);
+  const auto outputs = label_output_paths(stem, options);
   if (options.skip_existing &&
-      std::all_of(result.outputs.begin(), result.outputs.end(),
+      std::all_of(outputs.begin(), outputs.end(),
                   [](const std::string& path) { return fs::exists(path); })) {
+    LabelResult result;
+    result.outputs = outputs;
     result.skipped = true;
     return result;
   }
+  return label_source(labeler, video::open_source(video::classify_source(video)), video, stem,
+                      options, on_frame);
+}
+
+LabelResult label_source(Labeler& labeler, std::unique_ptr<video::FrameSource> input,
+                         const std::string& video, const std::string& stem,
+                         const LabelOptions& options,
+                         const std::function<void(int64_t, int64_t)>& on_frame) {
+  Stopwatch clock;
+  LabelResult result;
+  result.outputs = label_output_paths(stem, options);
   fs::create_directories(options.out_dir);
   // A run killed earlier (even with SIGKILL) may have left hidden partial files: never kept.
   for (const auto& path : result.outputs) remove_stale_temporaries(path);
   features::FeatureExtractor& extractor = labeler.extractor();
   const bool keep_image = options.overlay;
-  video::ThreadedSource source(video::open_source(video::classify_source(video)),
-                               options.queue_size, QueuePolicy::block,
+  video::ThreadedSource source(std::move(input), options.queue_size, QueuePolicy::block,
                                [&extractor, keep_image](Frame& frame) {
                                  frame.prepared = extractor.prepare(frame.image);
                                  if (!keep_image) frame.image.release();
                                });
-  labeler.start(source.fps());
+  const bool multi = options.people.persons == config::Persons::multi;
+  StreamLabeler stream(labeler, source.fps(), source.frame_size(), options.people);
   const auto& labels = labeler.labels();
   const double period = 1.0 / source.fps();
-  output::FramesCsvWriter frames_csv(result.outputs[0], labels);
+  output::FramesCsvWriter frames_csv(result.outputs[0], labels, multi);
   std::optional<output::OverlayWriter> overlay;
   if (options.overlay) {
-    overlay.emplace(result.outputs.back(), source.fps(), source.frame_size(), labels);
+    overlay.emplace(result.outputs.back(), source.fps(), source.frame_size(), labels, multi);
   }
-  output::SegmentBuilder segments;
+  std::map<int, output::SegmentBuilder> segments;  // per person
+  output::CueBuilder cues;
+  auto write = [&](const std::vector<LabelledFrame>& frames) {
+    for (const auto& frame : frames) {
+      const double time_s = static_cast<double>(frame.timestamp_us) * 1e-6;
+      const auto people = people_of(frame);
+      std::string caption;
+      for (const auto& person : people) {
+        frames_csv.write(frame.index, time_s, person);
+        segments[person.person].add(frame.index, time_s, person.label, person.confidence, period);
+        caption += fmt::format("{}#{} {}", caption.empty() ? "" : " · ", person.person,
+                               labels[static_cast<size_t>(person.label)]);
+      }
+      if (multi) cues.add(time_s, period, caption);
+      if (overlay) overlay->write(frame.image, people, time_s);
+      result.person_frames += static_cast<int64_t>(people.size());
+      result.max_people = std::max(result.max_people, static_cast<int>(people.size()));
+      for (const auto& person : people) result.people_seen = std::max(result.people_seen, person.person);
+      ++result.frames;
+      if (on_frame) on_frame(result.frames, source.frame_count());
+    }
+  };
+  Stopwatch stage;
   while (auto frame = source.read()) {
-    const FrameLabel label = labeler.push(*frame);
-    const double time_s = static_cast<double>(frame->timestamp_us) * 1e-6;
-    frames_csv.write(frame->index, time_s, label.label, label.probabilities.data());
-    segments.add(frame->index, time_s, label.label, label.confidence, period);
-    if (overlay) overlay->write(frame->image, label.label, label.confidence, time_s);
-    ++result.frames;
-    if (on_frame) on_frame(result.frames, source.frame_count());
+    result.stages.add("wait for decode", stage.lap());
+    const auto ready = stream.push(std::move(*frame));
+    result.stages.add("features + model", stage.lap());
+    write(ready);
+    result.stages.add("outputs", stage.lap());
   }
-  const auto runs = segments.segments(options.min_segment);
+  write(stream.finish());
   frames_csv.commit();
-  write_text_atomically(result.outputs[1], output::segments_json(runs, labels, labeler.background(),
-                                                                 video, source.fps()));
-  write_text_atomically(result.outputs[2], output::subtitles(runs, labels, false));
-  if (options.vtt) write_text_atomically(result.outputs[3], output::subtitles(runs, labels, true));
+  const std::string& background = labeler.background();
+  if (multi) {
+    std::vector<std::pair<int, std::vector<output::Segment>>> people;
+    for (const auto& [person, builder] : segments) {
+      people.push_back({person, builder.segments(options.min_segment)});
+    }
+    write_text_atomically(result.outputs[1], output::people_segments_json(
+                                                 people, labels, background, video, source.fps()));
+  } else {
+    const auto runs = segments[0].segments(options.min_segment);
+    write_text_atomically(result.outputs[1],
+                          output::segments_json(runs, labels, background, video, source.fps()));
+  }
+  const auto all_cues = multi ? cues.cues() : output::segment_cues(segments[0].segments(options.min_segment), labels);
+  write_text_atomically(result.outputs[2], output::subtitles(all_cues, false));
+  if (options.vtt) write_text_atomically(result.outputs[3], output::subtitles(all_cues, true));
   if (overlay) overlay->commit();
-  result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();
+  result.seconds = clock.seconds();
   return result;
 }
 

@@ -2,9 +2,7 @@
 
 #include <fmt/format.h>
 
-#include <algorithm>
-#include <chrono>
-#include <cstdio>
+#include <cmath>
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -13,22 +11,15 @@
 #include "actrec/core/error.hpp"
 #include "actrec/core/log.hpp"
 #include "actrec/core/quantiles.hpp"
+#include "actrec/core/timer.hpp"
+#include "actrec/features/pose.hpp"
 #include "actrec/output/label_outputs.hpp"
 #include "actrec/video/realtime_source.hpp"
 #include "actrec/video/threaded_source.hpp"
 
 namespace actrec::pipeline {
 
-namespace {
-int64_t now_us() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
-}  // namespace
-
-LiveSummary run_live(OnlineLabeler& labeler, const video::SourceSpec& spec,
-                     const LiveOptions& options) {
+LiveSummary run_live(Labeler& labeler, const video::SourceSpec& spec, const LiveOptions& options) {
   std::unique_ptr<video::FrameSource> inner = video::open_source(spec);
   if (options.realtime && !inner->is_live()) {
     inner = std::make_unique<video::RealtimeSource>(std::move(inner));
@@ -43,19 +34,25 @@ LiveSummary run_live(OnlineLabeler& labeler, const video::SourceSpec& spec,
                                  frame.prepared = extractor.prepare(frame.image);
                                  if (!keep_image) frame.image.release();
                                });
-  labeler.start(source.fps());
+  const bool multi = options.people.persons == config::Persons::multi;
+  StreamLabeler stream(labeler, source.fps(), source.frame_size(), options.people);
   LiveSummary summary;
-  summary.thinned = labeler.thins();
+  summary.thinned = stream.thins();
+  summary.delay_frames = stream.delay_steps();
   if (summary.thinned) {
     log::info(
-        "{} delivers {:.3g} fps; the model was trained at {:.3g} fps: frames are sampled to "
-        "that spacing and the rest keep the last label",
+        "{} delivers {:.3g} fps; the model steps at {:.3g} fps: frames are sampled to that "
+        "spacing and the rest keep the last label",
         source.describe(), source.fps(), labeler.model_fps());
   } else if (labeler.model_fps() > 0 && source.fps() < labeler.model_fps() / 1.1) {
     log::warn(
-        "{} delivers {:.3g} fps, slower than the {:.3g} fps the model was trained at: "
-        "motion looks faster to it, labels may be less reliable",
+        "{} delivers {:.3g} fps, slower than the {:.3g} fps the model steps at: every frame is "
+        "used, and motion is measured per second, but labels may be less reliable",
         source.describe(), source.fps(), labeler.model_fps());
+  }
+  if (summary.delay_frames > 0) {
+    log::info("labels are smoothed: each is final {} model steps ({:.2f} s) after its frame",
+              summary.delay_frames, summary.delay_frames / labeler.model_fps());
   }
   std::ofstream file;
   std::ostream* jsonl = nullptr;
@@ -67,50 +64,62 @@ LiveSummary run_live(OnlineLabeler& labeler, const video::SourceSpec& spec,
     jsonl = &file;
   }
   const auto& labels = labeler.labels();
-  // Both stay bounded: a camera may run for days.
+  // All bounded: a camera may run for days.
   StreamingQuantiles latencies;
-  std::vector<int64_t> history;
-  constexpr size_t kHistoryKept = 4096;  // the timeline strip shows at most one per pixel column
-  const auto started = std::chrono::steady_clock::now();
-  double shown_fps = 0;
-  while (!(options.stop && options.stop->load())) {
+  output::LabelHistory history;
+  RateMeter rate;
+  Stopwatch clock;
+  bool quit = false;
+  auto show = [&](std::vector<LabelledFrame> frames) {
+    for (auto& frame : frames) {
+      const double latency_ms = static_cast<double>(steady_now_us() - frame.arrival_us) / 1000.0;
+      latencies.add(latency_ms);
+      rate.tick();
+      ++summary.frames;
+      const double time_s = static_cast<double>(frame.timestamp_us) * 1e-6;
+      if (jsonl) {
+        for (const auto& person : frame.people) {
+          nlohmann::json line = {{"frame", frame.index},
+                                 {"time_s", std::round(time_s * 1000) / 1000},
+                                 {"label", labels[static_cast<size_t>(person.label)]},
+                                 {"confidence", std::round(person.confidence * 10000) / 10000},
+                                 {"latency_ms", std::round(latency_ms * 100) / 100},
+                                 {"dropped", source.dropped()}};
+          if (multi) {
+            line["person"] = person.person;
+            if (!person.pose.empty()) {
+              const cv::Rect2f box = features::ConstPose{person.pose.data()}.rect();
+              line["box"] = {std::round(box.x), std::round(box.y), std::round(box.width),
+                             std::round(box.height)};
+            }
+          }
+          *jsonl << line.dump() << "\n";
+        }
+        *jsonl << std::flush;
+      }
+      if (options.display && !frame.image.empty()) {
+        std::vector<output::PersonFrame> people;
+        for (const auto& person : frame.people) {
+          people.push_back({person.person, person.pose.empty() ? nullptr : person.pose.data(),
+                            person.label, person.confidence, person.probabilities.data()});
+        }
+        if (!multi && !people.empty()) history.add(people[0].label);
+        output::draw_overlay(frame.image, labels, people, time_s, history, multi,
+                             fmt::format("{:.1f} fps  {:.0f} ms", rate.rate(), latency_ms));
+        cv::imshow("actrec live", frame.image);
+        const int key = cv::waitKey(1);
+        if (key == 'q' || key == 27) quit = true;
+      }
+    }
+  };
+  while (!quit && !(options.stop && options.stop->load())) {
     auto frame = source.read();
     if (!frame) break;
-    const FrameLabel label = labeler.push(*frame);
-    const double latency_ms = static_cast<double>(now_us() - frame->arrival_us) / 1000.0;
-    latencies.add(latency_ms);
-    ++summary.frames;
-    const double time_s = static_cast<double>(frame->timestamp_us) * 1e-6;
-    if (jsonl) {
-      *jsonl << nlohmann::json{{"frame", frame->index},
-                               {"time_s", std::round(time_s * 1000) / 1000},
-                               {"label", labels[static_cast<size_t>(label.label)]},
-                               {"confidence", std::round(label.confidence * 10000) / 10000},
-                               {"latency_ms", std::round(latency_ms * 100) / 100},
-                               {"dropped", source.dropped()}}
-                    .dump()
-             << "\n"
-             << std::flush;
-    }
-    if (options.display) {
-      const double elapsed =
-          std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-      shown_fps = elapsed > 0 ? summary.frames / elapsed : 0;
-      history.push_back(label.label);
-      if (history.size() > 2 * kHistoryKept) {
-        history.erase(history.begin(), history.end() - kHistoryKept);
-      }
-      output::draw_overlay(frame->image, labels[static_cast<size_t>(label.label)], label.confidence,
-                           time_s, history,
-                           fmt::format("{:.1f} fps  {:.0f} ms", shown_fps, latency_ms));
-      cv::imshow("actrec live", frame->image);
-      const int key = cv::waitKey(1);
-      if (key == 'q' || key == 27) break;
-    }
+    show(stream.push(std::move(*frame)));
   }
+  show(stream.finish());
   summary.dropped = source.dropped();
-  summary.seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  summary.seconds = clock.seconds();
   summary.latency_p50_ms = latencies.quantile(0.50);
   summary.latency_p95_ms = latencies.quantile(0.95);
   if (options.display) cv::destroyAllWindows();

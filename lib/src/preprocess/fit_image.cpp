@@ -3,45 +3,41 @@
 #include <algorithm>
 #include <cmath>
 #include <opencv2/imgproc.hpp>
-#include <stdexcept>
 
 namespace actrec::preprocess {
 
-ResizeMode parse_resize_mode(const std::string& text) {
-  if (text == "stretch") return ResizeMode::stretch;
-  if (text == "letterbox") return ResizeMode::letterbox;
-  if (text == "crop") return ResizeMode::crop;
-  throw std::invalid_argument("unknown resize mode '" + text + "'");
+Placement placement_for(cv::Size source, cv::Size target, ResizeMode mode) {
+  const double sx = static_cast<double>(target.width) / source.width;
+  const double sy = static_cast<double>(target.height) / source.height;
+  if (mode == ResizeMode::stretch) return {sx, sy, 0, 0};
+  const double scale = mode == ResizeMode::letterbox ? std::min(sx, sy) : std::max(sx, sy);
+  const int width = std::max(1, static_cast<int>(std::lround(source.width * scale)));
+  const int height = std::max(1, static_cast<int>(std::lround(source.height * scale)));
+  return {scale, scale, static_cast<double>((target.width - width) / 2),
+          static_cast<double>((target.height - height) / 2)};
 }
 
 cv::Mat fit_image(const cv::Mat& image, cv::Size size, ResizeMode mode, bool rgb,
                   Placement* placement) {
-  const double sx = static_cast<double>(size.width) / image.cols;
-  const double sy = static_cast<double>(size.height) / image.rows;
-  Placement place;
+  const Placement place = placement_for(image.size(), size, mode);
+  const cv::Size scaled = mode == ResizeMode::stretch
+                              ? size
+                              : cv::Size(std::max(1, static_cast<int>(
+                                                         std::lround(image.cols * place.scale_x))),
+                                         std::max(1, static_cast<int>(
+                                                         std::lround(image.rows * place.scale_y))));
   cv::Mat resized;
-  auto resize_to = [&](cv::Size target) {
-    const bool shrink_much = target.width * 2 < image.cols && target.height * 2 < image.rows;
-    cv::resize(image, resized, target, 0, 0, shrink_much ? cv::INTER_AREA : cv::INTER_LINEAR);
-  };
+  const bool shrink_much = scaled.width * 2 < image.cols && scaled.height * 2 < image.rows;
+  cv::resize(image, resized, scaled, 0, 0, shrink_much ? cv::INTER_AREA : cv::INTER_LINEAR);
   cv::Mat out;
+  const int dx = static_cast<int>(place.offset_x), dy = static_cast<int>(place.offset_y);
   if (mode == ResizeMode::stretch) {
-    resize_to(size);
     out = resized;
-    place = {sx, sy, 0, 0};
+  } else if (mode == ResizeMode::letterbox) {
+    out = cv::Mat(size, image.type(), cv::Scalar::all(0));
+    resized.copyTo(out(cv::Rect(dx, dy, scaled.width, scaled.height)));
   } else {
-    const double scale = mode == ResizeMode::letterbox ? std::min(sx, sy) : std::max(sx, sy);
-    const cv::Size scaled(std::max(1, static_cast<int>(std::lround(image.cols * scale))),
-                          std::max(1, static_cast<int>(std::lround(image.rows * scale))));
-    resize_to(scaled);
-    const int dx = (size.width - scaled.width) / 2, dy = (size.height - scaled.height) / 2;
-    if (mode == ResizeMode::letterbox) {
-      out = cv::Mat(size, image.type(), cv::Scalar::all(0));
-      resized.copyTo(out(cv::Rect(dx, dy, scaled.width, scaled.height)));
-    } else {
-      out = resized(cv::Rect(-dx, -dy, size.width, size.height)).clone();
-    }
-    place = {scale, scale, static_cast<double>(dx), static_cast<double>(dy)};
+    out = resized(cv::Rect(-dx, -dy, size.width, size.height)).clone();
   }
   if (rgb) cv::cvtColor(out, out, cv::COLOR_BGR2RGB);
   if (placement) *placement = place;

@@ -3,7 +3,6 @@
 #include <cstdlib>
 
 #include "actrec/core/error.hpp"
-#include "actrec/core/progress.hpp"
 #include "actrec/features/extract.hpp"
 
 namespace actrec::train {
@@ -21,34 +20,35 @@ std::string feature_cache_dir(const std::string& configured) {
 
 std::vector<LoadedClip> load_split(const Manifest& manifest, const std::string& split,
                                    const std::vector<std::string>& labels,
-                                   const config::DataConfig& data,
+                                   const config::Config& config,
                                    features::FeatureExtractor& extractor,
-                                   const std::string& cache_dir, size_t queue_size,
-                                   DataProblems& problems) {
-  Progress progress("features (" + split + ")", -1);
+                                   const std::string& cache_dir, DataProblems& problems,
+                                   const std::function<void(int64_t)>& on_frames) {
   std::vector<LoadedClip> loaded;
+  int64_t before_this_clip = 0;
   for (const ClipEntry* clip : clips_in_split(manifest, split)) {
     features::FeatureFile file;
     try {
-      file = features::features_for_video(extractor, clip->video, cache_dir, queue_size,
-                                          [&](int64_t) { progress.advance(); });
+      file = features::features_for_video(
+          extractor, clip->video, cache_dir, static_cast<size_t>(config.video.queue_size),
+          [&](int64_t done) {
+            if (on_frames) on_frames(before_this_clip + done);
+          });
     } catch (const InputError& e) {
       problems.add(e.what());
       continue;
     }
-    const size_t before = problems.messages().size();
-    const auto targets = frame_targets(*clip, file.frames(), file.fps, labels, data, problems);
-    if (problems.messages().size() != before) continue;
+    before_this_clip += file.frames();
+    const size_t known = problems.messages().size();
+    auto targets = frame_targets(*clip, file.frames(), file.fps, labels, config.data, problems);
+    if (problems.messages().size() != known) continue;
     LoadedClip item;
+    item.data = clip_data(file, extractor.persons(), config.people, std::move(targets));
+    item.data.name = clip->video;
+    item.observations = std::move(file);
     item.clip = clip;
-    item.fps = file.fps;
-    item.sequence.name = clip->video;
-    item.sequence.features =
-        torch::from_blob(file.values.data(), {file.frames(), file.dim()}, torch::kFloat32).clone();
-    item.sequence.targets = torch::tensor(targets, torch::kInt64);
     loaded.push_back(std::move(item));
   }
-  progress.finish();
   return loaded;
 }
 

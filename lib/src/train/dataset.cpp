@@ -1,6 +1,7 @@
 #include "actrec/train/dataset.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <cmath>
@@ -63,18 +64,34 @@ bool parse_number(const std::string& text, double& value) {
   return end == text.c_str() + text.size() && std::isfinite(value);
 }
 
-std::vector<std::string> read_lines(const std::string& path) {
+// Text quoted in a message: at most about 80 characters of it.
+std::string excerpt(const std::string& text) {
+  return text.size() <= 80 ? text : text.substr(0, 77) + "...";
+}
+
+// Lines no annotation or manifest has; read, then reported and left out.
+constexpr size_t kLongestLine = 64 * 1024;
+
+// The file's lines without line ends; a UTF-8 byte-order mark (spreadsheets write one) is not
+// part of the first line; a line too long to be real is reported and kept empty.
+std::vector<std::string> read_lines(const std::string& path, DataProblems& problems) {
   std::ifstream in(path, std::ios::binary);
   std::vector<std::string> lines;
   for (std::string line; std::getline(in, line);) {
     if (!line.empty() && line.back() == '\r') line.pop_back();
-    lines.push_back(line);
+    if (lines.empty() && line.rfind("\xEF\xBB\xBF", 0) == 0) line.erase(0, 3);
+    if (line.size() > kLongestLine) {
+      problems.add(fmt::format("{}:{}: line is {} bytes long, more than any annotation: '{}'", path,
+                               lines.size() + 1, line.size(), excerpt(line)));
+      line.clear();
+    }
+    lines.push_back(std::move(line));
   }
   return lines;
 }
 
 void read_segments(ClipEntry& clip, DataProblems& problems) {
-  const auto lines = read_lines(clip.annotation_path);
+  const auto lines = read_lines(clip.annotation_path, problems);
   const std::string& file = clip.annotation_path;
   if (lines.empty()) {
     problems.add(
@@ -88,7 +105,7 @@ void read_segments(ClipEntry& clip, DataProblems& problems) {
     problems.add(
         fmt::format("{}:1: header must be start,end,label (frames) or start_s,end_s,label "
                     "(seconds), got '{}'",
-                    file, lines[0]));
+                    file, excerpt(lines[0])));
     return;
   }
   for (size_t i = 1; i < lines.size(); ++i) {
@@ -130,7 +147,7 @@ void read_segments(ClipEntry& clip, DataProblems& problems) {
 }
 
 void read_frame_labels(ClipEntry& clip, DataProblems& problems) {
-  auto lines = read_lines(clip.annotation_path);
+  auto lines = read_lines(clip.annotation_path, problems);
   while (!lines.empty() && trim(lines.back()).empty()) lines.pop_back();
   for (size_t i = 0; i < lines.size(); ++i) {
     const std::string label = trim(lines[i]);
@@ -151,7 +168,7 @@ std::vector<std::string> read_mapping(const std::string& annotation, DataProblem
     std::error_code error;
     if (!fs::exists(candidate, error)) continue;
     std::vector<std::string> mapping;
-    const auto lines = read_lines(candidate.string());
+    const auto lines = read_lines(candidate.string(), problems);
     for (size_t i = 0; i < lines.size(); ++i) {
       if (trim(lines[i]).empty()) continue;
       std::istringstream fields(lines[i]);
@@ -187,25 +204,31 @@ Manifest read_manifest(const std::string& path, DataProblems& problems) {
     return manifest;
   }
   const fs::path folder = fs::path(path).parent_path();
-  const auto lines = read_lines(path);
-  if (lines.empty() ||
-      split_csv(lines[0]) != std::vector<std::string>{"video", "split", "annotation"}) {
-    problems.add(fmt::format("{}:1: header must be video,split,annotation", path));
+  const auto lines = read_lines(path, problems);
+  const std::vector<std::string> header = lines.empty() ? std::vector<std::string>{}
+                                                         : split_csv(lines[0]);
+  const std::vector<std::string> required = {"video", "split", "annotation"};
+  const bool grouped = header == std::vector<std::string>{"video", "split", "annotation", "group"};
+  if (header != required && !grouped) {
+    problems.add(fmt::format("{}:1: header must be video,split,annotation[,group], got '{}'",
+                             path, lines.empty() ? "" : excerpt(lines[0])));
     return manifest;
   }
+  const size_t columns = grouped ? 4 : 3;
   for (size_t i = 1; i < lines.size(); ++i) {
     const int line = static_cast<int>(i + 1);
     if (trim(lines[i]).empty() || trim(lines[i])[0] == '#') continue;
     const auto fields = split_csv(lines[i]);
-    if (fields.size() != 3 || fields[0].empty() || fields[1].empty() || fields[2].empty()) {
-      problems.add(
-          fmt::format("{}:{}: expected video,split,annotation (3 non-empty fields)", path, line));
+    if (fields.size() != columns || fields[0].empty() || fields[1].empty() || fields[2].empty()) {
+      problems.add(fmt::format("{}:{}: expected {} ({} fields, the first 3 not empty), got '{}'",
+                               path, line, fmt::join(header, ","), columns, excerpt(lines[i])));
       continue;
     }
     ClipEntry clip;
     clip.manifest_line = fmt::format("{}:{}", path, line);
     clip.video = (folder / fields[0]).lexically_normal().string();
     clip.split = fields[1];
+    if (grouped) clip.group = fields[3];
     if (!fs::exists(clip.video, error)) {
       problems.add(fmt::format("{}:{}: video {} does not exist", path, line, clip.video));
     }
@@ -242,6 +265,7 @@ std::vector<std::string> label_set(const Manifest& manifest, const config::DataC
       for (const auto& segment : clip.segments) used.insert(segment.label);
       for (const auto& label : clip.frame_labels) used.insert(label);
     }
+    used.erase(kNotScored);
     labels.assign(used.begin(), used.end());
   }
   const bool may_be_uncovered =
@@ -260,6 +284,9 @@ std::vector<int64_t> frame_targets(const ClipEntry& clip, int64_t frames, double
   auto index_of = [&](const std::string& label) -> int64_t {
     const auto at = std::find(labels.begin(), labels.end(), label);
     return at == labels.end() ? -1 : at - labels.begin();
+  };
+  auto is_known = [&](const std::string& label, int64_t index) {
+    return index >= 0 || label == kNotScored;
   };
   const int64_t uncovered = data.background.empty() ? -1 : index_of(data.background);
   std::vector<int64_t> targets(static_cast<size_t>(frames), uncovered);
@@ -281,12 +308,13 @@ std::vector<int64_t> frame_targets(const ClipEntry& clip, int64_t frames, double
       for (const auto& segment : clip.segments) {
         const std::string at = fmt::format("{}:{}", where, segment.line);
         const int64_t index = index_of(segment.label);
-        if (index < 0) unknown(segment.label, at);
+        if (!is_known(segment.label, index)) unknown(segment.label, at);
         const int64_t start =
             clip.seconds ? std::llround(segment.start * fps) : std::llround(segment.start);
-        const int64_t end =
-            clip.seconds ? std::llround(segment.end * fps) : std::llround(segment.end);
-        if (end > frames) {
+        int64_t end = clip.seconds ? std::llround(segment.end * fps) : std::llround(segment.end);
+        if (end > frames && segment.label == kNotScored) {
+          end = frames;  // a gap reaching past the end (durations are rounded): nothing lost
+        } else if (end > frames) {
           problems.add(fmt::format("{}: segment [{}, {}) ends past the video's end ({} frames{})",
                                    at, segment.start, segment.end, frames,
                                    clip.seconds ? fmt::format(", {:.3f} s", frames / fps) : ""));
@@ -310,13 +338,14 @@ std::vector<int64_t> frame_targets(const ClipEntry& clip, int64_t frames, double
       break;
     }
     case AnnotationKind::frame_labels: {
-      if (static_cast<int64_t>(clip.frame_labels.size()) > frames) {
-        problems.add(fmt::format("{}: {} labels for a video of {} frames (past its end)", where,
-                                 clip.frame_labels.size(), frames));
+      if (static_cast<int64_t>(clip.frame_labels.size()) != frames) {
+        problems.add(fmt::format("{}: {} labels for a video of {} decoded frames (one label per "
+                                 "frame expected)",
+                                 where, clip.frame_labels.size(), frames));
       }
       for (size_t f = 0; f < clip.frame_labels.size() && static_cast<int64_t>(f) < frames; ++f) {
         const int64_t index = index_of(clip.frame_labels[f]);
-        if (index < 0) {
+        if (!is_known(clip.frame_labels[f], index)) {
           unknown(clip.frame_labels[f], fmt::format("{}:{}", where, f + 1));
           break;  // one message per file, not one per frame
         }

@@ -41,6 +41,9 @@ struct TfjsNode {
 
 struct TfjsGraph {
   std::string source;  ///< the model.json path, for messages
+  /// SHA-256 of model.json and its weight shards as read: what the model is, whatever file a
+  /// conversion of it ends up in.
+  std::string content_sha256;
   std::vector<TfjsNode> nodes;
   std::map<std::string, size_t> index;  ///< node name -> position in `nodes`
   std::map<std::string, HostTensor> constants;

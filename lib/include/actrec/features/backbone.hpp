@@ -10,6 +10,9 @@ struct Backbone {
   torch::jit::Module module;
   /// False when the file says it bakes in batch size 1 (see convert::ImportReport).
   bool batch_agnostic = true;
+  /// What the file says it was made from (import-tfjs records the source model's hash and the
+  /// outputs taken); "" when it says nothing.
+  std::string source;
 };
 
 /// Loads `path` for inference: eval mode, frozen, optimised for inference. Throws ModelError

@@ -1,5 +1,8 @@
 #pragma once
-// Frames -> feature vectors with a TorchScript image model. The header needs no LibTorch.
+// Frames -> what a TorchScript backbone sees in them: an observation per frame, the poses of up
+// to persons() people (kPoseValues floats each, in pixels of the source frame) and/or the
+// backbone's pooled feature map. What a model takes per frame is computed from observations by
+// FeatureBuilder (feature_builder.hpp). The header needs no LibTorch.
 #include <memory>
 #include <opencv2/core/mat.hpp>
 #include <string>
@@ -10,8 +13,7 @@
 namespace actrec::features {
 
 /// The backbone file named by a config: as given (relative to the current directory), else in
-/// $ACTREC_MODELS, else in the models/ folder of the checkout the running binary was built in.
-/// Throws ModelError listing where it looked.
+/// $ACTREC_MODELS. Throws ModelError listing where it looked.
 std::string resolve_model_path(const std::string& path);
 
 struct StageSeconds {
@@ -19,21 +21,39 @@ struct StageSeconds {
   double inference = 0;
 };
 
+/// What decides an extractor's observations, and what it makes of a few fixed images: enough to
+/// tell whether a model trained on one extractor's observations may run on another's.
+struct ExtractorIdentity {
+  config::FeaturesConfig config;
+  /// What the backbone file says it was made from (the converter records the source model's
+  /// hash and the outputs taken); "" when it says nothing.
+  std::string backbone_source;
+  std::vector<std::string> names;  ///< one per observation value
+  std::vector<float> probe;        ///< observations of probe_images(), [probes x names]
+};
+
+/// A few images drawn in code, the same on every machine: figures standing, reaching and lying
+/// on a textured background (BGR, 320x240).
+std::vector<cv::Mat> probe_images();
+
 class FeatureExtractor {
  public:
-  /// Loads and checks the backbone (one trial pass on a blank frame). Throws ModelError naming
-  /// the file when it cannot be loaded or its outputs do not fit the config, ConfigError when
-  /// the config asks for an output the preset cannot use.
+  /// Loads and checks the backbone (it runs on the probe images). Throws ModelError naming the
+  /// file when it cannot be loaded or its outputs do not fit the config, ConfigError when the
+  /// config asks for an output the preset cannot use.
   explicit FeatureExtractor(const config::FeaturesConfig& config);
   ~FeatureExtractor();
   FeatureExtractor(const FeatureExtractor&) = delete;
   FeatureExtractor& operator=(const FeatureExtractor&) = delete;
 
-  int64_t dim() const;
+  int64_t dim() const;  ///< observation values per frame
+  int persons() const;  ///< pose slots per frame (0 when the preset uses no pose)
   const std::vector<std::string>& names() const;
-  /// "sha256:<hex>" over the backbone file and every preprocessing setting: equal fingerprints
-  /// mean equal features.
+  /// "sha256:<hex>" over the backbone's source (or the file's bytes, when it records none) and
+  /// every setting that changes observations: equal fingerprints mean equal observations. Keys
+  /// the feature cache.
   const std::string& fingerprint() const;
+  const ExtractorIdentity& identity() const;
   const std::string& backbone_path() const;
   const config::FeaturesConfig& config() const;
   /// Frames one forward pass takes (1 where the backbone bakes in batch size 1).
@@ -42,9 +62,10 @@ class FeatureExtractor {
   /// A decoded BGR frame resized and ordered for the backbone. Thread-safe: decode threads call
   /// it so that preprocessing overlaps inference.
   cv::Mat prepare(const cv::Mat& frame) const;
-  /// Appends dim() features per prepared frame to `out` (row-major).
-  void infer(const std::vector<cv::Mat>& prepared, std::vector<float>& out);
-  /// prepare() + infer().
+  /// Appends dim() observation values per prepared frame to `out` (row-major); `source` is the
+  /// size of the frames they were prepared from (keypoints are mapped back to its pixels).
+  void infer(const std::vector<cv::Mat>& prepared, cv::Size source, std::vector<float>& out);
+  /// prepare() + infer() on frames of one size.
   void extract(const std::vector<cv::Mat>& frames, std::vector<float>& out);
 
   StageSeconds seconds() const;

@@ -3,7 +3,7 @@
 // state carried from frame to frame with the same weights at every step.
 #include <torch/torch.h>
 
-#include <string>
+#include "actrec/config/config.hpp"
 
 namespace actrec::model {
 
@@ -14,8 +14,8 @@ struct RecurrentLabelerOptions {
   TORCH_ARG(int64_t, input_size);
   /// Classes scored per frame.
   TORCH_ARG(int64_t, num_classes);
-  /// "lstm", "gru", "rnn" (tanh), or "linear": no recurrence, a per-frame baseline.
-  TORCH_ARG(std::string, cell) = "lstm";
+  /// LSTM, GRU, vanilla RNN (tanh), or linear: no recurrence, a per-frame baseline.
+  TORCH_ARG(config::Cell, cell) = config::Cell::lstm;
   TORCH_ARG(int64_t, hidden_size) = 256;
   TORCH_ARG(int64_t, num_layers) = 1;
   /// Dropout on the input, between layers and before the head (training only).
@@ -55,7 +55,7 @@ class RecurrentLabelerImpl : public torch::nn::Module {
   RecurrentLabelerOptions options_;
   torch::Tensor mean_, std_;
   torch::nn::Linear projection_{nullptr};
-  torch::nn::LSTM lstm_{nullptr};
+  torch::nn::LSTM lstm_{nullptr};  // the one for options_.cell(); the others stay null
   torch::nn::GRU gru_{nullptr};
   torch::nn::RNN rnn_{nullptr};
   torch::nn::Dropout dropout_{nullptr};

@@ -3,6 +3,7 @@
 // Written as frames arrive (memory stays flat in video length) into temporary files that
 // commit() renames into place, so an interrupted run leaves no half-written output.
 #include <cstdint>
+#include <deque>
 #include <fstream>
 #include <memory>
 #include <opencv2/core/mat.hpp>
@@ -19,6 +20,20 @@ struct Segment {
   double mean_confidence = 0;
 };
 
+/// The last labels of a stream, as many as a strip of pixels can show: memory stays flat
+/// however long the stream.
+class LabelHistory {
+ public:
+  explicit LabelHistory(size_t keep = 4096) : keep_(keep) {}
+  void add(int64_t label);
+  /// The last `count` labels (fewer when there are not so many), oldest first.
+  std::vector<int64_t> last(size_t count) const;
+
+ private:
+  size_t keep_;
+  std::deque<int64_t> labels_;
+};
+
 /// Runs of equal labels, built frame by frame.
 class SegmentBuilder {
  public:
@@ -31,50 +46,94 @@ class SegmentBuilder {
   double confidence_sum_ = 0;
 };
 
+/// One person's label in one frame, as the outputs take it.
+struct PersonFrame {
+  int person = 0;                      ///< id (0 for the one person of single mode)
+  const float* pose = nullptr;         ///< kPoseValues floats (pixels), null when none seen
+  int64_t label = 0;
+  double confidence = 0;
+  const float* probabilities = nullptr;  ///< one per class
+};
+
+/// `segments` of a video as JSON: {video, fps, classes, segments: [...]}; with `per_person`
+/// people's segments instead: {..., people: [{person, segments: [...]}]}.
 std::string segments_json(const std::vector<Segment>& segments,
                           const std::vector<std::string>& labels, const std::string& background,
                           const std::string& video, double fps);
-/// SubRip (`vtt` false) or WebVTT subtitles: one cue per segment, "label (confidence%)".
-std::string subtitles(const std::vector<Segment>& segments, const std::vector<std::string>& labels,
-                      bool vtt);
+std::string people_segments_json(const std::vector<std::pair<int, std::vector<Segment>>>& people,
+                                 const std::vector<std::string>& labels,
+                                 const std::string& background, const std::string& video,
+                                 double fps);
 
-/// `frame,time_s,label,confidence,<one probability column per class>`, streamed.
+/// A subtitle cue: text shown from start_s to end_s.
+struct Cue {
+  double start_s = 0, end_s = 0;
+  std::string text;
+};
+/// One cue per segment: "label (confidence%)".
+std::vector<Cue> segment_cues(const std::vector<Segment>& segments,
+                              const std::vector<std::string>& labels);
+/// Cues built frame by frame from a text per frame (e.g. "#3 walking · #5 falling"); equal
+/// consecutive texts make one cue, empty texts none.
+class CueBuilder {
+ public:
+  void add(double time_s, double frame_period_s, const std::string& text);
+  const std::vector<Cue>& cues() const { return cues_; }
+
+ private:
+  std::vector<Cue> cues_;
+  bool open_ = false;
+};
+/// SubRip (`vtt` false) or WebVTT subtitles.
+std::string subtitles(const std::vector<Cue>& cues, bool vtt);
+
+/// The frames CSV, streamed: `frame,time_s,label,confidence,<one probability per class>`; with
+/// `per_person` one row per person per frame: `frame,time_s,person,x,y,w,h,label,confidence,
+/// <probabilities>` (the box in pixels of the frame).
 class FramesCsvWriter {
  public:
-  FramesCsvWriter(const std::string& path, const std::vector<std::string>& labels);
+  FramesCsvWriter(const std::string& path, const std::vector<std::string>& labels,
+                  bool per_person);
   ~FramesCsvWriter();  ///< without commit(): the temporary file is removed
-  void write(int64_t frame, double time_s, int64_t label, const float* probabilities);
+  void write(int64_t frame, double time_s, const PersonFrame& person);
   void commit();
 
  private:
   std::string path_, temp_;
   std::vector<std::string> labels_;
+  bool per_person_;
   std::ofstream out_;
   bool committed_ = false;
 };
 
-/// The video with the label, a confidence bar and a strip of past labels drawn in.
+/// The video with labels drawn in: the people's skeletons, boxes, ids and labels (per_person),
+/// or the one person's skeleton, the label, a confidence bar and a strip of past labels.
 class OverlayWriter {
  public:
   OverlayWriter(const std::string& path, double fps, cv::Size size,
-                const std::vector<std::string>& labels);
+                const std::vector<std::string>& labels, bool per_person);
   ~OverlayWriter();
-  void write(const cv::Mat& frame, int64_t label, double confidence, double time_s);
+  void write(const cv::Mat& frame, const std::vector<PersonFrame>& people, double time_s);
   void commit();
 
  private:
   std::string path_, temp_;
   std::vector<std::string> labels_;
+  bool per_person_;
   cv::VideoWriter writer_;
-  std::vector<int64_t> history_;
+  LabelHistory history_;
+  int64_t written_ = 0;
   bool committed_ = false;
 };
 
 /// A colour per class, the same everywhere (overlay, charts).
 cv::Scalar class_colour(int64_t label);
 
-/// Draws label, confidence bar and the label history strip onto `frame` (in place).
-void draw_overlay(cv::Mat& frame, const std::string& label, double confidence, double time_s,
-                  const std::vector<int64_t>& history, const std::string& extra = "");
+/// Draws the people onto `frame` (in place): skeleton and box in their label's colour; with
+/// `per_person` each one's "#id label"; else the top band with label, confidence and `extra`,
+/// and `history` along the bottom.
+void draw_overlay(cv::Mat& frame, const std::vector<std::string>& labels,
+                  const std::vector<PersonFrame>& people, double time_s,
+                  const LabelHistory& history, bool per_person, const std::string& extra = "");
 
 }  // namespace actrec::output

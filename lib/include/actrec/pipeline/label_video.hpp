@@ -1,9 +1,13 @@
 #pragma once
+// `actrec label`: videos in, per-frame labels and their summaries out.
 #include <functional>
 #include <string>
 #include <vector>
 
-#include "actrec/pipeline/online_labeler.hpp"
+#include "actrec/config/config.hpp"
+#include "actrec/core/timer.hpp"
+#include "actrec/pipeline/labeler.hpp"
+#include "actrec/video/frame_source.hpp"
 
 namespace actrec::pipeline {
 
@@ -14,6 +18,7 @@ struct LabelOptions {
   int64_t min_segment = 0;  ///< merge shorter runs in segments and subtitles (0: off)
   bool skip_existing = false;
   size_t queue_size = 8;
+  config::PeopleConfig people;  ///< single: one person per frame; multi: everyone, tracked
 };
 
 struct LabelResult {
@@ -21,6 +26,10 @@ struct LabelResult {
   double seconds = 0;
   bool skipped = false;              ///< --skip-existing found every output there
   std::vector<std::string> outputs;  ///< files written (or found)
+  int64_t person_frames = 0;         ///< people labelled, summed over frames
+  int max_people = 0;                ///< most people labelled in one frame
+  int people_seen = 0;               ///< ids given out (multi)
+  StageTimes stages;                 ///< per-frame time of each stage
 };
 
 /// The files labeling writes for `stem` into options.out_dir.
@@ -29,8 +38,20 @@ std::vector<std::string> label_output_paths(const std::string& stem, const Label
 /// Labels every decoded frame of `video`: streams <stem>.frames.csv (and the overlay) as frames
 /// come, then writes <stem>.segments.json and <stem>.srt; every file is committed only when
 /// whole. Memory stays flat in video length. Throws InputError for an unreadable video.
-LabelResult label_video(OnlineLabeler& labeler, const std::string& video, const std::string& stem,
+LabelResult label_video(Labeler& labeler, const std::string& video, const std::string& stem,
                         const LabelOptions& options,
                         const std::function<void(int64_t done, int64_t total)>& on_frame = {});
+/// The same for any source; `name` stands for it in the outputs.
+LabelResult label_source(Labeler& labeler, std::unique_ptr<video::FrameSource> source,
+                         const std::string& name, const std::string& stem,
+                         const LabelOptions& options,
+                         const std::function<void(int64_t done, int64_t total)>& on_frame = {});
+
+/// Output stems for `videos`: the file's stem, then -2, -3 for a second and third of a name.
+std::vector<std::string> output_stems(const std::vector<std::string>& videos);
+
+/// Share `index` of `count` of `videos` (0-based): every machine expands the same inputs in the
+/// same order and keeps its share. ConfigError for a share that does not exist.
+std::vector<std::string> shard(const std::vector<std::string>& videos, size_t index, size_t count);
 
 }  // namespace actrec::pipeline

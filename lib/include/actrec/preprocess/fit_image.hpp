@@ -1,13 +1,11 @@
 #pragma once
 #include <opencv2/core/mat.hpp>
 
+#include "actrec/config/config.hpp"
+
 namespace actrec::preprocess {
 
-enum class ResizeMode {
-  stretch,    ///< plain resize to the target size; aspect ratio not kept
-  letterbox,  ///< scale to fit inside, pad with black, centred (what MoveNet demos do)
-  crop,       ///< scale to cover, centre crop
-};
+using config::ResizeMode;
 
 /// Maps target pixels back to source pixels: source = (target - offset) / scale.
 struct Placement {
@@ -15,11 +13,12 @@ struct Placement {
   double offset_x = 0, offset_y = 0;
 };
 
+/// Where a `source`-sized image lands in a `target`-sized one under `mode`.
+Placement placement_for(cv::Size source, cv::Size target, ResizeMode mode);
+
 /// `image` (8-bit, 3 channels) resized into a `size` image by `mode`, in `rgb` or BGR order.
 /// Bilinear (area when shrinking a lot, to avoid aliasing).
 cv::Mat fit_image(const cv::Mat& image, cv::Size size, ResizeMode mode, bool rgb,
                   Placement* placement = nullptr);
-
-ResizeMode parse_resize_mode(const std::string& text);
 
 }  // namespace actrec::preprocess

@@ -1,8 +1,12 @@
 #pragma once
-// Annotated clips turned into training sequences: features (extracted or cached) + targets.
+// Annotated clips turned into what training and evaluation use: observations (extracted, or
+// read from the feature cache) of the person each clip is about, and per-frame targets.
+#include <functional>
+
 #include "actrec/features/feature_extractor.hpp"
+#include "actrec/features/feature_file.hpp"
 #include "actrec/train/dataset.hpp"
-#include "actrec/train/trainer.hpp"
+#include "actrec/train/sequences.hpp"
 
 namespace actrec::train {
 
@@ -11,19 +15,19 @@ namespace actrec::train {
 std::string feature_cache_dir(const std::string& configured);
 
 struct LoadedClip {
-  Sequence sequence;
+  features::FeatureFile observations;  ///< every frame's, as the extractor made them
+  ClipData data;                       ///< of the person the clip is about, with targets
   const ClipEntry* clip = nullptr;
-  double fps = 0;
 };
 
-/// Features (extracted, or read from the cache in `cache_dir`) and per-frame targets of the clips
-/// in `split`, with progress on a terminal. Problems (unknown labels, segments past the end,
-/// unreadable videos) are collected in `problems`; clips with problems are left out.
+/// The clips of `split` with their observations and targets. Problems (unknown labels, segments
+/// past the end, unreadable videos) are collected in `problems`; clips with problems are left
+/// out. `on_frames(done)` reports extraction progress.
 std::vector<LoadedClip> load_split(const Manifest& manifest, const std::string& split,
                                    const std::vector<std::string>& labels,
-                                   const config::DataConfig& data,
+                                   const config::Config& config,
                                    features::FeatureExtractor& extractor,
-                                   const std::string& cache_dir, size_t queue_size,
-                                   DataProblems& problems);
+                                   const std::string& cache_dir, DataProblems& problems,
+                                   const std::function<void(int64_t)>& on_frames = {});
 
 }  // namespace actrec::train

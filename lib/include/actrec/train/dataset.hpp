@@ -23,6 +23,9 @@ class DataProblems {
   std::vector<std::string> messages_;
 };
 
+/// A label that marks time as not scored (unlabelled in the source, or dropped on import).
+inline constexpr const char* kNotScored = "-";
+
 enum class AnnotationKind {
   clip_label,    ///< the whole video is one class
   segments,      ///< a CSV of start,end,label (frames, end exclusive) or start_s,end_s,label
@@ -38,6 +41,7 @@ struct Segment {
 struct ClipEntry {
   std::string video;  ///< resolved against the manifest's folder
   std::string split;
+  std::string group;          ///< optional 4th column: who or where (for leave-one-out splits)
   std::string manifest_line;  ///< "manifest.csv:7", where the clip is listed
   AnnotationKind kind = AnnotationKind::clip_label;
   std::string label;            ///< clip_label
@@ -53,7 +57,8 @@ struct Manifest {
   std::vector<std::string> mapping;  ///< from a mapping.txt beside the annotations, if any
 };
 
-/// Reads the manifest and every annotation file it names. Problems (missing video or
+/// Reads the manifest (CSV: video,split,annotation[,group]; paths relative to it) and every
+/// annotation file it names. Problems (missing video or
 /// annotation file, malformed line, bad number, start >= end) go to `problems`.
 Manifest read_manifest(const std::string& path, DataProblems& problems);
 

@@ -1,0 +1,30 @@
+#pragma once
+// `actrec eval` as one library call: a bundle scored on annotated clips, every frame labelled
+// exactly as `actrec label` labels it (from the observations in the feature cache).
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "actrec/config/config.hpp"
+#include "actrec/eval/metrics.hpp"
+
+namespace actrec::pipeline {
+
+struct ClipResult {
+  std::string video;
+  std::vector<int64_t> predicted, truth;  ///< per frame
+};
+
+struct EvaluationResult {
+  eval::Evaluation evaluation;
+  std::vector<ClipResult> clips;
+};
+
+/// Scores `bundle_path` on the `split` clips of `manifest_path` (DataError listing every
+/// problem; ModelError when the bundle does not fit the backbone). `config` gives the cache,
+/// threads and queue sizes; `on_frames` reports extraction progress.
+EvaluationResult evaluate(const std::string& bundle_path, const std::string& manifest_path,
+                          const std::string& split, const config::Config& config,
+                          const std::function<void(int64_t frames)>& on_frames = {});
+
+}  // namespace actrec::pipeline

@@ -1,0 +1,88 @@
+#pragma once
+// Labelling frames as they come, with a trained bundle: the piece `label` (files), `live`
+// (cameras) and `eval` share, so that they give the same labels. A Labeler holds what is loaded
+// once (the bundle's model, the backbone); a StreamLabeler what each stream carries (frame
+// sampling, people tracked, and per person the motion history, recurrent state and smoothing).
+// Several streams share one Labeler. The header needs no LibTorch.
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "actrec/config/config.hpp"
+#include "actrec/core/frame.hpp"
+#include "actrec/features/feature_extractor.hpp"
+#include "actrec/model/bundle_info.hpp"
+
+namespace actrec::pipeline {
+
+class Labeler {
+ public:
+  /// Loads the bundle and the backbone its observations came from; ModelError when what the
+  /// backbone makes is not what the bundle was trained on (see model::check_features_match).
+  explicit Labeler(const std::string& bundle_path);
+  ~Labeler();
+  Labeler(const Labeler&) = delete;
+  Labeler& operator=(const Labeler&) = delete;
+
+  const model::BundleInfo& info() const;
+  const std::vector<std::string>& labels() const;
+  const std::string& background() const;
+  double model_fps() const;  ///< the rate the model steps at
+  features::FeatureExtractor& extractor();
+
+ private:
+  friend class StreamLabeler;
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+/// One person's label in one frame.
+struct PersonLabel {
+  int person = 0;               ///< track id (multi); 0 for the one person of single mode
+  std::vector<float> pose;      ///< kPoseValues floats (pixels of the frame); empty: none seen
+  int64_t label = 0;
+  double confidence = 0;        ///< the model's probability of `label`
+  std::vector<float> probabilities;  ///< one per class
+};
+
+/// A frame whose labels are final.
+struct LabelledFrame {
+  int64_t index = 0;
+  int64_t timestamp_us = 0;
+  int64_t arrival_us = 0;  ///< when it was decoded (steady clock), for latency
+  cv::Mat image;           ///< the decoded frame, where the caller kept it
+  std::vector<PersonLabel> people;  ///< single mode: exactly one; multi: one per person seen
+};
+
+class StreamLabeler {
+ public:
+  /// A new stream of `frame_size` frames at `source_fps`: frames are sampled to the model's rate
+  /// by timestamp; `people` says whose activity is labelled.
+  StreamLabeler(Labeler& labeler, double source_fps, cv::Size frame_size,
+                const config::PeopleConfig& people);
+  ~StreamLabeler();
+  StreamLabeler(const StreamLabeler&) = delete;
+  StreamLabeler& operator=(const StreamLabeler&) = delete;
+
+  bool thins() const;  ///< the source is faster than the model's rate: some frames are held
+  /// Frames a label waits for the smoothing's look-ahead (0 when smoothing is off).
+  int64_t delay_steps() const;
+  size_t tracks() const;  ///< people followed now
+
+  /// A frame whose `prepared` image is set (extractor().prepare()); the backbone runs when the
+  /// frame is sampled. Returns the frames whose labels became final, in order (with smoothing,
+  /// earlier frames than this one).
+  std::vector<LabelledFrame> push(Frame frame);
+  /// The same for a frame whose observation was made before (the feature cache): the
+  /// extractor's dim() values.
+  std::vector<LabelledFrame> push_observation(int64_t index, int64_t timestamp_us,
+                                              const float* observation);
+  /// The frames still waiting, at the end of the stream.
+  std::vector<LabelledFrame> finish();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace actrec::pipeline

@@ -1,0 +1,149 @@
+#include "actrec/features/tracker.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <tuple>
+
+namespace actrec::features {
+namespace {
+
+// Keypoint similarity uses COCO's per-keypoint spread (sigmas), how precisely people place them.
+constexpr std::array<double, kKeypoints> kSigmas = {0.026, 0.025, 0.025, 0.035, 0.035, 0.079,
+                                                    0.079, 0.072, 0.072, 0.062, 0.062, 0.107,
+                                                    0.107, 0.087, 0.087, 0.089, 0.089};
+
+double iou(const cv::Rect2f& a, const cv::Rect2f& b) {
+  const float overlap = (a & b).area();
+  const float both = a.area() + b.area() - overlap;
+  return both > 0 ? overlap / both : 0.0;
+}
+
+}  // namespace
+
+double keypoint_similarity(ConstPose a, ConstPose b, float min_score) {
+  const double area = std::max(1.0f, a.rect().area());
+  double sum = 0;
+  int shared = 0;
+  for (int k = 0; k < kKeypoints; ++k) {
+    if (a.score(k) < min_score || b.score(k) < min_score) continue;
+    const double d2 = std::pow(a.x(k) - b.x(k), 2) + std::pow(a.y(k) - b.y(k), 2);
+    const double spread = 2 * kSigmas[static_cast<size_t>(k)];
+    sum += std::exp(-d2 / (2 * area * spread * spread));
+    ++shared;
+  }
+  return shared > 0 ? sum / shared : 0.0;
+}
+
+Tracker::Tracker(const config::PeopleConfig& config) : config_(config) {}
+
+std::vector<TrackedPerson> Tracker::update(const float* poses, int slots, int64_t timestamp_us,
+                                           std::vector<int>* dropped) {
+  // Tracks where they would be now, had they kept moving.
+  std::vector<cv::Rect2f> predicted;
+  for (const Track& track : tracks_) {
+    const auto dt = static_cast<float>(timestamp_us - track.seen_us) * 1e-6f;
+    predicted.push_back(track.box + cv::Point2f(track.vx * dt, track.vy * dt));
+  }
+  std::vector<int> people;
+  for (int s = 0; s < slots; ++s) {
+    const ConstPose pose{poses + s * kPoseValues};
+    if (pose.person_score() >= config_.min_person_score && pose.rect().area() > 0) {
+      people.push_back(s);
+    }
+  }
+  // Greedy matching, most alike pairs first.
+  std::vector<std::tuple<double, size_t, int>> pairs;
+  const float min_score = 0.2f;
+  for (size_t t = 0; t < tracks_.size(); ++t) {
+    for (int s : people) {
+      const ConstPose pose{poses + s * kPoseValues};
+      const double alike =
+          std::max(iou(predicted[t], pose.rect()),
+                   keypoint_similarity(ConstPose{tracks_[t].pose.data()}, pose, min_score));
+      if (alike >= config_.min_match) pairs.emplace_back(alike, t, s);
+    }
+  }
+  std::sort(pairs.begin(), pairs.end(), [](const auto& a, const auto& b) {
+    return std::get<0>(a) > std::get<0>(b);
+  });
+  std::vector<bool> track_taken(tracks_.size(), false);
+  std::map<int, size_t> slot_track;
+  for (const auto& [alike, t, s] : pairs) {
+    if (track_taken[t] || slot_track.count(s)) continue;
+    track_taken[t] = true;
+    slot_track[s] = t;
+  }
+  std::vector<TrackedPerson> seen;
+  for (int s : people) {
+    const ConstPose pose{poses + s * kPoseValues};
+    Track* track;
+    if (auto it = slot_track.find(s); it != slot_track.end()) {
+      track = &tracks_[it->second];
+      const float dt = static_cast<float>(timestamp_us - track->seen_us) * 1e-6f;
+      if (dt > 0) {  // a smoothed velocity: boxes jitter from frame to frame
+        const cv::Point2f moved = (pose.rect().tl() + pose.rect().br() - track->box.tl() -
+                                   track->box.br()) * 0.5f;
+        track->vx = 0.5f * track->vx + 0.5f * moved.x / dt;
+        track->vy = 0.5f * track->vy + 0.5f * moved.y / dt;
+      }
+    } else {
+      tracks_.push_back({next_id_++, {}, {}, 0, 0, timestamp_us});
+      track_taken.push_back(true);
+      track = &tracks_.back();
+    }
+    track->box = pose.rect();
+    std::copy_n(pose.v, kPoseValues, track->pose.begin());
+    track->seen_us = timestamp_us;
+    seen.push_back({track->id, s});
+  }
+  const auto max_age_us = static_cast<int64_t>(config_.max_age_s * 1e6);
+  tracks_.erase(std::remove_if(tracks_.begin(), tracks_.end(),
+                               [&](const Track& track) {
+                                 const bool old = timestamp_us - track.seen_us > max_age_us;
+                                 if (old && dropped) dropped->push_back(track.id);
+                                 return old;
+                               }),
+                tracks_.end());
+  std::sort(seen.begin(), seen.end(),
+            [](const TrackedPerson& a, const TrackedPerson& b) { return a.id < b.id; });
+  return seen;
+}
+
+std::vector<int> main_person(const FeatureFile& observations, int slots,
+                             const config::PeopleConfig& config) {
+  const int64_t frames = observations.frames();
+  if (slots <= 1) return std::vector<int>(static_cast<size_t>(frames), slots == 1 ? 0 : -1);
+  Tracker tracker(config);
+  std::vector<std::vector<TrackedPerson>> per_frame;
+  std::map<int, double> weight;  // track id -> size x centrality, summed over its frames
+  const double width = std::max(1, observations.width), height = std::max(1, observations.height);
+  for (int64_t f = 0; f < frames; ++f) {
+    const float* poses = observations.values.data() + f * observations.dim();
+    per_frame.push_back(tracker.update(poses, slots, observations.timestamps_us[static_cast<size_t>(f)]));
+    for (const auto& person : per_frame.back()) {
+      const cv::Rect2f box = ConstPose{poses + person.slot * kPoseValues}.rect();
+      const double dx = (box.x + box.width / 2) / width - 0.5;
+      const double dy = (box.y + box.height / 2) / height - 0.5;
+      const double centrality = std::max(0.0, 1 - std::hypot(dx, dy) / std::hypot(0.5, 0.5));
+      weight[person.id] += box.area() / (width * height) * centrality;
+    }
+  }
+  int main = -1;
+  double best = 0;
+  for (const auto& [id, w] : weight) {
+    if (w > best) {
+      best = w;
+      main = id;
+    }
+  }
+  std::vector<int> slot_of(static_cast<size_t>(frames), -1);
+  for (int64_t f = 0; f < frames; ++f) {
+    for (const auto& person : per_frame[static_cast<size_t>(f)]) {
+      if (person.id == main) slot_of[static_cast<size_t>(f)] = person.slot;
+    }
+  }
+  return slot_of;
+}
+
+}  // namespace actrec::features

@@ -1,0 +1,302 @@
+#include "actrec/pipeline/labeler.hpp"
+
+#include <deque>
+#include <map>
+
+#include "actrec/core/error.hpp"
+#include "actrec/features/feature_builder.hpp"
+#include "actrec/features/pose.hpp"
+#include "actrec/features/tracker.hpp"
+#include "actrec/model/bundle.hpp"
+#include "actrec/model/smoother.hpp"
+#include "actrec/preprocess/frame_sampler.hpp"
+
+namespace actrec::pipeline {
+using features::kPoseValues;
+
+struct Labeler::Impl {
+  model::Bundle bundle;
+  std::unique_ptr<features::FeatureExtractor> extractor;
+  int persons = 0;      // pose slots per observation
+  int64_t map_dim = 0;  // appearance values per observation
+};
+
+Labeler::Labeler(const std::string& bundle_path) : impl_(std::make_unique<Impl>()) {
+  impl_->bundle = model::load_bundle(bundle_path);
+  impl_->extractor = std::make_unique<features::FeatureExtractor>(impl_->bundle.info.features);
+  impl_->persons = impl_->extractor->persons();
+  impl_->map_dim = impl_->extractor->dim() - int64_t{impl_->persons} * kPoseValues;
+  const int64_t feature_dim =
+      features::FeatureBuilder(impl_->bundle.info.features, impl_->map_dim).dim();
+  model::check_features_match(impl_->bundle.info, impl_->extractor->identity(), feature_dim,
+                              bundle_path);
+}
+
+Labeler::~Labeler() = default;
+const model::BundleInfo& Labeler::info() const { return impl_->bundle.info; }
+const std::vector<std::string>& Labeler::labels() const { return impl_->bundle.info.labels; }
+const std::string& Labeler::background() const { return impl_->bundle.info.background; }
+double Labeler::model_fps() const { return impl_->bundle.info.fps; }
+features::FeatureExtractor& Labeler::extractor() { return *impl_->extractor; }
+
+namespace {
+
+// One person followed through a stream.
+struct Track {
+  Track(const model::BundleInfo& info, int64_t map_dim, int64_t delay)
+      : builder(info.features, map_dim),
+        smoother(static_cast<int64_t>(info.labels.size()), info.smoothing.switch_penalty, delay) {}
+
+  features::FeatureBuilder builder;
+  model::RecurrentState state;
+  model::Smoother smoother;
+  // Model steps whose label is not final yet, each with the frames that follow it unsampled.
+  struct Step {
+    std::vector<float> probabilities, pose;
+    std::vector<int64_t> frames;
+  };
+  std::deque<Step> pending;
+  // The last final step: what frames after it get until the next step is final.
+  int64_t label = 0;
+  std::vector<float> probabilities, pose;
+};
+
+}  // namespace
+
+struct StreamLabeler::Impl {
+  Impl(Labeler::Impl& labeler, double source_fps, cv::Size size, const config::PeopleConfig& who)
+      : shared(labeler),
+        frame_size(size),
+        people(who),
+        sampler(labeler.bundle.info.fps, source_fps),
+        tracker(who),
+        delay(model::delay_steps(labeler.bundle.info.smoothing, labeler.bundle.info.fps)) {}
+
+  Labeler::Impl& shared;
+  cv::Size frame_size;
+  config::PeopleConfig people;
+  preprocess::FrameSampler sampler;
+  features::Tracker tracker;
+  int64_t delay;
+  std::map<int, Track> tracks;
+  std::vector<int> active;  // the people of the last sampled frame: unsampled frames show them
+  std::deque<LabelledFrame> waiting;  // frames some of whose people's labels are not final
+  std::deque<int> missing;            // per waiting frame: labels still to come
+  int main_id = -1;                   // single mode with several people: the one labelled
+
+  bool multi() const { return people.persons == config::Persons::multi; }
+
+  Track& track(int id) {
+    auto it = tracks.find(id);
+    if (it == tracks.end()) {
+      it = tracks.emplace(std::piecewise_construct, std::forward_as_tuple(id),
+                          std::forward_as_tuple(shared.bundle.info, shared.map_dim, delay))
+               .first;
+    }
+    return it->second;
+  }
+
+  LabelledFrame& open_frame(const Frame& frame, const std::vector<int>& ids) {
+    LabelledFrame labelled;
+    labelled.index = frame.index;
+    labelled.timestamp_us = frame.timestamp_us;
+    labelled.arrival_us = frame.arrival_us;
+    labelled.image = frame.image;
+    for (int id : ids) labelled.people.push_back({id, {}, -1, 0, {}});
+    waiting.push_back(std::move(labelled));
+    missing.push_back(static_cast<int>(ids.size()));
+    return waiting.back();
+  }
+
+  void fill(int64_t index, int id, int64_t label, const std::vector<float>& probabilities,
+            const std::vector<float>& pose) {
+    const auto at = static_cast<size_t>(index - waiting.front().index);
+    for (auto& person : waiting[at].people) {
+      if (person.person != id) continue;
+      person.label = label;
+      person.confidence = probabilities[static_cast<size_t>(label)];
+      person.probabilities = probabilities;
+      person.pose = pose;
+      --missing[at];
+    }
+  }
+
+  void finalise(int id, Track& t, const std::vector<int64_t>& labels) {
+    for (int64_t label : labels) {
+      Track::Step step = std::move(t.pending.front());
+      t.pending.pop_front();
+      t.label = label;
+      t.probabilities = std::move(step.probabilities);
+      t.pose = std::move(step.pose);
+      for (int64_t index : step.frames) fill(index, id, label, t.probabilities, t.pose);
+    }
+  }
+
+  std::vector<LabelledFrame> ready() {
+    std::vector<LabelledFrame> out;
+    while (!waiting.empty() && missing.front() == 0) {
+      out.push_back(std::move(waiting.front()));
+      waiting.pop_front();
+      missing.pop_front();
+    }
+    return out;
+  }
+
+  // Who is labelled in a sampled frame, and where each is among its poses (-1: nobody seen).
+  std::vector<std::pair<int, int>> people_in(const float* observation, int64_t timestamp_us) {
+    const int slots = shared.persons;
+    if (!multi()) {
+      if (slots <= 1) return {{0, slots == 1 ? 0 : -1}};
+      // Several people, one labelled: the most prominent, kept while seen unless another is
+      // twice as prominent.
+      const auto seen = tracker.update(observation, slots, timestamp_us);
+      int slot = -1, best_id = -1, main_slot = -1;
+      double best = 0, main_weight = 0;
+      for (const auto& person : seen) {
+        const features::ConstPose pose{observation + person.slot * kPoseValues};
+        const double weight = pose.rect().area() * pose.person_score();
+        if (weight > best) {
+          best = weight;
+          best_id = person.id;
+          slot = person.slot;
+        }
+        if (person.id == main_id) {
+          main_weight = weight;
+          main_slot = person.slot;
+        }
+      }
+      if (main_slot >= 0 && best <= 2 * main_weight) return {{0, main_slot}};
+      main_id = best_id;
+      return {{0, slot}};
+    }
+    std::vector<int> dropped;
+    const auto seen = tracker.update(observation, slots, timestamp_us, &dropped);
+    for (int id : dropped) {
+      if (auto it = tracks.find(id); it != tracks.end()) {
+        finalise(id, it->second, it->second.smoother.flush());
+        tracks.erase(it);  // its state is freed: memory stays flat however many come and go
+      }
+    }
+    std::vector<std::pair<int, int>> people_seen;
+    for (const auto& person : seen) people_seen.push_back({person.id, person.slot});
+    // People out of view in this frame (not dropped yet): what they had pending is final now.
+    for (int id : active) {
+      const bool here = std::any_of(people_seen.begin(), people_seen.end(),
+                                    [&](const auto& p) { return p.first == id; });
+      if (!here && tracks.count(id)) finalise(id, tracks.at(id), tracks.at(id).smoother.flush());
+    }
+    return people_seen;
+  }
+
+  std::vector<LabelledFrame> sampled(const Frame& frame, const float* observation) {
+    const auto people_seen = people_in(observation, frame.timestamp_us);
+    std::vector<int> ids;
+    for (const auto& p : people_seen) ids.push_back(p.first);
+    open_frame(frame, ids);
+    active = ids;
+    if (ids.empty()) return ready();
+    // Features of everyone in view, then one model step for all of them together.
+    const float* map = shared.map_dim > 0 ? observation + shared.persons * kPoseValues : nullptr;
+    const int64_t dim = shared.bundle.info.feature_dim;
+    std::vector<float> features(ids.size() * static_cast<size_t>(dim));
+    std::vector<Track*> stepping;
+    for (size_t i = 0; i < people_seen.size(); ++i) {
+      Track& t = track(people_seen[i].first);
+      const float* pose =
+          people_seen[i].second >= 0 ? observation + people_seen[i].second * kPoseValues : nullptr;
+      t.builder.push(pose, map, frame.timestamp_us, features.data() + i * dim);
+      t.pending.push_back({{}, pose ? std::vector<float>(pose, pose + kPoseValues)
+                                    : std::vector<float>{},
+                           {frame.index}});
+      stepping.push_back(&t);
+    }
+    step(features, stepping);
+    for (size_t i = 0; i < stepping.size(); ++i) {
+      Track& t = *stepping[i];
+      finalise(ids[i], t, t.smoother.push(t.pending.back().probabilities.data()));
+    }
+    return ready();
+  }
+
+  std::vector<LabelledFrame> held(const Frame& frame) {
+    std::vector<int> ids;
+    for (int id : active) {
+      if (tracks.count(id)) ids.push_back(id);
+    }
+    open_frame(frame, ids);
+    for (int id : ids) {
+      Track& t = tracks.at(id);
+      if (t.pending.empty()) {
+        fill(frame.index, id, t.label, t.probabilities, t.pose);
+      } else {
+        t.pending.back().frames.push_back(frame.index);
+      }
+    }
+    return ready();
+  }
+
+  // One recurrent step for several people: their states stacked along the batch dimension.
+  void step(const std::vector<float>& features, const std::vector<Track*>& stepping) {
+    c10::InferenceMode inference;
+    model::RecurrentLabeler& model = shared.bundle.model;
+    const auto n = static_cast<int64_t>(stepping.size());
+    const torch::Tensor x =
+        torch::from_blob(const_cast<float*>(features.data()), {n, shared.bundle.info.feature_dim},
+                         torch::kFloat32);
+    const auto& options = model->options();
+    const bool lstm = options.cell() == config::Cell::lstm;
+    auto zeros = [&] { return torch::zeros({options.num_layers(), 1, options.hidden_size()}); };
+    std::vector<torch::Tensor> hs, cs;
+    for (Track* t : stepping) {
+      hs.push_back(t->state.empty() ? zeros() : t->state.h);
+      if (lstm) cs.push_back(t->state.empty() ? zeros() : t->state.c);
+    }
+    model::RecurrentState state{torch::cat(hs, 1), lstm ? torch::cat(cs, 1) : torch::Tensor()};
+    const torch::Tensor probabilities = torch::softmax(model->step(x, state), 1).contiguous();
+    for (int64_t i = 0; i < n; ++i) {
+      Track& t = *stepping[static_cast<size_t>(i)];
+      if (state.h.defined()) {
+        t.state = {state.h.slice(1, i, i + 1).clone(),
+                   lstm ? state.c.slice(1, i, i + 1).clone() : torch::Tensor()};
+      }
+      const float* p = probabilities[i].data_ptr<float>();
+      t.pending.back().probabilities.assign(p, p + probabilities.size(1));
+    }
+  }
+};
+
+StreamLabeler::StreamLabeler(Labeler& labeler, double source_fps, cv::Size frame_size,
+                             const config::PeopleConfig& people)
+    : impl_(std::make_unique<Impl>(*labeler.impl_, source_fps, frame_size, people)) {}
+
+StreamLabeler::~StreamLabeler() = default;
+bool StreamLabeler::thins() const { return impl_->sampler.thins(); }
+int64_t StreamLabeler::delay_steps() const { return impl_->delay; }
+size_t StreamLabeler::tracks() const { return impl_->tracks.size(); }
+
+std::vector<LabelledFrame> StreamLabeler::push(Frame frame) {
+  Impl& impl = *impl_;
+  if (!impl.sampler.take(frame.timestamp_us)) return impl.held(frame);
+  std::vector<float> observation;
+  impl.shared.extractor->infer({frame.prepared}, impl.frame_size, observation);
+  frame.prepared.release();
+  return impl.sampled(frame, observation.data());
+}
+
+std::vector<LabelledFrame> StreamLabeler::push_observation(int64_t index, int64_t timestamp_us,
+                                                           const float* observation) {
+  Impl& impl = *impl_;
+  Frame frame;
+  frame.index = index;
+  frame.timestamp_us = timestamp_us;
+  if (!impl.sampler.take(timestamp_us)) return impl.held(frame);
+  return impl.sampled(frame, observation);
+}
+
+std::vector<LabelledFrame> StreamLabeler::finish() {
+  Impl& impl = *impl_;
+  for (auto& [id, t] : impl.tracks) impl.finalise(id, t, t.smoother.flush());
+  return impl.ready();
+}
+
+}  // namespace actrec::pipeline

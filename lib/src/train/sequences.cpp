@@ -1,0 +1,143 @@
+#include "actrec/train/sequences.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "actrec/features/feature_builder.hpp"
+#include "actrec/features/pose.hpp"
+#include "actrec/features/tracker.hpp"
+#include "actrec/preprocess/frame_sampler.hpp"
+
+namespace actrec::train {
+using features::kKeypoints;
+using features::kPoseValues;
+
+int64_t feature_dim(const config::FeaturesConfig& features, int64_t map_dim) {
+  return features::FeatureBuilder(features, map_dim).dim();
+}
+
+ClipData clip_data(const features::FeatureFile& observations, int persons,
+                   const config::PeopleConfig& people, std::vector<int64_t> targets) {
+  ClipData clip;
+  clip.name = observations.video;
+  clip.fps = observations.fps;
+  clip.width = observations.width;
+  clip.height = observations.height;
+  clip.timestamps_us = observations.timestamps_us;
+  clip.targets = std::move(targets);
+  const int64_t dim = observations.dim();
+  const int64_t pose_dim = int64_t{persons} * kPoseValues;
+  clip.map_dim = dim - pose_dim;
+  if (persons > 0) {
+    const std::vector<int> person = features::main_person(observations, persons, people);
+    clip.poses.assign(static_cast<size_t>(clip.frames() * kPoseValues), 0.0f);
+    for (int64_t f = 0; f < clip.frames(); ++f) {
+      if (person[static_cast<size_t>(f)] < 0) continue;  // no one: every keypoint unseen
+      std::copy_n(observations.values.data() + f * dim + person[static_cast<size_t>(f)] * kPoseValues,
+                  kPoseValues, clip.poses.data() + f * kPoseValues);
+    }
+  }
+  if (clip.map_dim > 0) {
+    clip.maps.resize(static_cast<size_t>(clip.frames() * clip.map_dim));
+    for (int64_t f = 0; f < clip.frames(); ++f) {
+      std::copy_n(observations.values.data() + f * dim + pose_dim, clip.map_dim,
+                  clip.maps.data() + f * clip.map_dim);
+    }
+  }
+  return clip;
+}
+
+namespace {
+
+// The changes drawn for one pass over a clip.
+struct Draw {
+  bool mirror = false;
+  double scale_x = 1, scale_y = 1, angle = 0;
+  bool cut_lower_body = false;
+  double rate = 1;     // > 1: the clip plays faster
+  int skip = 0;        // frames dropped at the start (the sampler's phase)
+};
+
+Draw draw_changes(const config::AugmentConfig& augment, double source_fps, double model_fps,
+                  std::mt19937_64& rng) {
+  std::uniform_real_distribution<double> unit(0.0, 1.0);
+  auto symmetric = [&](double range) { return range * (2 * unit(rng) - 1); };
+  Draw draw;
+  draw.mirror = unit(rng) < augment.mirror;
+  draw.scale_x = 1 + symmetric(augment.scale);
+  draw.scale_y = 1 + symmetric(augment.scale);
+  draw.angle = symmetric(augment.rotate_deg) * M_PI / 180;
+  draw.cut_lower_body = unit(rng) < augment.cut_lower_body;
+  draw.rate = 1 + symmetric(augment.rate_jitter);
+  const int per_step = std::max(1, static_cast<int>(std::floor(source_fps * draw.rate / model_fps)));
+  draw.skip = static_cast<int>(unit(rng) * per_step);
+  return draw;
+}
+
+// Moves one frame's pose as the draw says: about the frame's centre, mirrored, scaled, rotated.
+void transform(float* values, const Draw& draw, double width, double height,
+               double keypoint_dropout, std::mt19937_64& rng) {
+  features::Pose pose{values};
+  const double cx = width / 2, cy = height / 2;
+  const double cos_a = std::cos(draw.angle), sin_a = std::sin(draw.angle);
+  auto move = [&](float& x, float& y) {
+    double dx = x - cx, dy = y - cy;
+    if (draw.mirror) dx = -dx;
+    dx *= draw.scale_x;
+    dy *= draw.scale_y;
+    x = static_cast<float>(cx + cos_a * dx - sin_a * dy);
+    y = static_cast<float>(cy + sin_a * dx + cos_a * dy);
+  };
+  if (draw.mirror) {
+    std::array<float, kPoseValues> copy;
+    std::copy_n(values, kPoseValues, copy.begin());
+    for (int k = 0; k < kKeypoints; ++k) {
+      const int from = features::kMirroredKeypoint[static_cast<size_t>(k)];
+      for (int part = 0; part < 3; ++part) values[3 * k + part] = copy[static_cast<size_t>(3 * from + part)];
+    }
+  }
+  for (int k = 0; k < kKeypoints; ++k) move(pose.x(k), pose.y(k));
+  std::uniform_real_distribution<double> unit(0.0, 1.0);
+  for (int k = 0; k < kKeypoints; ++k) {
+    const bool lower = k >= features::kLeftKnee;
+    if ((draw.cut_lower_body && lower) || (keypoint_dropout > 0 && unit(rng) < keypoint_dropout)) {
+      pose.score(k) = 0;
+    }
+  }
+}
+
+}  // namespace
+
+SampledSequence sample_sequence(const ClipData& clip, const config::FeaturesConfig& features,
+                                double model_fps, const config::AugmentConfig* augment,
+                                std::mt19937_64* rng) {
+  const bool augmenting = augment && augment->enabled && rng;
+  const Draw draw = augmenting ? draw_changes(*augment, clip.fps, model_fps, *rng) : Draw{};
+  features::FeatureBuilder builder(features, clip.map_dim);
+  SampledSequence sequence;
+  sequence.name = clip.name;
+  sequence.dim = builder.dim();
+  // A clip played `rate` times faster is a source of fps * rate whose timestamps shrink.
+  preprocess::FrameSampler sampler(model_fps, clip.fps * draw.rate);
+  std::array<float, kPoseValues> pose{};
+  const bool has_pose = !clip.poses.empty();
+  for (int64_t f = draw.skip; f < clip.frames(); ++f) {
+    const auto timestamp = static_cast<int64_t>(
+        std::llround(static_cast<double>(clip.timestamps_us[static_cast<size_t>(f)]) / draw.rate));
+    if (!sampler.take(timestamp)) continue;
+    if (has_pose) {
+      std::copy_n(clip.poses.data() + f * kPoseValues, kPoseValues, pose.begin());
+      if (augmenting) transform(pose.data(), draw, clip.width, clip.height, augment->keypoint_dropout, *rng);
+    }
+    const size_t at = sequence.features.size();
+    sequence.features.resize(at + static_cast<size_t>(builder.dim()));
+    builder.push(has_pose ? pose.data() : nullptr,
+                 clip.map_dim > 0 ? clip.maps.data() + f * clip.map_dim : nullptr, timestamp,
+                 sequence.features.data() + at);
+    sequence.targets.push_back(clip.targets[static_cast<size_t>(f)]);
+    sequence.frames.push_back(f);
+  }
+  return sequence;
+}
+
+}  // namespace actrec::train

@@ -1,0 +1,149 @@
+// Bundles: what they keep, and the check that a bundle runs only on the observations it was
+// trained on, whatever bytes the backbone file has on this machine.
+#include <gtest/gtest.h>
+
+#include "actrec/core/error.hpp"
+#include "actrec/features/feature_extractor.hpp"
+#include "actrec/model/bundle.hpp"
+#include "stub_models.hpp"
+#include "temp_dir.hpp"
+
+namespace actrec::model {
+namespace {
+
+BundleInfo info_for(int64_t dim) {
+  BundleInfo info;
+  info.labels = {"a", "b", "c"};
+  info.feature_dim = dim;
+  info.observation_names = {"appearance.0"};
+  info.probe = {1, 2, 3};
+  info.fps = 15;
+  info.model.cell = config::Cell::gru;
+  info.model.hidden = 8;
+  return info;
+}
+
+TEST(Bundle, RoundTripKeepsWeightsLabelsConfigsAndProbes) {
+  test::TempDir dir;
+  BundleInfo info = info_for(5);
+  info.features.preset = config::Preset::pose;
+  info.smoothing.switch_penalty = 2.5;
+  info.backbone_source = "tfjs-graph sha256:abc converter 1 outputs Identity:0";
+  torch::manual_seed(3);
+  auto model = make_labeler(info);
+  model->set_normalization(torch::full({5}, 2.0), torch::full({5}, 3.0));
+  save_bundle(dir.file("m.actrec"), info, model);
+  Bundle back = load_bundle(dir.file("m.actrec"));
+  EXPECT_EQ(back.info.labels, info.labels);
+  EXPECT_EQ(back.info.model.cell, config::Cell::gru);
+  EXPECT_EQ(back.info.features.preset, config::Preset::pose);
+  EXPECT_EQ(back.info.smoothing.switch_penalty, 2.5);
+  EXPECT_EQ(back.info.backbone_source, info.backbone_source);
+  EXPECT_EQ(back.info.probe, info.probe);
+  model->eval();
+  torch::NoGradGuard no_grad;
+  const auto x = torch::randn({1, 6, 5});
+  EXPECT_TRUE(torch::equal(model->forward(x), back.model->forward(x)));
+}
+
+TEST(Bundle, NotABundleOrAnOlderFormatIsAModelError) {
+  test::TempDir dir;
+  test::write_text(dir.file("x.actrec"), "garbage");
+  EXPECT_THROW(load_bundle(dir.file("x.actrec")), ModelError);
+  EXPECT_THROW(load_bundle(dir.file("missing.actrec")), ModelError);
+  const std::string old = test::error_message<ModelError>([] {
+    bundle_info_from_json(R"({"format": "actrec-bundle/1", "labels": ["a"]})", "old.actrec");
+  });
+  EXPECT_NE(old.find("old.actrec: made by an earlier actrec (format actrec-bundle/1)"),
+            std::string::npos)
+      << old;
+}
+
+// A backbone saved twice with different bytes but the same source and function.
+class BackboneIdentity : public ::testing::Test {
+ protected:
+  const std::string source_ = "tfjs-graph sha256:0123 converter 1 outputs people,map";
+  test::TempDir dir_;
+  std::string path_ = dir_.file("people.pt");
+};
+
+TEST_F(BackboneIdentity, OtherBytesSameObservationsAreAccepted) {
+  test::write_people_backbone(path_, 1.0, source_);
+  const features::FeatureExtractor trained(test::people_features(path_));
+  BundleInfo info = info_for(1);
+  set_extractor(info, trained.identity());
+  const std::string bytes_before = test::read_text(path_);
+  // Regenerated on another machine: an unused constant makes the file differ byte for byte.
+  torch::jit::Module module = torch::jit::load(path_);
+  module.register_buffer("padding", torch::ones({7}));
+  module.save(path_);
+  ASSERT_NE(test::read_text(path_), bytes_before);
+  const features::FeatureExtractor here(test::people_features(path_));
+  EXPECT_NO_THROW(check_features_match(info, here.identity(), 1, "m.actrec"));
+}
+
+TEST_F(BackboneIdentity, AnotherBackboneOrPreprocessingIsRefusedSayingWhatDiffers) {
+  test::write_people_backbone(path_, 1.0, source_);
+  const features::FeatureExtractor trained(test::people_features(path_));
+  BundleInfo info = info_for(1);
+  set_extractor(info, trained.identity());
+
+  // Another source recorded in the file.
+  test::write_people_backbone(path_, 1.0, "tfjs-graph sha256:4567 converter 1 outputs people,map");
+  std::string message = test::error_message<ModelError>([&] {
+    check_features_match(info, features::FeatureExtractor(test::people_features(path_)).identity(),
+                         1, "m.actrec");
+  });
+  EXPECT_NE(message.find("m.actrec: it was trained on backbone '" + source_ + "' but"),
+            std::string::npos)
+      << message;
+
+  // No source recorded, other weights: the probe images tell.
+  test::write_people_backbone(path_, 1.3);
+  message = test::error_message<ModelError>([&] {
+    check_features_match(info, features::FeatureExtractor(test::people_features(path_)).identity(),
+                         1, "m.actrec");
+  });
+  EXPECT_NE(message.find("gives other observations of the probe images than the backbone it was "
+                         "trained on: largest difference"),
+            std::string::npos)
+      << message;
+  EXPECT_NE(message.find(" of probe 3 (trained "), std::string::npos) << message;  // names it
+
+  // The same backbone with other preprocessing.
+  test::write_people_backbone(path_, 1.0, source_);
+  auto letterboxed = test::people_features(path_);
+  letterboxed.resize = config::ResizeMode::letterbox;
+  message = test::error_message<ModelError>([&] {
+    check_features_match(info, features::FeatureExtractor(letterboxed).identity(), 1, "m.actrec");
+  });
+  EXPECT_NE(message.find("other features settings (resize: stretch vs letterbox"),
+            std::string::npos)
+      << message;
+
+  // What this version makes from the observations differs from what the model takes.
+  message = test::error_message<ModelError>([&] {
+    check_features_match(info, features::FeatureExtractor(test::people_features(path_)).identity(),
+                         2, "m.actrec");
+  });
+  EXPECT_NE(message.find("it takes 1 features per frame, this version of actrec makes 2"),
+            std::string::npos)
+      << message;
+}
+
+TEST_F(BackboneIdentity, ProbeObservationsDoNotDependOnThreadsOrBatchSize) {
+  test::write_people_backbone(path_, 1.0, source_);
+  const auto one = features::FeatureExtractor(test::people_features(path_)).identity();
+  auto batched = test::people_features(path_);
+  batched.batch_size = 3;
+  at::set_num_threads(2);
+  const auto other = features::FeatureExtractor(batched).identity();
+  at::set_num_threads(1);
+  BundleInfo info = info_for(1);
+  set_extractor(info, one);
+  EXPECT_NO_THROW(check_features_match(info, other, 1, "m.actrec"));
+  EXPECT_EQ(one.probe.size(), 3 * one.names.size());  // three probe images
+}
+
+}  // namespace
+}  // namespace actrec::model

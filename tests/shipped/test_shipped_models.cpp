@@ -1,0 +1,93 @@
+// The models the repository ships, with the backbone scripts/fetch_models.sh makes on this
+// machine: each must load (its probe observations match) and label a real clip.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <nlohmann/json.hpp>
+
+#include "actrec/model/bundle_info.hpp"
+#include "actrec/pipeline/labeler.hpp"
+#include "actrec/video/frame_source.hpp"
+#include "test_paths.hpp"
+#include "temp_dir.hpp"
+
+namespace actrec::test {
+namespace {
+namespace fs = std::filesystem;
+
+std::vector<std::string> shipped_bundles() {
+  std::vector<std::string> bundles;
+  for (const auto& entry : fs::directory_iterator(std::string(ACTREC_SOURCE_DIR) + "/models")) {
+    if (entry.path().extension() == ".actrec") bundles.push_back(entry.path().string());
+  }
+  std::sort(bundles.begin(), bundles.end());
+  return bundles;
+}
+
+class ShippedModels : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    // Bundles name their backbone relative to the checkout, as the README runs them.
+    ASSERT_EQ(::chdir(ACTREC_SOURCE_DIR), 0);
+    if (!fs::exists("models/movenet-lightning.pt")) {
+      GTEST_SKIP() << "models/movenet-lightning.pt is absent: run scripts/fetch_models.sh";
+    }
+  }
+};
+
+TEST_F(ShippedModels, EachLoadsWithTheBackboneThisMachineConverted) {
+  const auto bundles = shipped_bundles();
+  ASSERT_FALSE(bundles.empty());
+  for (const auto& bundle : bundles) {
+    SCOPED_TRACE(bundle);
+    EXPECT_NO_THROW(pipeline::Labeler{bundle});
+  }
+}
+
+TEST_F(ShippedModels, TheDefaultModelWasTrainedWithTheBuiltInDefaults) {
+  pipeline::Labeler labeler("models/default.actrec");
+  const auto training = nlohmann::json::parse(labeler.info().training_json);
+  const config::Config defaults;
+  EXPECT_EQ(config::to_yaml(labeler.info().model), config::to_yaml(defaults.model));
+  EXPECT_EQ(training.at("train_config").get<std::string>(), config::to_yaml(defaults.train));
+  EXPECT_EQ(config::to_yaml(labeler.info().smoothing), config::to_yaml(defaults.smoothing));
+  EXPECT_DOUBLE_EQ(labeler.info().fps, defaults.data.fps);
+  config::FeaturesConfig features = labeler.info().features;
+  EXPECT_EQ(config::to_yaml(features), config::to_yaml(defaults.features));
+  for (const char* label : {"walking", "running", "standing", "sitting", "lying", "bending",
+                            "jumping", "falling", "background"}) {
+    EXPECT_NE(std::find(labeler.labels().begin(), labeler.labels().end(), label),
+              labeler.labels().end())
+        << label;
+  }
+}
+
+TEST_F(ShippedModels, TheDefaultModelSeesAWalkerWalk) {
+  ACTREC_REQUIRE_SHARED();
+  pipeline::Labeler labeler("models/default.actrec");
+  const std::string clip = shared_dir() + "/datasets/kth_actions/person01_walking_d1.avi";
+  auto source = video::open_source(video::classify_source(clip));
+  pipeline::StreamLabeler stream(labeler, source->fps(), source->frame_size(), {});
+  std::map<std::string, int> counts;
+  auto count = [&](const std::vector<pipeline::LabelledFrame>& frames) {
+    for (const auto& frame : frames) ++counts[labeler.labels()[frame.people.at(0).label]];
+  };
+  int frames = 0;
+  while (auto frame = source->read()) {
+    frame->prepared = labeler.extractor().prepare(frame->image);
+    count(stream.push(std::move(*frame)));
+    ++frames;
+  }
+  count(stream.finish());
+  EXPECT_EQ(frames, 555);
+  // KTH's walker is in view about half the time; walking must lead while they are.
+  std::string most;
+  for (const auto& [label, n] : counts) {
+    if (label != "background" && (most.empty() || n > counts[most])) most = label;
+  }
+  EXPECT_EQ(most, "walking");
+}
+
+}  // namespace
+}  // namespace actrec::test

@@ -1,0 +1,105 @@
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "actrec/features/feature_builder.hpp"
+#include "actrec/features/pose.hpp"
+#include "actrec/train/sequences.hpp"
+
+namespace actrec::train {
+namespace {
+using namespace features;
+
+// A 30 fps clip of one person walking right at 90 px/s with the left wrist raised, 640x480.
+ClipData walking_clip(int frames) {
+  ClipData clip;
+  clip.name = "walk";
+  clip.fps = 30;
+  clip.width = 640;
+  clip.height = 480;
+  for (int f = 0; f < frames; ++f) {
+    clip.timestamps_us.push_back(static_cast<int64_t>(std::llround(f * 1e6 / 30)));
+    std::vector<float> values(kPoseValues, 0.0f);
+    Pose pose{values.data()};
+    const float cx = 100 + 3.0f * f;
+    for (int k = 0; k < kKeypoints; ++k) {
+      const bool left = k % 2 == 1;  // COCO's left parts have odd indices
+      pose.x(k) = cx + (k == 0 ? 0.0f : left ? -20.0f : 20.0f);
+      pose.y(k) = 200.0f + 12 * k;
+      pose.score(k) = 0.9f;
+    }
+    pose.y(kLeftWrist) = 120;  // raised
+    box_from_keypoints(pose, 0.2f);
+    clip.poses.insert(clip.poses.end(), values.begin(), values.end());
+    clip.targets.push_back(f < frames / 2 ? 0 : 1);
+  }
+  return clip;
+}
+
+float value(const SampledSequence& sequence, int64_t step, const std::string& name) {
+  const FeatureBuilder builder({}, 0);
+  const auto& names = builder.names();
+  const auto at = std::find(names.begin(), names.end(), name) - names.begin();
+  return sequence.features[static_cast<size_t>(step * sequence.dim + at)];
+}
+
+TEST(Sequences, SampledToTheModelsRateWithTheirFramesAndTargets) {
+  const ClipData clip = walking_clip(60);  // 2 s at 30 fps
+  const auto sequence = sample_sequence(clip, {}, 15);
+  ASSERT_EQ(sequence.steps(), 30);  // 2 s at 15 fps
+  EXPECT_EQ(sequence.frames[1], 2);
+  EXPECT_EQ(sequence.targets.front(), 0);
+  EXPECT_EQ(sequence.targets.back(), 1);
+  EXPECT_EQ(sequence.dim, feature_dim({}, 0));
+  EXPECT_NEAR(value(sequence, 29, "body.vx"), 90.0 / 72, 0.01);  // a torso of 72 px
+}
+
+TEST(Sequences, MirroringSwapsSidesSoTheRaisedWristIsTheRightOne) {
+  const ClipData clip = walking_clip(30);
+  config::AugmentConfig mirror_only;
+  mirror_only.mirror = 1;
+  mirror_only.scale = mirror_only.rotate_deg = mirror_only.keypoint_dropout = 0;
+  mirror_only.cut_lower_body = mirror_only.rate_jitter = 0;
+  std::mt19937_64 rng(1);
+  const auto plain = sample_sequence(clip, {}, 15);
+  const auto mirrored = sample_sequence(clip, {}, 15, &mirror_only, &rng);
+  // Frames may start later (the sampler's phase); compare a step's own frame.
+  const int64_t step = 5;
+  const int64_t plain_step =
+      std::find(plain.frames.begin(), plain.frames.end(), mirrored.frames[step]) - plain.frames.begin();
+  ASSERT_LT(plain_step, plain.steps());
+  EXPECT_NEAR(value(mirrored, step, "pose.right_wrist.y"), value(plain, plain_step, "pose.left_wrist.y"), 1e-5);
+  EXPECT_NEAR(value(mirrored, step, "pose.right_wrist.x"), -value(plain, plain_step, "pose.left_wrist.x"), 1e-5);
+  EXPECT_LT(value(mirrored, step, "body.vx"), 0);  // walking left now
+}
+
+TEST(Sequences, LegsCutAwayAndTimeStretchedAsDrawn) {
+  const ClipData clip = walking_clip(90);
+  config::AugmentConfig legs_and_pace;
+  legs_and_pace.mirror = legs_and_pace.scale = legs_and_pace.rotate_deg = 0;
+  legs_and_pace.keypoint_dropout = 0;
+  legs_and_pace.cut_lower_body = 1;
+  legs_and_pace.rate_jitter = 0.5;
+  bool faster = false, slower = false;
+  for (uint64_t seed = 0; seed < 20; ++seed) {
+    std::mt19937_64 rng(seed);
+    const auto sequence = sample_sequence(clip, {}, 15, &legs_and_pace, &rng);
+    EXPECT_EQ(value(sequence, 3, "seen.left_ankle"), 0.0f);
+    EXPECT_EQ(value(sequence, 3, "seen.left_hip"), 1.0f);
+    // A clip played faster walks faster and is over in fewer steps.
+    const float speed = value(sequence, sequence.steps() - 1, "body.vx");
+    const float plain_speed = value(sample_sequence(clip, {}, 15), 40, "body.vx");
+    if (speed > plain_speed * 1.1) {
+      faster = true;
+      EXPECT_LT(sequence.steps(), 45);
+    }
+    if (speed < plain_speed / 1.1) {
+      slower = true;
+      EXPECT_GT(sequence.steps(), 45);
+    }
+  }
+  EXPECT_TRUE(faster && slower);
+}
+
+}  // namespace
+}  // namespace actrec::train
