@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "actrec/core/atomic_file.hpp"
+#include "actrec/core/error.hpp"
 #include "actrec/core/log.hpp"
 #include "actrec/core/progress.hpp"
 #include "actrec/output/chart.hpp"
@@ -20,6 +21,8 @@ struct EvalOptions {
   std::string split = "test";
   std::string json;
   std::string cache;
+  std::vector<std::string> events;
+  double min_event_s = 0.25;
 };
 
 int run_eval(const EvalOptions& options, const Context& context) {
@@ -45,8 +48,17 @@ int run_eval(const EvalOptions& options, const Context& context) {
     std::cout << fmt::format("  {:<26}{:>10.3f}{:>10.3f}{:>10.3f}\n", labels[c].substr(0, 26),
                              evaluation.precision(c), evaluation.recall(c), evaluation.f1(c));
   }
+  for (const auto& event : options.events) {
+    const auto at = std::find(labels.begin(), labels.end(), event);
+    if (at == labels.end()) throw ConfigError("--event " + event + ": the model has no such class");
+    const auto e = evaluation.events(static_cast<size_t>(at - labels.begin()), options.min_event_s);
+    std::cout << fmt::format(
+        "  {} (runs of at least {:g} s): found in {} of the {} videos that show it; in {} of the "
+        "{} that do not\n",
+        event, options.min_event_s, e.found, e.with, e.false_alarms, e.without);
+  }
   if (!options.json.empty()) {
-    write_text_atomically(options.json, evaluation.to_json() + "\n");
+    write_text_atomically(options.json, evaluation.to_json(options.min_event_s) + "\n");
     const std::string stem = (std::filesystem::path(options.json).parent_path() /
                               std::filesystem::path(options.json).stem())
                                  .string();
@@ -74,6 +86,13 @@ std::vector<Command> add_eval_command(CLI::App& parent, Context& context) {
   app->add_option("--json", options->json,
                   "Write the metrics as JSON (and OUT.confusion.csv/.png beside it)")
       ->type_name("OUT");
+  app->add_option("--event", options->events,
+                  "Count events of this class per video (e.g. falling): found where the truth "
+                  "shows one, false alarms where it does not (repeatable)")
+      ->type_name("LABEL");
+  app->add_option("--min-event-s", options->min_event_s,
+                  "A predicted run at least this long is an event")
+      ->check(CLI::NonNegativeNumber);
   app->add_option("--cache", options->cache,
                   "Feature cache folder (default: train.cache_dir, else ~/.cache/actrec/features)");
   return {{app, [options, &context] { return run_eval(*options, context); }}};

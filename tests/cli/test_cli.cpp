@@ -11,9 +11,6 @@
 namespace actrec::test {
 namespace {
 
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
 
 TEST(Cli, HelpListsCommandsAndExitCodes) {
   const auto result = run_actrec("--help");

@@ -21,9 +21,6 @@
 namespace actrec::test {
 namespace {
 
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
 
 class TrainCommands : public ::testing::Test {
  protected:

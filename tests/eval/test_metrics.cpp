@@ -71,6 +71,25 @@ TEST(Evaluation, AccumulatesOverVideos) {
   EXPECT_EQ(evaluation.confusion_csv().substr(0, 22), "truth\\predicted,a,b,bg");
 }
 
+TEST(Evaluation, EventsAreRunsLongEnoughCountedPerVideo) {
+  Evaluation evaluation({"walk", "fall"}, {});
+  // At 10 fps: a fall clip whose prediction has a 0.3 s fall run (found), a fall clip with only a
+  // 0.2 s run (missed), and a walking clip with a 0.3 s false fall.
+  evaluation.add({0, 0, 1, 1, 1, 0, 0}, {0, 0, 1, 1, 1, 1, 1}, "fall1", 10);
+  evaluation.add({0, 1, 1, 0, 1, 0, 0}, {0, 1, 1, 1, 1, 1, 1}, "fall2", 10);
+  evaluation.add({0, 0, 1, 1, 1, 0, 0}, {0, 0, 0, 0, 0, 0, 0}, "walk", 10);
+  const auto falls = evaluation.events(1, 0.25);
+  EXPECT_EQ(falls.with, 2);
+  EXPECT_EQ(falls.found, 1);
+  EXPECT_EQ(falls.without, 1);
+  EXPECT_EQ(falls.false_alarms, 1);
+  EXPECT_EQ(evaluation.events(1, 0.15).found, 2);  // a shorter run counts at a lower bar
+  const auto json = nlohmann::json::parse(evaluation.to_json(0.25));
+  EXPECT_EQ(json["events"]["fall"]["found"], 1);
+  EXPECT_EQ(json["per_video"][2]["majority_predicted"], "walk");
+  EXPECT_DOUBLE_EQ(json["per_video"][0]["longest_run_s"]["fall"].get<double>(), 0.3);
+}
+
 TEST(Majority, SkipsUnscoredAndBreaksTiesLow) {
   EXPECT_EQ(majority({2, 1, 1, 2, -1, -1, -1}), 1);
   EXPECT_EQ(majority({-1, -1}), -1);

@@ -134,6 +134,27 @@ TEST(FeatureBuilder, LyingIsATorsoAcrossTheVertical) {
   EXPECT_GT(named(builder, f, "extent.width"), named(builder, f, "extent.height"));
 }
 
+TEST(FeatureBuilder, JointAnglesAndLimbLengthsTellASeatedBodyFromAStandingOne) {
+  const config::FeaturesConfig config;
+  FeatureBuilder standing_builder(config, 0), seated_builder(config, 0);
+  const auto upright = features_of(standing_builder, standing(300, 200), 0);
+  EXPECT_NEAR(named(standing_builder, upright, "angle.left_knee"), -1.0, 1e-6);  // straight
+  EXPECT_NEAR(named(standing_builder, upright, "length.left_shin"), 0.8, 1e-5);  // 80 px of 100
+  auto seated = standing(300, 200);
+  Pose pose{seated.data()};
+  for (int k : {kLeftKnee, kRightKnee}) {  // thighs forward, seen from the side: horizontal
+    pose.x(k) = pose.x(k == kLeftKnee ? kLeftHip : kRightHip) + 80;
+    pose.y(k) = pose.y(kLeftHip);
+  }
+  for (int k : {kLeftAnkle, kRightAnkle}) {  // shins straight down from the knees
+    pose.x(k) = pose.x(k == kLeftAnkle ? kLeftKnee : kRightKnee);
+    pose.y(k) = pose.y(kLeftKnee) + 80;
+  }
+  const auto sat = features_of(seated_builder, seated, 0);
+  EXPECT_NEAR(named(seated_builder, sat, "angle.left_knee"), 0.0, 1e-6);  // a right angle
+  EXPECT_NEAR(named(seated_builder, sat, "angle.left_hip"), 0.0, 0.25);
+}
+
 TEST(FeatureBuilder, NobodySeenGivesZerosAndAppearancePassesThrough) {
   config::FeaturesConfig config;
   config.preset = config::Preset::pose_appearance;

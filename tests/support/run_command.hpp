@@ -20,6 +20,11 @@ int spawn_actrec(const std::vector<std::string>& args, const std::string& log);
 /// Waits for `pid`; its exit code, or 128 + signal.
 int wait_for(int pid);
 
+/// Whether `text` holds `part`.
+inline bool contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
 /// Single-quotes `text` for the shell.
 std::string shell_quote(const std::string& text);
 

@@ -1,6 +1,7 @@
 #include "actrec/eval/metrics.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -107,7 +108,8 @@ Evaluation::Evaluation(std::vector<std::string> class_names, std::vector<int64_t
       background_(std::move(background)),
       confusion_(names_.size(), std::vector<int64_t>(names_.size(), 0)) {}
 
-void Evaluation::add(const Labels& predicted, const Labels& truth, const std::string&) {
+void Evaluation::add(const Labels& predicted, const Labels& truth, const std::string& name,
+                     double fps) {
   const size_t n = std::min(predicted.size(), truth.size());
   Labels p(predicted.begin(), predicted.begin() + static_cast<std::ptrdiff_t>(n));
   Labels y(truth.begin(), truth.begin() + static_cast<std::ptrdiff_t>(n));
@@ -134,6 +136,37 @@ void Evaluation::add(const Labels& predicted, const Labels& truth, const std::st
   ++videos_;
   const int64_t truth_class = majority(y);
   if (truth_class >= 0 && majority(p) == truth_class) ++clips_correct_;
+  Video video{name, fps, majority(p), truth_class, std::vector<int64_t>(names_.size(), 0),
+              std::vector<bool>(names_.size(), false)};
+  for (size_t i = 0; i < n; ++i) {
+    if (y[i] >= 0 && y[i] < static_cast<int64_t>(names_.size())) video.in_truth[static_cast<size_t>(y[i])] = true;
+  }
+  for (size_t i = 0, start = 0; i <= n; ++i) {
+    if (i < n && i > start && p[i] == p[start]) continue;
+    if (i > start && p[start] >= 0 && p[start] < static_cast<int64_t>(names_.size())) {
+      auto& longest = video.longest_run[static_cast<size_t>(p[start])];
+      longest = std::max(longest, static_cast<int64_t>(i - start));
+    }
+    start = i;
+  }
+  video_results_.push_back(std::move(video));
+}
+
+Evaluation::Events Evaluation::events(size_t c, double min_s) const {
+  Events events;
+  for (const auto& video : video_results_) {
+    const double seconds =
+        video.fps > 0 ? static_cast<double>(video.longest_run[c]) / video.fps : 0;
+    const bool found = video.longest_run[c] > 0 && seconds >= min_s;
+    if (video.in_truth[c]) {
+      ++events.with;
+      events.found += found;
+    } else {
+      ++events.without;
+      events.false_alarms += found;
+    }
+  }
+  return events;
 }
 
 double Evaluation::frame_accuracy() const {
@@ -166,13 +199,37 @@ double Evaluation::f1(size_t c) const {
   return p + r > 0 ? 2 * p * r / (p + r) : 0;
 }
 
-std::string Evaluation::to_json() const {
+std::string Evaluation::to_json(double min_event_s) const {
   nlohmann::json per_class = nlohmann::json::object();
   for (size_t c = 0; c < names_.size(); ++c) {
     int64_t support = 0;
     for (int64_t count : confusion_[c]) support += count;
     per_class[names_[c]] = {
         {"precision", precision(c)}, {"recall", recall(c)}, {"f1", f1(c)}, {"support", support}};
+  }
+  nlohmann::json events_json = nlohmann::json::object(), videos = nlohmann::json::array();
+  auto name_of = [&](int64_t c) {
+    return c >= 0 && c < static_cast<int64_t>(names_.size()) ? nlohmann::json(names_[static_cast<size_t>(c)])
+                                                             : nlohmann::json();
+  };
+  for (size_t c = 0; c < names_.size(); ++c) {
+    const Events e = events(c, min_event_s);
+    events_json[names_[c]] = {{"videos_with", e.with},
+                              {"found", e.found},
+                              {"videos_without", e.without},
+                              {"false_alarms", e.false_alarms}};
+  }
+  for (const auto& video : video_results_) {
+    nlohmann::json longest = nlohmann::json::object();
+    for (size_t c = 0; c < names_.size(); ++c) {
+      if (video.longest_run[c] > 0 && video.fps > 0) {
+        longest[names_[c]] = std::round(1000.0 * static_cast<double>(video.longest_run[c]) / video.fps) / 1000;
+      }
+    }
+    videos.push_back({{"video", video.name},
+                      {"majority_predicted", name_of(video.majority_predicted)},
+                      {"majority_truth", name_of(video.majority_truth)},
+                      {"longest_run_s", longest}});
   }
   return nlohmann::json{{"frames", frames_},
                         {"videos", videos_},
@@ -184,7 +241,10 @@ std::string Evaluation::to_json() const {
                         {"clip_accuracy", clip_accuracy()},
                         {"per_class", per_class},
                         {"classes", names_},
-                        {"confusion", confusion_}}
+                        {"confusion", confusion_},
+                        {"min_event_s", min_event_s},
+                        {"events", events_json},
+                        {"per_video", videos}}
       .dump(2);
 }
 

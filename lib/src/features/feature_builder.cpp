@@ -17,6 +17,32 @@ constexpr double kTorsoPerHipWidth = 1.9;
 constexpr double kScaleTimeConstant_s = 0.5;
 constexpr float kMaxPosition = 6, kMaxVelocity = 30, kMaxExtent = 10;
 
+// Joints whose bend tells postures apart (a knee or hip angle: standing vs sitting seen from the
+// side), as the cosine of the angle between the two limbs that meet there.
+struct Joint {
+  const char* name;
+  int a, at, b;
+};
+constexpr Joint kJoints[] = {{"left_knee", kLeftHip, kLeftKnee, kLeftAnkle},
+                             {"right_knee", kRightHip, kRightKnee, kRightAnkle},
+                             {"left_hip", kLeftShoulder, kLeftHip, kLeftKnee},
+                             {"right_hip", kRightShoulder, kRightHip, kRightKnee},
+                             {"left_elbow", kLeftShoulder, kLeftElbow, kLeftWrist},
+                             {"right_elbow", kRightShoulder, kRightElbow, kRightWrist},
+                             {"left_shoulder", kLeftHip, kLeftShoulder, kLeftElbow},
+                             {"right_shoulder", kRightHip, kRightShoulder, kRightElbow}};
+// Limbs whose apparent length tells what the camera sees end on (a thigh pointing at the camera
+// while seated looks short beside its shin), in torso lengths.
+struct Limb {
+  const char* name;
+  int a, b;
+};
+constexpr Limb kLimbs[] = {{"left_thigh", kLeftHip, kLeftKnee},     {"right_thigh", kRightHip, kRightKnee},
+                           {"left_shin", kLeftKnee, kLeftAnkle},    {"right_shin", kRightKnee, kRightAnkle},
+                           {"left_upper_arm", kLeftShoulder, kLeftElbow},
+                           {"right_upper_arm", kRightShoulder, kRightElbow},
+                           {"left_forearm", kLeftElbow, kLeftWrist}, {"right_forearm", kRightElbow, kRightWrist}};
+
 float clamp(double value, float limit) {
   return static_cast<float>(std::clamp(value, -static_cast<double>(limit),
                                        static_cast<double>(limit)));
@@ -43,6 +69,8 @@ FeatureBuilder::FeatureBuilder(const config::FeaturesConfig& config, int64_t map
                              "torso.seen", "extent.width", "extent.height", "seen.share"}) {
       names_.push_back(name);
     }
+    for (const auto& joint : kJoints) names_.push_back(fmt::format("angle.{}", joint.name));
+    for (const auto& limb : kLimbs) names_.push_back(fmt::format("length.{}", limb.name));
   }
   for (int64_t i = 0; i < map_dim_; ++i) names_.push_back(fmt::format("appearance.{}", i));
 }
@@ -197,6 +225,18 @@ void FeatureBuilder::push(const float* values, const float* map, int64_t timesta
     body[7] = clamp((bottom - top) / scale, kMaxExtent);
   }
   body[8] = static_cast<float>(seen_count) / kKeypoints;
+  float* angles = body + 9;
+  for (const auto& joint : kJoints) {
+    const double ax = xy[2 * joint.a] - xy[2 * joint.at], ay = xy[2 * joint.a + 1] - xy[2 * joint.at + 1];
+    const double bx = xy[2 * joint.b] - xy[2 * joint.at], by = xy[2 * joint.b + 1] - xy[2 * joint.at + 1];
+    const double norms = std::hypot(ax, ay) * std::hypot(bx, by);
+    const bool known = seen[joint.a] && seen[joint.at] && seen[joint.b] && norms > 1e-6;
+    *angles++ = known ? static_cast<float>((ax * bx + ay * by) / norms) : 0.0f;  // unseen: 90 deg
+  }
+  for (const auto& limb : kLimbs) {
+    *angles++ = seen[limb.a] && seen[limb.b] ? clamp(distance(limb.a, limb.b) / scale, kMaxExtent)
+                                             : 0.0f;
+  }
 
   has_previous_ = true;
   previous_us_ = timestamp_us;

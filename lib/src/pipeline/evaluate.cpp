@@ -43,7 +43,7 @@ EvaluationResult evaluate(const std::string& bundle_path, const std::string& man
                                    file.values.data() + f * file.dim()));
     }
     keep(stream.finish());
-    result.evaluation.add(scored.predicted, scored.truth, scored.video);
+    result.evaluation.add(scored.predicted, scored.truth, scored.video, file.fps);
     result.clips.push_back(std::move(scored));
   }
   return result;

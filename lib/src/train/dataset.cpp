@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "actrec/core/error.hpp"
+#include "actrec/core/text.hpp"
 
 namespace actrec::train {
 namespace fs = std::filesystem;
@@ -24,46 +25,6 @@ void DataProblems::throw_if_any() const {
 
 namespace {
 
-std::string trim(const std::string& text) {
-  const auto first = text.find_first_not_of(" \t\r\n");
-  if (first == std::string::npos) return "";
-  return text.substr(first, text.find_last_not_of(" \t\r\n") - first + 1);
-}
-
-// One CSV record: commas separate; double quotes may wrap a field ("" inside is a quote).
-std::vector<std::string> split_csv(const std::string& line) {
-  std::vector<std::string> fields(1);
-  bool quoted = false;
-  for (size_t i = 0; i < line.size(); ++i) {
-    const char c = line[i];
-    if (quoted) {
-      if (c == '"' && i + 1 < line.size() && line[i + 1] == '"') {
-        fields.back() += '"';
-        ++i;
-      } else if (c == '"') {
-        quoted = false;
-      } else {
-        fields.back() += c;
-      }
-    } else if (c == '"') {
-      quoted = true;
-    } else if (c == ',') {
-      fields.emplace_back();
-    } else {
-      fields.back() += c;
-    }
-  }
-  for (auto& field : fields) field = trim(field);
-  return fields;
-}
-
-bool parse_number(const std::string& text, double& value) {
-  if (text.empty()) return false;
-  char* end = nullptr;
-  value = std::strtod(text.c_str(), &end);
-  return end == text.c_str() + text.size() && std::isfinite(value);
-}
-
 // Text quoted in a message: at most about 80 characters of it.
 std::string excerpt(const std::string& text) {
   return text.size() <= 80 ? text : text.substr(0, 77) + "...";
@@ -72,20 +33,14 @@ std::string excerpt(const std::string& text) {
 // Lines no annotation or manifest has; read, then reported and left out.
 constexpr size_t kLongestLine = 64 * 1024;
 
-// The file's lines without line ends; a UTF-8 byte-order mark (spreadsheets write one) is not
-// part of the first line; a line too long to be real is reported and kept empty.
+// The file's lines; a line too long to be real is reported and kept empty.
 std::vector<std::string> read_lines(const std::string& path, DataProblems& problems) {
-  std::ifstream in(path, std::ios::binary);
-  std::vector<std::string> lines;
-  for (std::string line; std::getline(in, line);) {
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    if (lines.empty() && line.rfind("\xEF\xBB\xBF", 0) == 0) line.erase(0, 3);
-    if (line.size() > kLongestLine) {
-      problems.add(fmt::format("{}:{}: line is {} bytes long, more than any annotation: '{}'", path,
-                               lines.size() + 1, line.size(), excerpt(line)));
-      line.clear();
-    }
-    lines.push_back(std::move(line));
+  auto lines = read_text_lines(path);
+  for (size_t i = 0; i < lines.size(); ++i) {
+    if (lines[i].size() <= kLongestLine) continue;
+    problems.add(fmt::format("{}:{}: line is {} bytes long, more than any annotation: '{}'", path,
+                             i + 1, lines[i].size(), excerpt(lines[i])));
+    lines[i].clear();
   }
   return lines;
 }

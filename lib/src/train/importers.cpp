@@ -13,6 +13,7 @@
 #include "actrec/core/atomic_file.hpp"
 #include "actrec/core/error.hpp"
 #include "actrec/core/natural_sort.hpp"
+#include "actrec/core/text.hpp"
 #include "actrec/train/dataset.hpp"
 #include "actrec/video/inputs.hpp"
 
@@ -65,12 +66,6 @@ std::vector<TimedLabel> resolve_overlaps(const std::vector<TimedLabel>& segments
 
 namespace {
 
-std::string trim(const std::string& text) {
-  const auto first = text.find_first_not_of(" \t\r\n");
-  if (first == std::string::npos) return "";
-  return text.substr(first, text.find_last_not_of(" \t\r\n") - first + 1);
-}
-
 std::string csv_field(const std::string& text) {
   return text.find_first_of(",\"\n") == std::string::npos
              ? text
@@ -82,11 +77,7 @@ std::string csv_field(const std::string& text) {
 }
 
 bool parse_seconds(const std::string& text, double& value) {
-  const std::string t = trim(text);
-  if (t.empty()) return false;
-  char* end = nullptr;
-  value = std::strtod(t.c_str(), &end);
-  return end == t.c_str() + t.size() && std::isfinite(value) && value >= 0;
+  return parse_number(trim(text), value) && value >= 0;
 }
 
 // One GMDCSA24 "Classes" cell: `Name[a to b; c to d]; Other[e to f]`. Returns the reason it
@@ -137,23 +128,6 @@ std::string parse_classes(const std::string& cell, std::vector<TimedLabel>& out)
   }
   if (out.empty()) return "no labelled ranges";
   return "";
-}
-
-// Splits a CSV line at commas outside double quotes (GMDCSA24's cells hold no quotes, but a
-// user's copy edited in a spreadsheet may).
-std::vector<std::string> split_line(const std::string& line) {
-  std::vector<std::string> fields(1);
-  bool quoted = false;
-  for (char c : line) {
-    if (c == '"') {
-      quoted = !quoted;
-    } else if (c == ',' && !quoted) {
-      fields.emplace_back();
-    } else {
-      fields.back() += c;
-    }
-  }
-  return fields;
 }
 
 class Writer {
@@ -235,17 +209,6 @@ class Writer {
   std::set<std::string> vocabulary_;
 };
 
-std::vector<std::string> read_lines(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::vector<std::string> lines;
-  for (std::string line; std::getline(in, line);) {
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    if (lines.empty() && line.rfind("\xEF\xBB\xBF", 0) == 0) line.erase(0, 3);
-    lines.push_back(line);
-  }
-  return lines;
-}
-
 // The mapped segments of one clip, or the reason they cannot be had.
 std::string map_segments(const config::LabelMap& map, std::vector<TimedLabel>& segments) {
   std::vector<TimedLabel> kept;
@@ -277,11 +240,11 @@ void import_gmdcsa24(const ImportOptions& options, ImportReport& report) {
     for (const char* kind : {"ADL", "Fall"}) {
       const fs::path csv = subject / (std::string(kind) + ".csv");
       if (!fs::exists(csv)) continue;
-      const auto lines = read_lines(csv);
+      const auto lines = read_text_lines(csv.string());
       for (size_t i = 1; i < lines.size(); ++i) {
         const std::string where = fmt::format("{}:{}", csv.string(), i + 1);
         if (trim(lines[i]).empty()) continue;
-        const auto fields = split_line(lines[i]);
+        const auto fields = split_csv(lines[i]);
         if (fields.size() < 6) {
           report.problems.push_back(where + ": expected 6 fields (File Name ... Classes), got " +
                                     std::to_string(fields.size()));
@@ -375,7 +338,7 @@ void import_mstcn(const ImportOptions& options, ImportReport& report) {
     }
     std::vector<std::string> labels;
     std::string problem;
-    const auto lines = read_lines(file);
+    const auto lines = read_text_lines(file.string());
     for (size_t i = 0; i < lines.size() && problem.empty(); ++i) {
       const std::string label = trim(lines[i]);
       if (label.empty()) {

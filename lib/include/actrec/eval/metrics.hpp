@@ -37,8 +37,9 @@ class Evaluation {
   Evaluation(std::vector<std::string> class_names, std::vector<int64_t> background);
 
   /// Adds one video; `predicted` and `truth` have one entry per frame. Frames whose truth is -1
-  /// are left out of frame-wise figures.
-  void add(const Labels& predicted, const Labels& truth, const std::string& name = "");
+  /// are left out of frame-wise figures. `fps` (0: unknown) times the event figures.
+  void add(const Labels& predicted, const Labels& truth, const std::string& name = "",
+           double fps = 0);
 
   int64_t frames() const { return frames_; }
   double frame_accuracy() const;       ///< in [0, 1]
@@ -54,8 +55,17 @@ class Evaluation {
   double f1(size_t c) const;
   const std::vector<std::string>& class_names() const { return names_; }
 
-  std::string to_json()
-      const;  ///< frame_accuracy, edit, f1@10/25/50, clip_accuracy, per_class, confusion
+  /// Events of class `c` (a fall, say): videos whose truth shows it, and how many of those the
+  /// prediction found (a run of `c` lasting at least `min_s`); videos whose truth does not show
+  /// it, and how many of those have such a run anyway (false alarms).
+  struct Events {
+    int with = 0, found = 0, without = 0, false_alarms = 0;
+  };
+  Events events(size_t c, double min_s) const;
+
+  /// frame_accuracy, edit, f1@10/25/50, clip_accuracy, per_class, confusion, events (runs of at
+  /// least `min_event_s`) per class, and per video its majority labels and longest runs.
+  std::string to_json(double min_event_s = 0.25) const;
   std::string confusion_csv() const;
 
  private:
@@ -65,6 +75,14 @@ class Evaluation {
   int64_t frames_ = 0, correct_ = 0;
   double edit_sum_ = 0;
   int64_t videos_ = 0, clips_correct_ = 0;
+  struct Video {
+    std::string name;
+    double fps = 0;
+    int64_t majority_predicted = -1, majority_truth = -1;
+    std::vector<int64_t> longest_run;  ///< per class, frames of the longest predicted run
+    std::vector<bool> in_truth;         ///< per class, whether the truth shows it
+  };
+  std::vector<Video> video_results_;
   OverlapCounts overlaps_[3];
 };
 

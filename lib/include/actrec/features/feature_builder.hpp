@@ -20,7 +20,9 @@ namespace actrec::features {
 /// - each keypoint's velocity relative to the centre, and the centre's own velocity and speed,
 ///   smoothed with time constant motion_s;
 /// - the torso's angle to the vertical (sin, cos; lying vs standing) and whether it was seen;
-/// - the width and height of the seen keypoints, and the share of keypoints seen.
+/// - the width and height of the seen keypoints, and the share of keypoints seen;
+/// - the bend of knees, hips, elbows and shoulders (cosine), and the apparent length of thighs,
+///   shins and arms (a limb pointing at the camera looks short).
 /// The torso length falls back to the shoulder or hip width when the torso is not seen, then
 /// to the last known length, and changes slowly (people do not change size quickly).
 class FeatureBuilder {

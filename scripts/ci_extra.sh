@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# What CI runs after the README's test command: the unit and smoke tests again, built with
+# AddressSanitizer + UBSan (build-asan/, leak checks included), then a short run of every fuzz
+# target (the parsers of outside input; scripts/fuzz.sh runs them longer).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+started=$(date +%s)
+cmake -S . -B build-asan -G Ninja -DACTREC_SANITIZE=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build build-asan
+ctest --test-dir build-asan --output-on-failure -j "$(nproc)" -L "unit|smoke"
+echo "ci: sanitizer build and suite took $(( $(date +%s) - started )) s"
+scripts/fuzz.sh "${FUZZ_SECONDS:-10}"
