@@ -32,6 +32,7 @@ int run_eval(const EvalOptions& options, const Context& context) {
   Progress progress("features (" + options.split + ")", -1);
   const auto result =
       pipeline::evaluate(options.bundle, options.manifest, options.split, config,
+                         context.sets_smoothing() ? &config.smoothing : nullptr,
                          [&](int64_t frames) { progress.advance(frames - progress.done()); });
   progress.finish();
   const eval::Evaluation& evaluation = result.evaluation;

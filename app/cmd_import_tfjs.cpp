@@ -1,6 +1,7 @@
 #include <fmt/format.h>
 
 #include <iostream>
+#include <sstream>
 
 #include "actrec/convert/tfjs_import.hpp"
 #include "actrec/core/error.hpp"
@@ -14,6 +15,7 @@ struct ImportTfjsOptions {
   std::string model_json;
   std::string out;
   std::vector<std::string> outputs;
+  std::string input_size;
   bool list_nodes = false;
 };
 
@@ -25,6 +27,14 @@ int run_import(const ImportTfjsOptions& options) {
   if (options.out.empty()) throw ConfigError("import-tfjs: -o OUT.pt is required");
   convert::ImportOptions import;
   import.outputs = options.outputs;
+  if (!options.input_size.empty()) {
+    char x = 0;
+    std::istringstream in(options.input_size);
+    if (!(in >> import.input_width >> x >> import.input_height) || x != 'x' || !in.eof() ||
+        import.input_width <= 0 || import.input_height <= 0) {
+      throw ConfigError("invalid --input-size '" + options.input_size + "': expected WxH, e.g. 256x256");
+    }
+  }
   const auto report = convert::import_tfjs(options.model_json, options.out, import);
   log::info("wrote {}: {} ops, {} stored tensors; inputs {}; outputs {}; {}", options.out,
             report.ops, report.constants, fmt::join(report.inputs, ", "),
@@ -47,6 +57,10 @@ std::vector<Command> add_import_tfjs_command(CLI::App& parent, Context&) {
                   "Graph tensors to return, comma-separated (default: the model's signature)")
       ->delimiter(',')
       ->type_name("NODE[:K],...");
+  app->add_option("--input-size", options->input_size,
+                  "Fix the input's width and height where the graph leaves them open: padding "
+                  "then folds into the convolutions (faster); the file takes only that size")
+      ->type_name("WxH");
   app->add_flag("--list-nodes", options->list_nodes,
                 "Print every node (index, op, name, shape where known, inputs) and exit");
   return {{app, [options] { return run_import(*options); }}};

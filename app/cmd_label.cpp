@@ -47,6 +47,7 @@ int run_label(const LabelCommandOptions& options, const Context& context) {
     log::info("shard {}: {} of {} videos", options.shard, videos.size(), all);
   }
   pipeline::Labeler labeler(options.bundle);
+  if (context.sets_smoothing()) labeler.set_smoothing(config.smoothing);
   pipeline::LabelOptions label_options = options.label;
   label_options.queue_size = static_cast<size_t>(config.video.queue_size);
   label_options.people = config.people;

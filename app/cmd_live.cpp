@@ -25,6 +25,7 @@ int run_live_command(const LiveCommandOptions& options, const Context& context) 
   const config::Config config = context.load_config("", persons_override(options.persons));
   runtime::set_torch_threads(config.runtime.threads);
   pipeline::Labeler labeler(options.bundle);
+  if (context.sets_smoothing()) labeler.set_smoothing(config.smoothing);
   const video::SourceSpec spec = !options.source.empty()
                                      ? video::classify_source(options.source)
                                      : video::SourceSpec{video::SourceKind::camera,

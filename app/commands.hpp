@@ -21,6 +21,8 @@ struct Context {
   /// then `extra` ones (from a command's own flags).
   config::Config load_config(const std::string& path,
                              const std::vector<std::string>& extra = {}) const;
+  /// Whether --set changed a smoothing.* key: then it replaces a bundle's own smoothing.
+  bool sets_smoothing() const;
 };
 
 /// --persons single|multi on `app` (left empty: people.persons from the config).

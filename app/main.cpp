@@ -1,4 +1,5 @@
 // actrec: label every frame of a video with the activity it shows.
+#include <algorithm>
 #include <csignal>
 #include <cstdio>
 #include <exception>
@@ -16,6 +17,12 @@ config::Config Context::load_config(const std::string& path,
   if (threads >= 0) all.push_back("runtime.threads=" + std::to_string(threads));
   all.insert(all.end(), extra.begin(), extra.end());
   return config::load(path, all);
+}
+
+bool Context::sets_smoothing() const {
+  return std::any_of(overrides.begin(), overrides.end(), [](const std::string& assignment) {
+    return assignment.rfind("smoothing.", 0) == 0;
+  });
 }
 
 void add_persons_option(CLI::App& app, std::string& persons) {

@@ -134,6 +134,33 @@ TEST(TfjsOps, Conv2DSameStride2PadsOnlyAfter) {
   EXPECT_EQ(values(run(g, "conv", x)), (std::vector<float>{45, 39, 66, 50}));
 }
 
+// With the input's size known, SAME padding is folded into the convolution (one more zero row
+// and column before the kernel where TensorFlow pads one more after): no padding op in the
+// graph, and the very numbers of the padding op used when the size is not known.
+TEST(TfjsOps, SamePaddingFoldsIntoTheConvolutionWhenTheSizeIsKnown) {
+  torch::manual_seed(5);
+  for (const int side : {7, 8, 9, 12}) {
+    for (const int kernel : {3, 5}) {
+      SCOPED_TRACE("input " + std::to_string(side) + ", kernel " + std::to_string(kernel));
+      const auto weights = torch::randn({kernel, kernel, 2, 3});
+      std::vector<float> w(weights.data_ptr<float>(), weights.data_ptr<float>() + weights.numel());
+      GraphBuilder known, unknown;
+      known.input("x", {1, side, side, 2}).floats("w", {kernel, kernel, 2, 3}, w);
+      unknown.input("x", {1, -1, -1, 2}).floats("w", {kernel, kernel, 2, 3}, w);
+      known.op("conv", "Conv2D", {"x", "w"}, conv_attr("SAME", 2));
+      unknown.op("conv", "Conv2D", {"x", "w"}, conv_attr("SAME", 2));
+      auto folded = convert_tfjs(known.graph(), {{"conv"}});
+      auto padded = convert_tfjs(unknown.graph(), {{"conv"}});
+      EXPECT_FALSE(folded.find_method("same_pad").has_value());
+      EXPECT_TRUE(padded.find_method("same_pad").has_value());
+      const auto x = torch::randn({1, side, side, 2});
+      const auto a = folded.forward({x}).toTensor(), b = padded.forward({x}).toTensor();
+      ASSERT_EQ(a.sizes(), b.sizes());
+      EXPECT_LT((a - b).abs().max().item<double>(), 1e-4);
+    }
+  }
+}
+
 TEST(TfjsOps, Conv2DSameStride1AndValid) {
   GraphBuilder g;
   g.input("x", {1, 3, 3, 1}).floats("w", {3, 3, 1, 1}, std::vector<float>(9, 1.0f));

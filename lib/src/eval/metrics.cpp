@@ -226,9 +226,14 @@ std::string Evaluation::to_json(double min_event_s) const {
         longest[names_[c]] = std::round(1000.0 * static_cast<double>(video.longest_run[c]) / video.fps) / 1000;
       }
     }
+    nlohmann::json shown = nlohmann::json::array();
+    for (size_t c = 0; c < names_.size(); ++c) {
+      if (video.in_truth[c]) shown.push_back(names_[c]);
+    }
     videos.push_back({{"video", video.name},
                       {"majority_predicted", name_of(video.majority_predicted)},
                       {"majority_truth", name_of(video.majority_truth)},
+                      {"truth_labels", shown},
                       {"longest_run_s", longest}});
   }
   return nlohmann::json{{"frames", frames_},

@@ -8,8 +8,10 @@ namespace actrec::pipeline {
 
 EvaluationResult evaluate(const std::string& bundle_path, const std::string& manifest_path,
                           const std::string& split, const config::Config& config,
+                          const config::SmoothingConfig* smoothing,
                           const std::function<void(int64_t)>& on_frames) {
   Labeler labeler(bundle_path);
+  if (smoothing) labeler.set_smoothing(*smoothing);
   train::DataProblems problems;
   const train::Manifest manifest = train::read_manifest(manifest_path, problems);
   problems.throw_if_any();

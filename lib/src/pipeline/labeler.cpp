@@ -38,8 +38,11 @@ const std::vector<std::string>& Labeler::labels() const { return impl_->bundle.i
 const std::string& Labeler::background() const { return impl_->bundle.info.background; }
 double Labeler::model_fps() const { return impl_->bundle.info.fps; }
 features::FeatureExtractor& Labeler::extractor() { return *impl_->extractor; }
+void Labeler::set_smoothing(const config::SmoothingConfig& smoothing) {
+  impl_->bundle.info.smoothing = smoothing;
+}
 
-namespace {
+namespace detail {
 
 // One person followed through a stream.
 struct Track {
@@ -61,7 +64,8 @@ struct Track {
   std::vector<float> probabilities, pose;
 };
 
-}  // namespace
+}  // namespace detail
+using detail::Track;
 
 struct StreamLabeler::Impl {
   Impl(Labeler::Impl& labeler, double source_fps, cv::Size size, const config::PeopleConfig& who)

@@ -275,9 +275,9 @@ TrainState restore_checkpoint(const TrainJob& job, model::RecurrentLabeler& mode
   }
   std::string state_text;
   if (!model::load_training_state(last_path, optimizer, state_text)) return {};
-  log::info("resuming {} after epoch {}", last_path,
-            TrainState::from_json(state_text, last_path).epochs_done);
-  return TrainState::from_json(state_text, last_path);
+  TrainState state = TrainState::from_json(state_text, last_path);
+  log::info("resuming {} after epoch {}", last_path, state.epochs_done);
+  return state;
 }
 
 TrainState train_labeler(const TrainJob& job, const TrainingData& data,
@@ -340,7 +340,9 @@ TrainState train_labeler(const TrainJob& job, const TrainingData& data,
       ++state.epochs_without_gain;
     }
     state.epochs_done = entry.epoch;
-    state.stopped_early = config.patience > 0 && state.epochs_without_gain >= config.patience;
+    // Only validation can say training stopped paying; the last epoch is not a stop.
+    state.stopped_early = has_validation && config.patience > 0 &&
+                          state.epochs_without_gain >= config.patience && entry.epoch < config.epochs;
     state.log.push_back(entry);
 
     info.training_json =

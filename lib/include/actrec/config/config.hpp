@@ -59,9 +59,9 @@ struct VideoConfig {
 /// How frames become observations (the backbone, the input it expects, the outputs used) and
 /// observations become the model's per-frame features.
 struct FeaturesConfig {
-  std::string backbone = "models/movenet-lightning.pt";  ///< relative: cwd, then $ACTREC_MODELS
-  int input_width = 192;
-  int input_height = 192;
+  std::string backbone = "models/movenet-multipose.pt";  ///< relative: cwd, then $ACTREC_MODELS
+  int input_width = 256;   ///< MoveNet MultiPose takes any multiple of 32
+  int input_height = 256;
   ResizeMode resize = ResizeMode::letterbox;
   ColorOrder color = ColorOrder::rgb;
   PixelType input_dtype = PixelType::int32;  ///< pixel values 0..255 either way
@@ -71,7 +71,7 @@ struct FeaturesConfig {
   std::vector<double> std = {1, 1, 1};
   Preset preset = Preset::pose;
   int pose_output = 0;  ///< index of the keypoint output ([..,17,3] or MultiPose [..,P,56]); -1 none
-  int map_output = 1;   ///< index of a feature map (or vector) output to average-pool; -1: none
+  int map_output = -1;  ///< index of a feature map (or vector) output to average-pool; -1: none
   Layout map_layout = Layout::nhwc;
   int batch_size = 8;       ///< frames per forward pass, where the backbone takes any batch size
   double min_score = 0.2;   ///< keypoints scoring lower are treated as unseen

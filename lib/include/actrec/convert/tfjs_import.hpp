@@ -10,6 +10,9 @@ namespace actrec::convert {
 struct ImportOptions {
   /// Graph tensors to return ("node" or "node:K"), in order; empty = the signature's outputs.
   std::vector<std::string> outputs;
+  /// The first input's height and width where the graph leaves them open (0: as the graph
+  /// says). A fixed size lets padding fold into the convolutions; the module then takes only it.
+  int input_height = 0, input_width = 0;
 };
 
 struct ImportReport {

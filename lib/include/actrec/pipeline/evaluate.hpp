@@ -22,9 +22,11 @@ struct EvaluationResult {
 
 /// Scores `bundle_path` on the `split` clips of `manifest_path` (DataError listing every
 /// problem; ModelError when the bundle does not fit the backbone). `config` gives the cache,
-/// threads and queue sizes; `on_frames` reports extraction progress.
+/// threads and queue sizes, and with `smoothing` set, the smoothing to use instead of the
+/// bundle's; `on_frames` reports extraction progress.
 EvaluationResult evaluate(const std::string& bundle_path, const std::string& manifest_path,
                           const std::string& split, const config::Config& config,
+                          const config::SmoothingConfig* smoothing = nullptr,
                           const std::function<void(int64_t frames)>& on_frames = {});
 
 }  // namespace actrec::pipeline

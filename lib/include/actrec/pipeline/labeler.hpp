@@ -29,6 +29,8 @@ class Labeler {
   const std::string& background() const;
   double model_fps() const;  ///< the rate the model steps at
   features::FeatureExtractor& extractor();
+  /// Smooths streams started from now on as `smoothing` says, instead of as the bundle does.
+  void set_smoothing(const config::SmoothingConfig& smoothing);
 
  private:
   friend class StreamLabeler;
