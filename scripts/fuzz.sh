@@ -3,13 +3,13 @@
 # input) into build-fuzz/ and runs each for SECONDS (default 60) from tests/fuzz/corpus/<target>/.
 # New inputs go to a scratch corpus, never into the repository; a crash leaves its input in
 # build-fuzz/crashes/ (add it to the corpus and a regression test once fixed). Exit 1 on a crash.
-#   scripts/fuzz.sh [SECONDS] [TARGET...]   targets: config manifest tfjs bundle_info feature_file
+#   scripts/fuzz.sh [SECONDS] [TARGET...]   targets: config manifest tfjs bundle_info feature_file import
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-60}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(config manifest tfjs bundle_info feature_file)
+[ ${#targets[@]} -gt 0 ] || targets=(config manifest tfjs bundle_info feature_file import)
 
 CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DACTREC_FUZZ=ON \
   -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null

@@ -12,6 +12,7 @@
 #include "actrec/core/natural_sort.hpp"
 #include "actrec/core/progress.hpp"
 #include "actrec/core/quantiles.hpp"
+#include "actrec/core/sha256.hpp"
 #include "temp_dir.hpp"
 
 namespace actrec {
@@ -132,6 +133,25 @@ TEST(Progress, FormatsDurations) {
   EXPECT_EQ(format_duration(65.4), "1:05");
   EXPECT_EQ(format_duration(3600 + 62), "1:01:02");
   EXPECT_EQ(format_duration(-3), "0:00");
+}
+
+TEST(Sha256, KnownAnswersFromFips180) {
+  // FIPS 180-4 examples: one block, two blocks, and a million 'a's fed in uneven pieces.
+  EXPECT_EQ(Sha256().update("abc").hex(),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  EXPECT_EQ(Sha256().update("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq").hex(),
+            "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
+  EXPECT_EQ(Sha256().update("").hex(),
+            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  Sha256 million;
+  const std::string chunk(997, 'a');
+  size_t fed = 0;
+  while (fed < 1000000) {
+    const size_t n = std::min<size_t>(chunk.size(), 1000000 - fed);
+    million.update(std::string_view(chunk).substr(0, n));
+    fed += n;
+  }
+  EXPECT_EQ(million.hex(), "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
 }
 
 }  // namespace
