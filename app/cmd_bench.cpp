@@ -75,18 +75,21 @@ struct BenchLabelOptions {
   std::string video = "data/samples/vtest.avi";
   int loops = 4;
   std::string persons;
+  std::string config;
 };
 
 int run_bench_label(const BenchLabelOptions& o, const Context& context) {
-  const config::Config config = context.load_config("", persons_override(o.persons));
-  const auto b = pipeline::bench_label(o.bundle, o.video, config.people, o.loops);
+  const config::Config config = context.load_config(o.config, persons_override(o.persons));
+  const auto b = pipeline::bench_label(o.bundle, o.video, config.people, o.loops,
+                                       o.config.empty() ? nullptr : &config.features);
   std::cout << fmt::format(
       "bench label: {} with {} (persons {})\n"
       "  label end to end (decode, features, model, outputs): {:.1f} frames/s over {} frames\n"
       "  per frame: {}\n"
       "  people per frame {:.2f} (at most {}), {} ids\n"
       "  inference only (features + model): {:.1f} frames/s; end to end keeps {:.0f}% of it\n",
-      o.video, o.bundle, config::to_string(config.people.persons), b.label_fps, b.frames, b.stages,
+      o.video, o.config.empty() ? o.bundle : "an untrained model on " + o.config,
+      config::to_string(config.people.persons), b.label_fps, b.frames, b.stages,
       b.people_per_frame, b.max_people, b.ids, b.inference_fps, 100 * b.label_fps / b.inference_fps);
   if (b.long_frames > 0) {
     std::cout << fmt::format(
@@ -161,6 +164,10 @@ std::vector<Command> add_bench_command(CLI::App& parent, Context& context) {
                         "Also label the video played this many times over (0: skip)")
       ->check(CLI::NonNegativeNumber);
   add_persons_option(*label_app, label_options->persons);
+  label_app->add_option("-c,--config", label_options->config,
+                        "Time an untrained model on these features instead of --model (weights "
+                        "do not change speed)")
+      ->type_name("FILE");
   auto live_options = std::make_shared<BenchLiveOptions>();
   auto* live_app = app->add_subcommand(
       "live", "Latency and drops of live labelling, a file played in real time as the camera");

@@ -15,6 +15,13 @@ TEST(TorchThreads, ExplicitCountIsApplied) {
   EXPECT_EQ(at::get_num_threads(), 3);
 }
 
+TEST(TorchThreads, OneInterOpThreadForOneGraphAtATime) {
+  set_torch_threads(2);
+  EXPECT_EQ(at::get_num_interop_threads(), 1);
+  set_torch_threads(1);  // setting threads again is fine
+  EXPECT_EQ(at::get_num_interop_threads(), 1);
+}
+
 TEST(TorchThreads, ZeroMeansEveryCore) {
   const int cores = static_cast<int>(std::thread::hardware_concurrency());
   EXPECT_EQ(set_torch_threads(0), cores > 0 ? cores : 1);

@@ -8,6 +8,8 @@
 #include "actrec/core/temp_dir.hpp"
 #include "actrec/core/timer.hpp"
 #include "actrec/features/extract.hpp"
+#include "actrec/features/pose.hpp"
+#include "actrec/model/bundle.hpp"
 #include "actrec/pipeline/label_video.hpp"
 #include "actrec/pipeline/live.hpp"
 #include "actrec/runtime/threads.hpp"
@@ -162,11 +164,30 @@ MemoryBench bench_memory(int delay, int epochs, double lr, double unstable_lr,
   return bench;
 }
 
+namespace {
+
+// A bundle with untrained weights on `features`, for timing.
+std::string stand_in_bundle(const config::FeaturesConfig& features, const std::string& path) {
+  features::FeatureExtractor extractor(features);
+  model::BundleInfo info;
+  info.labels = {"a", "b", "c", "d", "e", "f", "g", "h"};
+  model::set_extractor(info, extractor.identity());
+  info.feature_dim = train::feature_dim(
+      features, extractor.dim() - int64_t{extractor.persons()} * features::kPoseValues);
+  info.fps = config::DataConfig{}.fps;
+  auto model = model::make_labeler(info);
+  model::save_bundle(path, info, model);
+  return path;
+}
+
+}  // namespace
+
 LabelBench bench_label(const std::string& bundle, const std::string& video,
-                       const config::PeopleConfig& people, int loops) {
+                       const config::PeopleConfig& people, int loops,
+                       const config::FeaturesConfig* features) {
   runtime::set_torch_threads(0);
-  Labeler labeler(bundle);
   TempDir out;
+  Labeler labeler(features ? stand_in_bundle(*features, out.file("stand-in.actrec")) : bundle);
   LabelOptions options;
   options.out_dir = out.path();
   options.people = people;

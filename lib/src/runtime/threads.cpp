@@ -2,11 +2,22 @@
 
 #include <ATen/Parallel.h>
 
+#include <mutex>
 #include <thread>
 
 namespace actrec::runtime {
 
 int set_torch_threads(int requested) {
+  // One inter-op thread: actrec runs one graph at a time (a decode thread feeds it), so a pool
+  // for parallel graph branches would only compete with the intra-op threads for the cores.
+  // LibTorch lets this be set once, before any inter-op work (else it keeps what it has).
+  static std::once_flag interop;
+  std::call_once(interop, [] {
+    try {
+      at::set_num_interop_threads(1);
+    } catch (const c10::Error&) {
+    }
+  });
   const int cores = static_cast<int>(std::thread::hardware_concurrency());
   const int threads = requested > 0 ? requested : (cores > 0 ? cores : 1);
   at::set_num_threads(threads);

@@ -66,9 +66,12 @@ struct LabelBench {
 };
 
 /// `actrec label` on `video` end to end against inference alone, and memory on the video looped
-/// `loops` times (0: not run).
+/// `loops` times (0: not run). With `features` set, `bundle` is ignored: a model with untrained
+/// weights (a GRU of the default size) on those features stands in, since weights do not
+/// change speed.
 LabelBench bench_label(const std::string& bundle, const std::string& video,
-                       const config::PeopleConfig& people, int loops);
+                       const config::PeopleConfig& people, int loops,
+                       const config::FeaturesConfig* features = nullptr);
 
 struct LivePass {
   int pass = 0;

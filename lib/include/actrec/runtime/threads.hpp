@@ -3,7 +3,8 @@
 namespace actrec::runtime {
 
 /// Sets LibTorch's intra-op thread count (LibTorch here starts with one); 0 means one per core.
-/// Returns the count now in force.
+/// The first call also leaves one inter-op thread (one graph runs at a time). Returns the
+/// intra-op count now in force.
 int set_torch_threads(int requested);
 
 }  // namespace actrec::runtime
