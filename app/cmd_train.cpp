@@ -1,10 +1,12 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <cmath>
 #include <iostream>
 
 #include "actrec/core/log.hpp"
 #include "actrec/core/progress.hpp"
+#include "actrec/core/timer.hpp"
 #include "actrec/output/training_log.hpp"
 #include "actrec/runtime/threads.hpp"
 #include "actrec/train/train_job.hpp"
@@ -33,8 +35,11 @@ int run_train(const TrainOptions& options, const Context& context) {
     }
     progress->advance(frames - progress->done());
   };
+  Stopwatch since_start;  // ETA from whole epochs as seen here, checkpoint writing included
+  int first_epoch = -1;
   callbacks.on_start = [&](const train::TrainPlan& plan) {
     progress.reset();
+    since_start.restart();
     log::info("features: {} ({} per frame), cache {}", plan.backbone, plan.feature_dim,
               plan.cache_dir);
     log::info("training {} on {} clips ({} steps at {:g} fps), validating on {}; {} classes: {}",
@@ -44,12 +49,18 @@ int run_train(const TrainOptions& options, const Context& context) {
   callbacks.on_epoch = [&](const train::TrainState& state) {
     const train::EpochLog& e = state.log.back();
     output::write_training_log(options.run_dir, state.log);
+    if (first_epoch < 0) first_epoch = e.epoch - 1;
+    const double per_epoch = since_start.seconds() / (e.epoch - first_epoch);
+    const std::string validation =
+        std::isnan(e.val_accuracy)
+            ? std::string("no validation")
+            : fmt::format("val loss {:.4f}  val acc {:.3f}", e.val_loss, e.val_accuracy);
     log::info(
-        "epoch {:>3}/{}  loss {:.4f}  acc {:.3f}  val loss {:.4f}  val acc {:.3f}  grad "
-        "{:.3g}/{:.3g} (clipped {:.0f}%)  {:.0f} frames/s  ETA {}{}",
-        e.epoch, config.train.epochs, e.train_loss, e.train_accuracy, e.val_loss, e.val_accuracy,
-        e.grad_norm_mean, e.grad_norm_max, 100 * e.clipped_fraction, e.frames_per_second,
-        format_duration(e.seconds * (config.train.epochs - e.epoch)), e.best ? "  *best" : "");
+        "epoch {:>3}/{}  loss {:.4f}  acc {:.3f}  {}  grad {:.3g}/{:.3g} (clipped {:.0f}%)  "
+        "{:.0f} frames/s  ETA {}{}",
+        e.epoch, config.train.epochs, e.train_loss, e.train_accuracy, validation, e.grad_norm_mean,
+        e.grad_norm_max, 100 * e.clipped_fraction, e.frames_per_second,
+        format_duration(per_epoch * (config.train.epochs - e.epoch)), e.best ? "  *best" : "");
   };
   const auto state =
       train::train_from_manifest(config, options.manifest, options.run_dir, options.resume, callbacks);

@@ -55,6 +55,7 @@ config::FeaturesConfig stub_config(const std::string& backbone, const std::strin
   config.backbone = backbone;
   config.input_width = 8;
   config.input_height = 8;
+  config.map_output = 1;  // the stub's second output
   return config;
 }
 
@@ -256,12 +257,15 @@ TEST(FeatureFileFormat, RoundTripAndTruncation) {
             std::string::npos);
 }
 
-// The real default backbone on a real clip: every frame, and a person found in most of them.
-TEST(DefaultBackbone, ExtractsPoseOfARealWalker) {
+// A real backbone with its shipped config on a real clip: every frame, and a person found in most
+// of them. Lightning, the fast one (the default MultiPose runs on real video in test_shipped).
+TEST(RealBackbone, ExtractsPoseOfARealWalker) {
   ACTREC_REQUIRE_SHARED();
-  const std::string model = std::string(ACTREC_SOURCE_DIR) + "/models/movenet-lightning.pt";
+  const std::string source = ACTREC_SOURCE_DIR;
+  const std::string model = source + "/models/movenet-lightning.pt";
   if (!std::filesystem::exists(model)) GTEST_SKIP() << model << " absent: run scripts/fetch_models.sh";
-  config::FeaturesConfig config;
+  config::FeaturesConfig config =
+      config::load(source + "/configs/backbones/movenet-lightning.yaml", {}).features;
   config.backbone = model;
   FeatureExtractor extractor(config);
   ASSERT_EQ(extractor.dim(), kPoseValues);  // the default preset: pose
