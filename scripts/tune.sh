@@ -4,9 +4,9 @@
 # cameras the model did not learn from), never on UP-Fall. Prints one Markdown row per setting:
 # frame accuracy and F1@25 over the four folds, fall clips with a fall found, other clips with a
 # false fall, and clips without a fall whose majority label is right.
-#   scripts/tune.sh "name|--set a=b --set c=d" ...     (default: the built-in defaults)
-#   EVAL_ONLY="name|--set smoothing..."  also scores the first setting's models with eval-time
-#   overrides (smoothing), without training again.
+#   scripts/tune.sh "name|train options|eval options" ...   (default: the built-in defaults)
+# Settings with the same train options share their trained models (results/tune/runs/), so an
+# eval-time setting (smoothing) costs no training.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export ACTREC=${ACTREC:-build/bin/actrec}
@@ -14,22 +14,25 @@ scripts/make_manifests.sh >/dev/null
 out=results/tune
 mkdir -p "$out"
 groups=("Subject 1" "Subject 2" "Subject 3" "assist")
-[ $# -gt 0 ] || set -- "defaults|"
+[ $# -gt 0 ] || set -- "defaults||"
 
 echo "| setting | frame accuracy | F1@25 | fall clips, fall found | other clips, false fall | majority right, clips without a fall |"
 echo "|---|---|---|---|---|---|"
 for entry in "$@"; do
-  name=${entry%%|*}
-  read -r -a extra <<<"${entry#*|}"
+  IFS='|' read -r name train_options eval_options <<<"$entry"
+  read -r -a train_args <<<"$train_options"
+  read -r -a eval_args <<<"$eval_options"
+  runs=$(tr -c 'A-Za-z0-9.=\n' _ <<<"${train_options:-builtin}")
   dirs=()
   for group in "${groups[@]}"; do
+    run=$out/runs/$runs/${group// /_}
     dir=$out/${name// /_}/${group// /_}
-    mkdir -p "$dir"
+    mkdir -p "$run" "$dir"
     awk -F, -v g="$group" 'BEGIN { OFS = "," } NR == 1 { print; next } { $2 = ($4 == g) ? "test" : "train"; print }' \
-      data/manifests/default.csv >"$dir/manifest.csv"
-    [ -s "$dir/run/last.actrec" ] || "$ACTREC" -q train --data "$dir/manifest.csv" -o "$dir/run" "${extra[@]}" >/dev/null
-    "$ACTREC" -q eval --model "$dir/run/last.actrec" --data "$dir/manifest.csv" --split test \
-      --event falling --json "$dir/eval.json" >/dev/null
+      data/manifests/default.csv >"$run/manifest.csv"
+    [ -s "$run/run/last.actrec" ] || "$ACTREC" -q train --data "$run/manifest.csv" -o "$run/run" "${train_args[@]}" >/dev/null
+    "$ACTREC" -q eval --model "$run/run/last.actrec" --data "$run/manifest.csv" --split test \
+      --event falling --json "$dir/eval.json" "${eval_args[@]}" >/dev/null
     dirs+=("$dir")
   done
   echo "| $name | $(python3 scripts/tune_score.py "${dirs[@]}") |"

@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include "actrec/core/error.hpp"
 #include "actrec/model/smoother.hpp"
 
 namespace actrec::model {
@@ -40,6 +41,19 @@ TEST(Smoother, EachLabelIsFinalExactlyDelayStepsLater) {
   for (int step = 0; step < 3; ++step) EXPECT_TRUE(smoother.push(p).empty());
   for (int step = 3; step < 10; ++step) EXPECT_EQ(smoother.push(p).size(), 1u);
   EXPECT_EQ(smoother.flush().size(), 3u);
+}
+
+TEST(Smoother, AClassBiasAsksForMoreEvidence) {
+  // Class 1 at 0.6 wins every step; a bias of -1 on it (log odds 0.4) lets class 0 win.
+  Smoother plain(2, 0, 0), biased(2, 0, 0, {0.0, -1.0});
+  const float p[2] = {0.4f, 0.6f};
+  EXPECT_EQ(plain.push(p), std::vector<int64_t>{1});
+  EXPECT_EQ(biased.push(p), std::vector<int64_t>{0});
+  config::SmoothingConfig config;
+  config.class_bias = {"falling=-1.5"};
+  EXPECT_EQ(class_bias(config, {"walking", "falling"}), (std::vector<double>{0, -1.5}));
+  config.class_bias = {"flaling=-1"};
+  EXPECT_THROW(class_bias(config, {"walking", "falling"}), ConfigError);
 }
 
 TEST(Smoother, DelayInStepsFromSeconds) {

@@ -2,6 +2,8 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <cmath>
+#include <cstdlib>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -47,6 +49,23 @@ struct OneOf {
       list += (list.empty() ? "" : ", ") + c;
     }
     return "must be one of: " + list;
+  }
+};
+
+// "name=number" entries.
+struct Assignments {
+  std::string check(const std::vector<std::string>& entries) const {
+    for (const auto& entry : entries) {
+      const auto equals = entry.find('=');
+      char* end = nullptr;
+      const std::string number = equals == std::string::npos ? "" : entry.substr(equals + 1);
+      const double value = std::strtod(number.c_str(), &end);
+      if (equals == 0 || equals == std::string::npos || number.empty() ||
+          end != number.c_str() + number.size() || !std::isfinite(value)) {
+        return "entries must read NAME=NUMBER, got '" + entry + "'";
+      }
+    }
+    return "";
   }
 };
 
@@ -205,6 +224,8 @@ void describe(V& v, SmoothingConfig& c) {
   v.field("switch_penalty", c.switch_penalty,
           "cost of a label change in log probability; 0 = no smoothing", Between{0, 1000});
   v.field("delay_s", c.delay_s, "look-ahead before a label is final, seconds", Between{0, 60});
+  v.field("class_bias", c.class_bias, "label=offset added to its log probability, e.g. falling=-1",
+          Assignments{});
 }
 template <typename V>
 void describe(V& v, PeopleConfig& c) {

@@ -2,6 +2,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
+#include <string>
+
+#include "actrec/core/error.hpp"
 
 namespace actrec::model {
 
@@ -10,10 +14,26 @@ int64_t delay_steps(const config::SmoothingConfig& config, double fps) {
   return static_cast<int64_t>(std::llround(config.delay_s * fps));
 }
 
-Smoother::Smoother(int64_t classes, double switch_penalty, int64_t delay)
+std::vector<double> class_bias(const config::SmoothingConfig& config,
+                               const std::vector<std::string>& labels) {
+  std::vector<double> bias(labels.size(), 0.0);
+  for (const auto& entry : config.class_bias) {  // "label=offset", checked by config
+    const auto equals = entry.find('=');
+    const auto at = std::find(labels.begin(), labels.end(), entry.substr(0, equals));
+    if (at == labels.end()) {
+      throw ConfigError("invalid config: smoothing.class_bias: '" + entry.substr(0, equals) +
+                        "' is not one of the model's classes");
+    }
+    bias[static_cast<size_t>(at - labels.begin())] = std::strtod(entry.c_str() + equals + 1, nullptr);
+  }
+  return bias;
+}
+
+Smoother::Smoother(int64_t classes, double switch_penalty, int64_t delay, std::vector<double> bias)
     : classes_(classes),
       penalty_(switch_penalty),
       delay_(switch_penalty > 0 ? delay : 0),
+      bias_(bias.empty() ? std::vector<double>(static_cast<size_t>(classes), 0.0) : std::move(bias)),
       scores_(static_cast<size_t>(classes), 0.0) {}
 
 std::vector<int64_t> Smoother::push(const float* probabilities) {
@@ -28,7 +48,7 @@ std::vector<int64_t> Smoother::push(const float* probabilities) {
     const double switched = scores_[best_before] - penalty_;
     const bool stay = first || scores_[c] >= switched;
     pointer[c] = static_cast<int32_t>(stay ? c : best_before);
-    next[c] = (stay ? scores_[c] : switched) +
+    next[c] = (stay ? scores_[c] : switched) + bias_[c] +
               std::log(std::max(1e-12, static_cast<double>(probabilities[c])));
   }
   const double top = *std::max_element(next.begin(), next.end());

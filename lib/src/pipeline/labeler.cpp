@@ -30,6 +30,7 @@ Labeler::Labeler(const std::string& bundle_path) : impl_(std::make_unique<Impl>(
       features::FeatureBuilder(impl_->bundle.info.features, impl_->map_dim).dim();
   model::check_features_match(impl_->bundle.info, impl_->extractor->identity(), feature_dim,
                               bundle_path);
+  model::class_bias(impl_->bundle.info.smoothing, impl_->bundle.info.labels);  // checks labels
 }
 
 Labeler::~Labeler() = default;
@@ -39,6 +40,7 @@ const std::string& Labeler::background() const { return impl_->bundle.info.backg
 double Labeler::model_fps() const { return impl_->bundle.info.fps; }
 features::FeatureExtractor& Labeler::extractor() { return *impl_->extractor; }
 void Labeler::set_smoothing(const config::SmoothingConfig& smoothing) {
+  model::class_bias(smoothing, impl_->bundle.info.labels);  // a label it does not know: refused
   impl_->bundle.info.smoothing = smoothing;
 }
 
@@ -46,9 +48,11 @@ namespace detail {
 
 // One person followed through a stream.
 struct Track {
-  Track(const model::BundleInfo& info, int64_t map_dim, int64_t delay)
+  Track(const model::BundleInfo& info, int64_t map_dim, int64_t delay,
+        const std::vector<double>& bias)
       : builder(info.features, map_dim),
-        smoother(static_cast<int64_t>(info.labels.size()), info.smoothing.switch_penalty, delay) {}
+        smoother(static_cast<int64_t>(info.labels.size()), info.smoothing.switch_penalty, delay,
+                 bias) {}
 
   features::FeatureBuilder builder;
   model::RecurrentState state;
@@ -74,7 +78,8 @@ struct StreamLabeler::Impl {
         people(who),
         sampler(labeler.bundle.info.fps, source_fps),
         tracker(who),
-        delay(model::delay_steps(labeler.bundle.info.smoothing, labeler.bundle.info.fps)) {}
+        delay(model::delay_steps(labeler.bundle.info.smoothing, labeler.bundle.info.fps)),
+        bias(model::class_bias(labeler.bundle.info.smoothing, labeler.bundle.info.labels)) {}
 
   Labeler::Impl& shared;
   cv::Size frame_size;
@@ -82,6 +87,7 @@ struct StreamLabeler::Impl {
   preprocess::FrameSampler sampler;
   features::Tracker tracker;
   int64_t delay;
+  std::vector<double> bias;
   std::map<int, Track> tracks;
   std::vector<int> active;  // the people of the last sampled frame: unsampled frames show them
   std::deque<LabelledFrame> waiting;  // frames some of whose people's labels are not final
@@ -94,7 +100,7 @@ struct StreamLabeler::Impl {
     auto it = tracks.find(id);
     if (it == tracks.end()) {
       it = tracks.emplace(std::piecewise_construct, std::forward_as_tuple(id),
-                          std::forward_as_tuple(shared.bundle.info, shared.map_dim, delay))
+                          std::forward_as_tuple(shared.bundle.info, shared.map_dim, delay, bias))
                .first;
     }
     return it->second;

@@ -120,7 +120,7 @@ struct TrainConfig {
   Schedule schedule = Schedule::cosine;
   int patience = 20;  ///< epochs without validation gain before stopping; 0: never
   int seed = 1;
-  ClassWeights class_weights = ClassWeights::inverse_frequency;
+  ClassWeights class_weights = ClassWeights::none;  ///< tune.sh: better than inverse frequency
   AugmentConfig augment;
   std::string cache_dir;  ///< feature cache; "": $XDG_CACHE_HOME or ~/.cache/actrec/features
 };
@@ -128,14 +128,17 @@ struct TrainConfig {
 /// Causal smoothing of the per-frame labels: a label change costs `switch_penalty` (in units of
 /// log probability), decided with `delay_s` of look-ahead. live emits labels that much later.
 struct SmoothingConfig {
-  double switch_penalty = 0;  ///< 0: off (every frame its own most likely class)
+  double switch_penalty = 2;  ///< 0: off (every frame its own most likely class)
   double delay_s = 0.5;
+  /// "label=offset" entries: the offset is added to that class's log probability before the
+  /// labels are decided (a decision threshold; e.g. "falling=-1" asks for more evidence).
+  std::vector<std::string> class_bias;
 };
 
 /// Whose activity is labelled, and how people are followed from frame to frame.
 struct PeopleConfig {
   Persons persons = Persons::single;
-  double min_person_score = 0.25;  ///< people scoring lower are not labelled
+  double min_person_score = 0.15;  ///< people scoring lower are not labelled
   double max_age_s = 1.0;          ///< a track unseen this long is dropped
   double min_match = 0.2;          ///< box overlap (IoU) or keypoint similarity to keep an id
 };
