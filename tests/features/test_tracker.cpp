@@ -61,11 +61,24 @@ TEST(Tracker, SomeoneWhoLeavesIsDroppedAfterMaxAgeAndNewcomersGetNewIds) {
   EXPECT_GT(tracker.update(one.data(), 1, 1100000).at(0).id, first);
 }
 
-TEST(Tracker, LowScoringPeopleAreNobody) {
-  Tracker tracker({});
-  std::vector<float> faint(kPoseValues);
-  place(faint.data(), 100, 100, 0.1f);  // below min_person_score 0.25
-  EXPECT_TRUE(tracker.update(faint.data(), 1, 0).empty());
+TEST(Tracker, AFaintPersonStartsNoTrackButKeepsOneGoing) {
+  config::PeopleConfig config;
+  config.min_person_score = 0.3;
+  config.keep_person_score = 0.1;
+  Tracker tracker(config);
+  std::vector<float> pose(kPoseValues);
+  place(pose.data(), 100, 100, 0.2f);  // between the two scores
+  EXPECT_TRUE(tracker.update(pose.data(), 1, 0).empty());
+  place(pose.data(), 100, 100, 0.9f);
+  const int id = tracker.update(pose.data(), 1, 100000).at(0).id;
+  place(pose.data(), 105, 100, 0.2f);  // half hidden now: still the same person
+  const auto seen = tracker.update(pose.data(), 1, 200000);
+  ASSERT_EQ(seen.size(), 1u);
+  EXPECT_EQ(seen[0].id, id);
+  place(pose.data(), 105, 100, 0.05f);  // below keep_person_score: nobody
+  EXPECT_TRUE(tracker.update(pose.data(), 1, 300000).empty());
+  place(pose.data(), 400, 300, 0.2f);  // a faint stranger far from the track: nobody new
+  EXPECT_TRUE(tracker.update(pose.data(), 1, 400000).empty());
 }
 
 TEST(Tracker, ThirtyPeopleAtOnceEachGetTheirOwnId) {

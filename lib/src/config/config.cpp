@@ -231,8 +231,10 @@ template <typename V>
 void describe(V& v, PeopleConfig& c) {
   v.field("persons", c.persons, "single (the most prominent person) | multi (everyone, tracked)",
           Choice{});
-  v.field("min_person_score", c.min_person_score, "people scoring lower are not labelled",
+  v.field("min_person_score", c.min_person_score, "people scoring lower start no track",
           Between{0, 1});
+  v.field("keep_person_score", c.keep_person_score,
+          "a person already followed stays followed down to this score", Between{0, 1});
   v.field("max_age_s", c.max_age_s, "a person unseen this long loses their id", Between{0, 3600});
   v.field("min_match", c.min_match, "least box overlap or keypoint similarity to keep an id",
           Between{0, 1});

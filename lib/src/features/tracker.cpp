@@ -45,34 +45,48 @@ std::vector<TrackedPerson> Tracker::update(const float* poses, int slots, int64_
     const auto dt = static_cast<float>(timestamp_us - track.seen_us) * 1e-6f;
     predicted.push_back(track.box + cv::Point2f(track.vx * dt, track.vy * dt));
   }
-  std::vector<int> people;
+  // Confident people match first and may start tracks; faint ones (a person half hidden, or far
+  // away) only keep an existing track alive, so a flickering score neither breaks an id nor
+  // invents a person.
+  std::vector<int> confident, faint;
   for (int s = 0; s < slots; ++s) {
     const ConstPose pose{poses + s * kPoseValues};
-    if (pose.person_score() >= config_.min_person_score && pose.rect().area() > 0) {
-      people.push_back(s);
+    if (pose.rect().area() <= 0) continue;
+    if (pose.person_score() >= config_.min_person_score) {
+      confident.push_back(s);
+    } else if (pose.person_score() >= config_.keep_person_score) {
+      faint.push_back(s);
     }
   }
-  // Greedy matching, most alike pairs first.
-  std::vector<std::tuple<double, size_t, int>> pairs;
-  const float min_score = 0.2f;
-  for (size_t t = 0; t < tracks_.size(); ++t) {
-    for (int s : people) {
-      const ConstPose pose{poses + s * kPoseValues};
-      const double alike =
-          std::max(iou(predicted[t], pose.rect()),
-                   keypoint_similarity(ConstPose{tracks_[t].pose.data()}, pose, min_score));
-      if (alike >= config_.min_match) pairs.emplace_back(alike, t, s);
-    }
-  }
-  std::sort(pairs.begin(), pairs.end(), [](const auto& a, const auto& b) {
-    return std::get<0>(a) > std::get<0>(b);
-  });
   std::vector<bool> track_taken(tracks_.size(), false);
   std::map<int, size_t> slot_track;
-  for (const auto& [alike, t, s] : pairs) {
-    if (track_taken[t] || slot_track.count(s)) continue;
-    track_taken[t] = true;
-    slot_track[s] = t;
+  const auto match = [&](const std::vector<int>& people) {
+    std::vector<std::tuple<double, size_t, int>> pairs;  // greedy, most alike pairs first
+    const float min_score = 0.2f;
+    for (size_t t = 0; t < tracks_.size(); ++t) {
+      if (track_taken[t]) continue;
+      for (int s : people) {
+        const ConstPose pose{poses + s * kPoseValues};
+        const double alike =
+            std::max(iou(predicted[t], pose.rect()),
+                     keypoint_similarity(ConstPose{tracks_[t].pose.data()}, pose, min_score));
+        if (alike >= config_.min_match) pairs.emplace_back(alike, t, s);
+      }
+    }
+    std::sort(pairs.begin(), pairs.end(), [](const auto& a, const auto& b) {
+      return std::get<0>(a) > std::get<0>(b);
+    });
+    for (const auto& [alike, t, s] : pairs) {
+      if (track_taken[t] || slot_track.count(s)) continue;
+      track_taken[t] = true;
+      slot_track[s] = t;
+    }
+  };
+  match(confident);
+  match(faint);
+  std::vector<int> people = confident;
+  for (int s : faint) {
+    if (slot_track.count(s)) people.push_back(s);
   }
   std::vector<TrackedPerson> seen;
   for (int s : people) {

@@ -138,7 +138,8 @@ struct SmoothingConfig {
 /// Whose activity is labelled, and how people are followed from frame to frame.
 struct PeopleConfig {
   Persons persons = Persons::single;
-  double min_person_score = 0.15;  ///< people scoring lower are not labelled
+  double min_person_score = 0.15;  ///< people scoring lower are not labelled...
+  double keep_person_score = 0.08;  ///< ...unless already followed and scoring at least this
   double max_age_s = 1.0;          ///< a track unseen this long is dropped
   double min_match = 0.2;          ///< box overlap (IoU) or keypoint similarity to keep an id
 };

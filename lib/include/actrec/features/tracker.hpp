@@ -1,7 +1,9 @@
 #pragma once
 // Following people from frame to frame: each person found in a frame is matched to a track by
 // box overlap or keypoint similarity; people who enter get new ids; a track unseen for longer
-// than max_age_s is dropped. No LibTorch.
+// than max_age_s is dropped. People scoring at least min_person_score match first and may start
+// a track; those between keep_person_score and it may only continue one (two-stage matching as
+// in ByteTrack, Zhang et al., ECCV 2022). No LibTorch.
 #include <cstdint>
 #include <vector>
 
@@ -21,7 +23,7 @@ class Tracker {
   explicit Tracker(const config::PeopleConfig& config);
 
   /// The people of one frame: `poses` holds `slots` poses of kPoseValues floats; those scoring
-  /// below min_person_score are nobody. Returns the tracks seen in this frame; the ids of tracks
+  /// below keep_person_score are nobody, and below min_person_score nobody new. Returns the tracks seen in this frame; the ids of tracks
   /// dropped (unseen too long) go to `dropped`.
   std::vector<TrackedPerson> update(const float* poses, int slots, int64_t timestamp_us,
                                     std::vector<int>* dropped = nullptr);
