@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # How the defaults were chosen: each setting trained and scored on four held-out groups of the
 # shippable data (GMDCSA24 subjects 1, 2, 3, and the ASSIST-IoT videos: people, rooms and
-# cameras the model did not learn from), never on UP-Fall. Prints one Markdown row per setting:
-# frame accuracy and F1@25 over the four folds, fall clips with a fall found, other clips with a
-# false fall, and clips without a fall whose majority label is right.
+# cameras the model did not learn from), never on UP-Fall. Prints one Markdown row per setting
+# (scripts/tune_score.py): frame accuracy, edit and F1@{10,25,50} over the four folds, fall clips
+# with a fall found, other clips with a false fall, clips without a fall whose majority label is
+# right. ONLY=regex runs only the settings whose name matches.
 #   scripts/tune.sh "name|train options|eval options" ...   (default: the built-in defaults)
 # Settings with the same train options share their trained models (results/tune/runs/), so an
 # eval-time setting (smoothing) costs no training.
@@ -16,10 +17,11 @@ mkdir -p "$out"
 groups=("Subject 1" "Subject 2" "Subject 3" "assist")
 [ $# -gt 0 ] || set -- "defaults||"
 
-echo "| setting | frame accuracy | F1@25 | fall clips, fall found | other clips, false fall | majority right, clips without a fall |"
-echo "|---|---|---|---|---|---|"
+echo "| setting | frame accuracy | edit | F1@10 | F1@25 | F1@50 | fall clips, fall found | other clips, false fall | majority right, clips without a fall |"
+echo "|---|---|---|---|---|---|---|---|---|"
 for entry in "$@"; do
   IFS='|' read -r name train_options eval_options <<<"$entry"
+  [[ -n "${ONLY:-}" && ! "$name" =~ $ONLY ]] && continue
   read -r -a train_args <<<"$train_options"
   read -r -a eval_args <<<"$eval_options"
   runs=$(tr -c 'A-Za-z0-9.=\n' _ <<<"${train_options:-builtin}")

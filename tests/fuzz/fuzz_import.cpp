@@ -4,32 +4,27 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
-#include <fstream>
 #include <string>
 
 #include "actrec/config/config.hpp"
 #include "actrec/core/error.hpp"
 #include "actrec/core/temp_dir.hpp"
 #include "actrec/train/importers.hpp"
+#include "two_files.hpp"
 
-namespace {
-void write(const std::string& path, const std::string& text) {
-  std::ofstream(path, std::ios::binary) << text;
-}
-}  // namespace
+using actrec::fuzz::write_file;
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  const std::string input(reinterpret_cast<const char*>(data), size);
-  const auto split = input.find('\0');
+  const auto [csv, map] = actrec::fuzz::two_files(data, size);
   static const actrec::TempDir dir;
   static const bool made = [] {
     std::filesystem::create_directories(dir.file("gmd/Subject 1/ADL"));
-    for (const char* clip : {"01", "02", "03"}) write(dir.file("gmd/Subject 1/ADL/") + clip + ".mp4", "x");
+    for (const char* clip : {"01", "02", "03"}) write_file(dir.file("gmd/Subject 1/ADL/") + clip + ".mp4", "x");
     return true;
   }();
   (void)made;
-  write(dir.file("gmd/Subject 1/ADL.csv"), input.substr(0, split));
-  write(dir.file("map.yaml"), split == std::string::npos ? "" : input.substr(split + 1));
+  write_file(dir.file("gmd/Subject 1/ADL.csv"), csv);
+  write_file(dir.file("map.yaml"), map);
   actrec::train::ImportOptions options;
   options.format = actrec::train::ImportFormat::gmdcsa24;
   options.source = dir.file("gmd");

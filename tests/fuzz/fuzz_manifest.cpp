@@ -3,26 +3,20 @@
 // problems must be collected, never thrown or crashed on.
 #include <cstddef>
 #include <cstdint>
-#include <fstream>
 #include <string>
 
 #include "actrec/core/temp_dir.hpp"
 #include "actrec/train/dataset.hpp"
+#include "two_files.hpp"
 
-namespace {
-void write(const std::string& path, const std::string& text) {
-  std::ofstream(path, std::ios::binary) << text;
-}
-}  // namespace
+using actrec::fuzz::write_file;
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  const std::string input(reinterpret_cast<const char*>(data), size);
-  const auto split = input.find('\0');
+  const auto [manifest_text, annotation] = actrec::fuzz::two_files(data, size);
   static const actrec::TempDir dir;
-  write(dir.file("m.csv"), input.substr(0, split));
-  const std::string annotation = split == std::string::npos ? "" : input.substr(split + 1);
-  for (const char* name : {"seg.csv", "frames.txt", "mapping.txt"}) write(dir.file(name), annotation);
-  write(dir.file("v.avi"), "x");
+  write_file(dir.file("m.csv"), manifest_text);
+  for (const char* name : {"seg.csv", "frames.txt", "mapping.txt"}) write_file(dir.file(name), annotation);
+  write_file(dir.file("v.avi"), "x");
   actrec::train::DataProblems problems;
   const auto manifest = actrec::train::read_manifest(dir.file("m.csv"), problems);
   for (const char* background : {"background", ""}) {
