@@ -26,9 +26,10 @@ if [ ${#missing[@]} -gt 0 ]; then
   else sudo apt-get install -y --no-install-recommends "${missing[@]}" >/dev/null; fi
 fi
 cores=$(nproc)
-num() { sed -n "s/.*$1 *\\([0-9.]*\\).*/\\1/p" | head -1; }
+num() { sed -n "s|.*$1 *\\([0-9.]*\\).*|\\1|p" | head -1; }
 echo "bench_peers: $video, $cores cores, $(date -u +%Y-%m-%d), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
 printf "%-6s %-28s %10s %10s %10s\n" round measure actrec peer ratio
+rows=$work/rounds.txt
 for round in $(seq 1 "$rounds"); do
   # 1. MoveNet Lightning inference alone: actrec at all cores vs TF.js WASM (one thread).
   ours=$($actrec bench extract "$video" --frames 100 -c configs/backbones/movenet-lightning.yaml |
@@ -54,4 +55,9 @@ for round in $(seq 1 "$rounds"); do
     "$(awk -v a="$ours_label" -v b="$peer" 'BEGIN { print a / b }')"
   printf "%-6s %-28s %10s %10s %9.2fx\n" "$round" "label vs own inference" "$ours_label" \
     "$ours_inference" "$(awk -v a="$ours_label" -v b="$ours_inference" 'BEGIN { print a / b }')"
-done
+done | tee "$rows"
+echo "spread over $rounds rounds (ratio min..max):"
+awk '{ name = $2; for (i = 3; i < NF - 2; ++i) name = name " " $i; r = $NF + 0
+       if (!(name in lo) || r < lo[name]) lo[name] = r; if (!(name in hi) || r > hi[name]) hi[name] = r
+       if (!(name in seen)) { seen[name] = 1; order[++n] = name } }
+     END { for (i = 1; i <= n; ++i) printf "  %-28s %.2fx .. %.2fx\n", order[i], lo[order[i]], hi[order[i]] }' "$rows"

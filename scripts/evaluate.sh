@@ -33,7 +33,7 @@ run_fold() {  # NAME DIR MANIFEST [--set ...]: train on train, eval on test
   mkdir -p "$dir"
   "$ACTREC" -q train --data "$manifest" -o "$dir/run" "$@" >/dev/null
   "$ACTREC" -q eval --model "$dir/run/last.actrec" --data "$manifest" --split test \
-    --event falling --json "$dir/eval.json" >/dev/null
+    --json "$dir/eval.json" >/dev/null
 }
 
 if [[ " $sections " == *" ud810 "* ]]; then
