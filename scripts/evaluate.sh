@@ -68,7 +68,7 @@ if [[ " $sections " == *" heldout "* ]]; then
   # Each setting: the default recipe with one change (name|train options|eval-time options).
   scripts/tune.sh "default||" \
     "no smoothing||--set smoothing.switch_penalty=0" \
-    "switch penalty 4||--set smoothing.switch_penalty=4" \
+    "switch penalty 2||--set smoothing.switch_penalty=2" \
     "falling bias -2||--set smoothing.class_bias=[falling=-2]" \
     "windows recipe (MiniROAD)|--set train.recipe=windows|" \
     "no augmentation|--set train.augment.enabled=false|" \

@@ -128,7 +128,7 @@ struct TrainConfig {
 /// Causal smoothing of the per-frame labels: a label change costs `switch_penalty` (in units of
 /// log probability), decided with `delay_s` of look-ahead. live emits labels that much later.
 struct SmoothingConfig {
-  double switch_penalty = 2;  ///< 0: off (every frame its own most likely class)
+  double switch_penalty = 4;  ///< 0: off (every frame its own most likely class)
   double delay_s = 0.5;
   /// "label=offset" entries: the offset is added to that class's log probability before the
   /// labels are decided (a decision threshold; e.g. "falling=-1" asks for more evidence).
