@@ -2,7 +2,6 @@
 #include <fmt/ranges.h>
 
 #include <iostream>
-#include <sstream>
 
 #include "actrec/core/batch.hpp"
 #include "actrec/core/error.hpp"
@@ -24,26 +23,17 @@ struct LabelCommandOptions {
   std::string persons;
 };
 
-// "I/N" -> (I, N).
-std::pair<size_t, size_t> parse_shard(const std::string& text) {
-  size_t index = 0, count = 0;
-  char slash = 0;
-  std::istringstream in(text);
-  if (!(in >> index >> slash >> count) || slash != '/' || count == 0 || index >= count ||
-      !in.eof()) {
-    throw ConfigError("invalid --shard '" + text + "': expected I/N with 0 <= I < N, e.g. 0/4");
-  }
-  return {index, count};
-}
-
 int run_label(const LabelCommandOptions& options, const Context& context) {
   const config::Config config = context.load_config("", persons_override(options.persons));
   runtime::set_torch_threads(config.runtime.threads);
   std::vector<std::string> videos = video::expand_inputs(options.inputs);
+  // Names from every input, before sharding: a video's outputs are named the same in any share.
+  std::vector<std::string> stems = pipeline::output_stems(videos);
   if (!options.shard.empty()) {
-    const auto [index, count] = parse_shard(options.shard);
+    const auto [index, count] = pipeline::parse_shard(options.shard);
     const size_t all = videos.size();
     videos = pipeline::shard(videos, index, count);
+    stems = pipeline::shard(stems, index, count);
     log::info("shard {}: {} of {} videos", options.shard, videos.size(), all);
   }
   pipeline::Labeler labeler(options.bundle);
@@ -51,7 +41,6 @@ int run_label(const LabelCommandOptions& options, const Context& context) {
   pipeline::LabelOptions label_options = options.label;
   label_options.queue_size = static_cast<size_t>(config.video.queue_size);
   label_options.people = config.people;
-  const auto stems = pipeline::output_stems(videos);
   const auto report = run_batch(
       videos,
       [&](const std::string& video, size_t i) {

@@ -1,5 +1,6 @@
 #include <atomic>
 #include <csignal>
+#include <cstdlib>
 
 #include "actrec/core/log.hpp"
 #include "actrec/pipeline/live.hpp"
@@ -10,7 +11,11 @@ namespace actrec::cli {
 namespace {
 
 std::atomic<bool> g_stop{false};
-void request_stop(int) { g_stop = true; }
+// The first Ctrl-C ends the run cleanly (outputs flushed); a second one ends the process at
+// once, whatever it is waiting for.
+void request_stop(int signal) {
+  if (g_stop.exchange(true)) std::_Exit(128 + signal);
+}
 
 struct LiveCommandOptions {
   std::string bundle;

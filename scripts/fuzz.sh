@@ -3,13 +3,13 @@
 # input) into build-fuzz/ and runs each for SECONDS (default 60) from tests/fuzz/corpus/<target>/.
 # New inputs go to a scratch corpus, never into the repository; a crash leaves its input in
 # build-fuzz/crashes/ (add it to the corpus and a regression test once fixed). Exit 1 on a crash.
-#   scripts/fuzz.sh [SECONDS] [TARGET...]   targets: config manifest tfjs bundle_info feature_file import
+#   scripts/fuzz.sh [SECONDS] [TARGET...]   targets: config override manifest tfjs bundle_info feature_file import
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-60}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(config manifest tfjs bundle_info feature_file import)
+[ ${#targets[@]} -gt 0 ] || targets=(config override manifest tfjs bundle_info feature_file import)
 
 CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DACTREC_FUZZ=ON \
   -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
@@ -20,7 +20,7 @@ for target in "${targets[@]}"; do
   scratch=$(mktemp -d)
   log=build-fuzz/fuzz_$target.log
   if build-fuzz/bin/fuzz_"$target" "$scratch" "tests/fuzz/corpus/$target" \
-      -max_total_time="$seconds" -print_final_stats=1 \
+      -max_total_time="$seconds" -timeout=10 -print_final_stats=1 \
       -artifact_prefix="build-fuzz/crashes/$target-" >"$log" 2>&1; then
     runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
     echo "fuzz: $target: $runs runs in ${seconds} s, no crash"

@@ -4,6 +4,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <csignal>
 #include <filesystem>
@@ -167,6 +168,44 @@ TEST_F(LabelCommands, ShardsSplitTheInputsAndSkipExistingResumes) {
   EXPECT_EQ(again.exit_code, 0);
   EXPECT_NE(again.err.find("outputs exist, skipped"), std::string::npos) << again.err;
   EXPECT_EQ(run_actrec("label --model " + model + " " + q("a.avi") + " --shard 2/2").exit_code, 2);
+  for (const char* bad : {"0/-2", "-1/2", "1/0", "a/b", "0/2/3", "0 /2"}) {
+    const auto refused = run_actrec("label --model " + model + " " + q("a.avi") + " --shard '" + bad + "'");
+    EXPECT_EQ(refused.exit_code, 2) << bad;
+    EXPECT_TRUE(contains(refused.err, "invalid --shard")) << refused.err;
+  }
+}
+
+TEST_F(LabelCommands, VideosOfOneNameInOtherFoldersKeepTheirOwnOutputsInEveryShard) {
+  std::filesystem::create_directories(dir_.file("x"));
+  std::filesystem::create_directories(dir_.file("y"));
+  write_index_video(dir_.file("x/a.avi"), 5, 25.0);
+  write_index_video(dir_.file("y/a.avi"), 7, 25.0);
+  const std::string model = shell_quote(bundle(config::Cell::gru));
+  const std::string inputs = q("x/a.avi") + " " + q("y/a.avi");
+  for (const std::string extra : {"", " --skip-existing"}) {
+    for (int shard = 0; shard < 2; ++shard) {
+      const auto result = run_actrec("label --model " + model + " " + inputs + " -o " + q("out") +
+                                     " --shard " + std::to_string(shard) + "/2" + extra);
+      ASSERT_EQ(result.exit_code, 0) << result.err;
+    }
+    // Each video's labels, under the name it has in the whole list whichever share it fell in.
+    EXPECT_EQ(csv_column(dir_.file("out/a.frames.csv"), 0).size(), 5u);
+    EXPECT_EQ(csv_column(dir_.file("out/a-2.frames.csv"), 0).size(), 7u);
+  }
+  // Another run giving only y/a.avi would name it a: refused, x/a.avi's labels kept.
+  const std::string before = read_text(dir_.file("out/a.frames.csv"));
+  for (const std::string extra : {"", " --skip-existing"}) {
+    const auto clash = run_actrec("label --model " + model + " " + q("y/a.avi") + " -o " + q("out") + extra);
+    EXPECT_EQ(clash.exit_code, 3) << clash.err;
+    EXPECT_TRUE(contains(clash.err, "holds the labels of")) << clash.err;
+    EXPECT_EQ(read_text(dir_.file("out/a.frames.csv")), before);
+  }
+  // A very long name: the temporaries fit the file-name limit too.
+  const std::string long_name = std::string(231, 'v') + ".avi";
+  write_index_video(dir_.file(long_name), 5, 25.0);
+  const auto long_run = run_actrec("label --model " + model + " " + q(long_name) + " -o " + q("long"));
+  EXPECT_EQ(long_run.exit_code, 0) << long_run.err;
+  EXPECT_TRUE(std::filesystem::exists(dir_.file("long/" + std::string(231, 'v') + ".segments.json")));
 }
 
 TEST_F(LabelCommands, LiveRealtimeStreamsAndStopsOnSigint) {
@@ -207,6 +246,60 @@ TEST_F(LabelCommands, LiveRealtimeStreamsAndStopsOnSigint) {
   const std::string summary((std::istreambuf_iterator<char>(err)), {});
   EXPECT_NE(summary.find("(interrupted)"), std::string::npos) << summary;
   EXPECT_NE(summary.find("latency p50"), std::string::npos) << summary;
+}
+
+// Keeps the cores busy while it lives, as other programs on a user's machine do.
+class BusyCpu {
+ public:
+  explicit BusyCpu(int threads) {
+    for (int i = 0; i < threads; ++i) {
+      spinners_.emplace_back([this] {
+        volatile uint64_t x = 0;
+        while (!stop_) x = x + 1;
+      });
+    }
+  }
+  ~BusyCpu() {
+    stop_ = true;
+    for (auto& t : spinners_) t.join();
+  }
+
+ private:
+  std::atomic<bool> stop_{false};
+  std::vector<std::thread> spinners_;
+};
+
+TEST_F(LabelCommands, LiveOnABusyMachineDropsFramesAndLabelsToTheEnd) {
+  // A camera faster than the labeller on a loaded CPU: the newest frame wins, the rest are
+  // dropped, and the run labels the stream to its last frame without crashing.
+  write_people_backbone(dir_.file("people.pt"));
+  write_two_people_video(dir_.file("fast.avi"), 1500, 1000);  // 1.5 s at 1000 fps
+  config::SmoothingConfig smoothing;
+  smoothing.switch_penalty = 4;  // labels wait for later frames: the bookkeeping drops stress
+  smoothing.delay_s = 0.3;
+  write_bundle(dir_.file("people.actrec"), people_features(dir_.file("people.pt")),
+               config::Cell::gru, smoothing);
+  BusyCpu busy(3);
+  for (const std::string persons : {"single", "multi"}) {
+    const auto live = run_actrec("live --model " + q("people.actrec") + " --source " +
+                                     q("fast.avi") + " --realtime --no-display --jsonl - --persons " +
+                                     persons,
+                                 120);
+    ASSERT_EQ(live.exit_code, 0) << persons << ": " << live.err;
+    std::stringstream lines(live.out);
+    int64_t last_frame = -1, dropped = 0;
+    int count = 0;
+    for (std::string line; std::getline(lines, line); ++count) {
+      const auto json = nlohmann::json::parse(line);
+      EXPECT_GE(json["frame"].get<int64_t>(), last_frame) << persons;  // in order
+      last_frame = json["frame"];
+      dropped = json["dropped"];
+    }
+    EXPECT_GT(dropped, 0) << persons << ": nothing was dropped, the test tested nothing";
+    EXPECT_GT(count, 10) << persons;
+    EXPECT_EQ(last_frame, 1499) << persons << ": the newest frame always gets through";
+    EXPECT_TRUE(contains(live.err, "dropped")) << live.err;
+  }
 }
 
 }  // namespace

@@ -81,7 +81,7 @@ TEST(Config, SyntaxErrorNamesLine) {
 
 TEST(Config, MissingFileNamesPath) {
   EXPECT_EQ(test::error_message<ConfigError>([] { load("/nonexistent/x.yaml"); }),
-            "cannot read config: /nonexistent/x.yaml: no such file or unreadable");
+            "cannot read config: /nonexistent/x.yaml: no such file");
 }
 
 TEST(Config, OverridesApplyAfterTheFile) {
@@ -101,9 +101,71 @@ TEST(Config, BadOverridesNameTheOverride) {
             "dropout, hidden, layers, projection)");
   EXPECT_EQ(test::error_message<ConfigError>([&] { apply_override(config, "model.hidden"); }),
             "invalid config: --set model.hidden: expected KEY=VALUE, e.g. model.hidden=256");
-  EXPECT_NE(test::error_message<ConfigError>([&] { apply_override(config, "model..hidden=3"); }).find("empty key"),
+  EXPECT_NE(test::error_message<ConfigError>([&] { apply_override(config, "model..hidden=3"); }).find("has an empty part"),
             std::string::npos);
   EXPECT_EQ(config.model.hidden, Config{}.model.hidden);  // nothing half-applied
+}
+
+TEST(Config, EveryMalformedKeyIsAnErrorNamingIt) {
+  Config config;
+  for (const std::string assignment : {".hidden=1", ".x=1", "x.=1", "x..y=1", "=1", ".=1", "..=1",
+                                       "model.=3", "model.hidden.=3"}) {
+    SCOPED_TRACE(assignment);
+    const std::string message =
+        test::error_message<ConfigError>([&] { apply_override(config, assignment); });
+    EXPECT_NE(message.find("--set " + assignment), std::string::npos) << message;
+  }
+  EXPECT_NE(test::error_message<ConfigError>([&] { apply_override(config, ".hidden=1"); })
+                .find("key '.hidden' has an empty part"),
+            std::string::npos);
+  EXPECT_EQ(config.model.hidden, Config{}.model.hidden);
+}
+
+TEST(Config, KeysGivenTwiceAreErrorsNamingBothLines) {
+  EXPECT_EQ(error_loading("model: {hidden: 32}\nx:\n  y: 1\nmodel:\n  hidden: 128\n"),
+            "invalid config: bad.yaml:4: key 'model' is given twice (lines 1 and 4)");
+  EXPECT_EQ(error_loading("model:\n  hidden: 32\n  cell: gru\n  hidden: 128\n"),
+            "invalid config: bad.yaml:4: key 'hidden' is given twice (lines 2 and 4)");
+  test::TempDir dir;
+  test::write_text(dir.file("map.yaml"), "labels:\n  Walk: walking\n  Walk: running\n");
+  EXPECT_EQ(test::error_message<ConfigError>([&] { load_label_map(dir.file("map.yaml")); }),
+            "invalid label map: " + dir.file("map.yaml") +
+                ":3: key 'Walk' is given twice (lines 2 and 3)");
+  Config config;
+  EXPECT_NE(test::error_message<ConfigError>(
+                [&] { apply_override(config, "model={hidden: 1, hidden: 2}"); })
+                .find("given twice"),
+            std::string::npos);
+}
+
+TEST(Config, IntegersAreDecimalAndBoundsReadable) {
+  EXPECT_EQ(load("", {"model.hidden=010"}).model.hidden, 10);  // not octal 8
+  EXPECT_EQ(load("", {"model.hidden=+12"}).model.hidden, 12);
+  for (const std::string bad : {"0x10", "1e3", "12.5", "99999999999999999999", "-", ""}) {
+    SCOPED_TRACE(bad);
+    EXPECT_NE(test::error_message<ConfigError>([&] { load("", {"model.hidden=" + bad}); })
+                  .find("expected an integer"),
+              std::string::npos);
+  }
+  const std::string message =
+      test::error_message<ConfigError>([&] { load("", {"features.input_scale=1e300"}); });
+  EXPECT_NE(message.find("must be between 1e-09 and 1e+09"), std::string::npos) << message;
+  EXPECT_LT(message.size(), 200u) << message;
+}
+
+TEST(Config, OnlyARegularFileIsAConfig) {
+  test::TempDir dir;
+  EXPECT_EQ(test::error_message<ConfigError>([&] { load(dir.path()); }),
+            "cannot read config: " + dir.path() + ": is a directory, not a YAML file");
+  EXPECT_EQ(test::error_message<ConfigError>([&] { load("/dev/zero"); }),
+            "cannot read config: /dev/zero: not a regular file");
+  EXPECT_EQ(test::error_message<ConfigError>([&] { load(dir.file("none.yaml")); }),
+            "cannot read config: " + dir.file("none.yaml") + ": no such file");
+  test::write_text(dir.file("huge.yaml"), std::string(2 << 20, '#'));
+  EXPECT_NE(test::error_message<ConfigError>([&] { load(dir.file("huge.yaml")); }).find("larger than"),
+            std::string::npos);
+  EXPECT_NE(test::error_message<ConfigError>([&] { load_label_map(dir.path()); }).find("is a directory"),
+            std::string::npos);
 }
 
 TEST(Config, YamlRoundTripKeepsEveryValue) {

@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
 #include <filesystem>
 #include <random>
 #include <thread>
@@ -58,6 +59,51 @@ TEST(AtomicFile, TemporariesInAFolderGoAndNothingElse) {
   for (const auto& path : kept) EXPECT_TRUE(std::filesystem::exists(path)) << path;
 }
 
+TEST(AtomicFile, AnotherProcesssTemporaryBeingWrittenIsLeftAlone) {
+  // Two shards labelling into one folder: each one's clean-up of killed runs' leftovers must
+  // not delete what the other is writing now.
+  test::TempDir dir;
+  const std::string target = dir.file("a.frames.csv");
+  TemporaryFile writing(target);  // held (locked) while it lives
+  test::write_text(writing.path(), "half");
+  const std::string stale = temporary_path(target);
+  test::write_text(stale, "left by a killed run");
+  remove_stale_temporaries(target);
+  EXPECT_TRUE(std::filesystem::exists(writing.path()));
+  EXPECT_FALSE(std::filesystem::exists(stale));
+  remove_temporaries_in(dir.path());
+  EXPECT_TRUE(std::filesystem::exists(writing.path()));
+  writing.commit();
+  EXPECT_EQ(test::read_text(target), "half");
+  EXPECT_FALSE(std::filesystem::exists(writing.path()));
+}
+
+TEST(AtomicFile, TemporariesOfLongNamesFitTheNameLimit) {
+  test::TempDir dir;
+  const std::string name(240, 'v');
+  for (const char* extension : {".segments.json", ".frames.csv"}) {
+    const std::string target = dir.file(name.substr(0, 255 - std::string(extension).size()) + extension);
+    write_text_atomically(target, "whole");
+    EXPECT_EQ(test::read_text(target), "whole") << target;
+    const std::string temp = temporary_path(target);
+    EXPECT_LE(std::filesystem::path(temp).filename().string().size(), 255u);
+    test::write_text(temp, "half");
+    remove_stale_temporaries(target);  // the same shortened prefix finds it
+    EXPECT_FALSE(std::filesystem::exists(temp));
+  }
+  EXPECT_NE(temporary_path(dir.file(name + "a.csv")), temporary_path(dir.file(name + "b.csv")));
+}
+
+TEST(AtomicFile, NothingAppearsWithoutCommit) {
+  test::TempDir dir;
+  {
+    TemporaryFile file(dir.file("x.json"));
+    test::write_text(file.path(), "half");
+  }
+  EXPECT_TRUE(std::filesystem::is_empty(dir.path()));
+  EXPECT_THROW(TemporaryFile(dir.file("no/such/folder/x.json")), Error);
+}
+
 TEST(NaturalSort, OrdersNumbersByValue) {
   std::vector<std::string> names = {"frame10.png",  "frame2.png",   "frame1.png", "a.png",
                                     "frame002.png", "frame100.png", "b1c10",      "b1c9"};
@@ -112,12 +158,31 @@ TEST(BoundedQueue, DropOldestKeepsNewestAndCountsDrops) {
 TEST(BoundedQueue, CloseWakesABlockedProducer) {
   BoundedQueue<int> queue(1, QueuePolicy::block);
   queue.push(1);
-  bool accepted = true;
-  std::thread producer([&] { accepted = queue.push(2); });  // blocks: the queue is full
-  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  std::atomic<bool> returned{false}, accepted{true};
+  std::thread producer([&] {
+    accepted = queue.push(2);  // blocks: the queue is full
+    returned = true;
+  });
+  // Still blocked after a while: a push that did not wait would have returned by now.
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  EXPECT_FALSE(returned) << "the producer did not block on a full queue";
   queue.close();
   producer.join();
+  EXPECT_TRUE(returned);
   EXPECT_FALSE(accepted);
+}
+
+TEST(BoundedQueue, PopForReturnsWhenNothingComes) {
+  BoundedQueue<int> queue(1, QueuePolicy::drop_oldest);
+  bool timed_out = false;
+  EXPECT_EQ(queue.pop_for(std::chrono::milliseconds(30), timed_out), std::nullopt);
+  EXPECT_TRUE(timed_out);
+  queue.push(5);
+  EXPECT_EQ(queue.pop_for(std::chrono::milliseconds(30), timed_out), 5);
+  EXPECT_FALSE(timed_out);
+  queue.close();
+  EXPECT_EQ(queue.pop_for(std::chrono::milliseconds(30), timed_out), std::nullopt);
+  EXPECT_FALSE(timed_out);  // closed and drained: the end, not a wait that ran out
 }
 
 TEST(Errors, EachClassHasItsExitCode) {

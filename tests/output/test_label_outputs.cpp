@@ -4,6 +4,9 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include <opencv2/videoio.hpp>
+
+#include "actrec/core/text.hpp"
 #include "actrec/output/label_outputs.hpp"
 #include "actrec/features/pose.hpp"
 #include "temp_dir.hpp"
@@ -112,6 +115,56 @@ TEST(FramesCsv, OneRowPerFrameOrPerPersonWithTheBoxInPixels) {
                 "3,0.120,7,10.0,20.0,30.0,80.0,falling,0.7500,0.2500,0.7500",
                 "3,0.120,9,0.0,0.0,0.0,0.0,walking,0.2500,0.2500,0.7500"}));
   EXPECT_FALSE(std::filesystem::exists(dir.file("dropped.csv")));  // never committed
+}
+
+TEST(FramesCsv, LabelsWithCommasAndQuotesStayOneField) {
+  test::TempDir dir;
+  const std::vector<std::string> labels = {"box,ing", "stand \"x\""};
+  const float p[2] = {0.25f, 0.75f};
+  {
+    FramesCsvWriter csv(dir.file("f.csv"), labels, true);
+    csv.write(0, 0, {1, nullptr, 0, 0.25, p});
+    csv.write(1, 0.04, {1, nullptr, 1, 0.75, p});
+    csv.commit();
+  }
+  const auto lines = lines_of(dir.file("f.csv"));
+  ASSERT_EQ(lines.size(), 3u);
+  const auto header = split_csv(lines[0]);
+  EXPECT_EQ(header.size(), 11u);
+  EXPECT_EQ(header[9], "box,ing");
+  EXPECT_EQ(header[10], "stand \"x\"");
+  for (size_t i = 1; i < lines.size(); ++i) {
+    const auto fields = split_csv(lines[i]);
+    EXPECT_EQ(fields.size(), header.size()) << lines[i];
+    EXPECT_EQ(fields[7], labels[i - 1]);
+  }
+}
+
+TEST(Overlay, H264ThatBrowsersPlayAndFramesOfAnySize) {
+  test::TempDir dir;
+  const std::vector<std::string> labels = {"walking", "falling"};
+  const float p[2] = {0.25f, 0.75f};
+  {
+    OverlayWriter overlay(dir.file("o.mp4"), 25, {320, 240}, labels, false);
+    EXPECT_EQ(overlay.codec(), "h264");
+    for (int f = 0; f < 20; ++f) {
+      // An image folder may mix sizes: every frame lands at the video's size.
+      const cv::Size size = f % 2 ? cv::Size(320, 240) : cv::Size(200, 300);
+      overlay.write(cv::Mat(size, CV_8UC3, cv::Scalar::all(8 * f)), {{0, nullptr, 1, 0.75, p}},
+                    f / 25.0);
+    }
+    overlay.commit();
+  }
+  cv::VideoCapture check(dir.file("o.mp4"), cv::CAP_FFMPEG);
+  ASSERT_TRUE(check.isOpened());
+  const auto fourcc = static_cast<uint32_t>(check.get(cv::CAP_PROP_FOURCC));
+  const std::string codec{static_cast<char>(fourcc & 0xff), static_cast<char>((fourcc >> 8) & 0xff),
+                          static_cast<char>((fourcc >> 16) & 0xff),
+                          static_cast<char>((fourcc >> 24) & 0xff)};
+  EXPECT_TRUE(codec == "avc1" || codec == "h264") << codec;
+  int frames = 0;
+  for (cv::Mat frame; check.read(frame); ++frames) EXPECT_EQ(frame.size(), cv::Size(320, 240));
+  EXPECT_EQ(frames, 20);
 }
 
 TEST(SegmentsJson, MarksBackground) {

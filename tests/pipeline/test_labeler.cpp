@@ -3,11 +3,14 @@
 
 #include <map>
 #include <set>
+#include <thread>
 
 #include "actrec/features/extract.hpp"
 #include "actrec/pipeline/label_video.hpp"
 #include "actrec/pipeline/labeler.hpp"
 #include "actrec/video/frame_source.hpp"
+#include "actrec/video/realtime_source.hpp"
+#include "actrec/video/threaded_source.hpp"
 #include "stub_models.hpp"
 #include "temp_dir.hpp"
 
@@ -148,6 +151,89 @@ TEST_F(LabelerTest, PeopleWhoLeaveAreForgottenAndNobodyMeansNoRows) {
   one.insert(one.end(), held.begin(), held.end());
   ASSERT_EQ(one.size(), 1u);
   ASSERT_EQ(one[0].people.size(), 1u);  // single mode labels every frame, seen or not
+}
+
+// The frames of `video`, decoded once, for feeding a stream with indices of the test's choosing.
+std::vector<Frame> decoded(Labeler& labeler, const std::string& video) {
+  auto source = video::open_source(video::classify_source(video));
+  std::vector<Frame> frames;
+  while (auto frame = source->read()) {
+    frame->prepared = labeler.extractor().prepare(frame->image);
+    frames.push_back(std::move(*frame));
+  }
+  return frames;
+}
+
+// Pushes `frames` with the indices given (same count) and checks that every frame comes out
+// exactly once, in the order pushed, with its own index and a label for each person.
+void expect_each_frame_once(StreamLabeler& stream, std::vector<Frame> frames,
+                            const std::vector<int64_t>& indices) {
+  ASSERT_EQ(frames.size(), indices.size());
+  std::vector<LabelledFrame> out;
+  for (size_t i = 0; i < frames.size(); ++i) {
+    frames[i].index = indices[i];
+    for (auto& done : stream.push(std::move(frames[i]))) out.push_back(std::move(done));
+  }
+  for (auto& done : stream.finish()) out.push_back(std::move(done));
+  ASSERT_EQ(out.size(), indices.size());
+  for (size_t i = 0; i < out.size(); ++i) {
+    EXPECT_EQ(out[i].index, indices[i]) << "frame " << i;
+    for (const auto& person : out[i].people) {
+      EXPECT_GE(person.label, 0) << "frame " << i << " person " << person.person;
+      EXPECT_EQ(person.probabilities.size(), 3u);
+    }
+  }
+}
+
+TEST_F(LabelerTest, FramesAreKeptByTheirOwnOrderNotByTheirIndices) {
+  // Live sources leave gaps (dropped frames); an embedder may send index 0 every time or any
+  // numbers at all. With smoothing, labels wait for later frames, by the stream's own count.
+  config::SmoothingConfig smoothing;
+  smoothing.switch_penalty = 4;
+  smoothing.delay_s = 0.2;
+  Labeler labeler(bundle(config::Cell::gru, smoothing));
+  const auto frames = decoded(labeler, dir_.file("two.avi"));
+  std::vector<int64_t> gapped, zeros(frames.size(), 0), repeated, arbitrary;
+  for (size_t i = 0; i < frames.size(); ++i) {
+    gapped.push_back(static_cast<int64_t>(i * 7 + i * i));  // ever larger gaps
+    repeated.push_back(static_cast<int64_t>(i / 3));
+    arbitrary.push_back(static_cast<int64_t>((i * 7919) % 101) - 50);  // negative, backwards
+  }
+  for (const auto* indices : {&gapped, &zeros, &repeated, &arbitrary}) {
+    for (const auto& people : {config::PeopleConfig{}, multi()}) {
+      StreamLabeler stream(labeler, 25, {160, 120}, people);
+      expect_each_frame_once(stream, frames, *indices);
+    }
+  }
+}
+
+TEST_F(LabelerTest, ASourceThatDropsFramesUnderLoadIsLabelledWhole) {
+  // A file played in real time into a newest-wins queue of one, read by a consumer slower than
+  // the source (as on a busy CPU): frames are dropped, and every frame that gets through is
+  // labelled once, in order.
+  config::SmoothingConfig smoothing;
+  smoothing.switch_penalty = 4;
+  smoothing.delay_s = 0.3;
+  Labeler labeler(bundle(config::Cell::lstm, smoothing));
+  test::write_two_people_video(dir_.file("fast.avi"), 150, 100);
+  for (const auto& people : {config::PeopleConfig{}, multi()}) {
+    video::ThreadedSource source(
+        std::make_unique<video::RealtimeSource>(
+            video::open_source(video::classify_source(dir_.file("fast.avi")))),
+        1, QueuePolicy::drop_oldest,
+        [&](Frame& frame) { frame.prepared = labeler.extractor().prepare(frame.image); });
+    StreamLabeler stream(labeler, source.fps(), source.frame_size(), people);
+    std::vector<int64_t> pushed, labelled;
+    while (auto frame = source.read()) {
+      pushed.push_back(frame->index);
+      std::this_thread::sleep_for(std::chrono::milliseconds(25));  // the busy consumer
+      for (const auto& done : stream.push(std::move(*frame))) labelled.push_back(done.index);
+    }
+    for (const auto& done : stream.finish()) labelled.push_back(done.index);
+    EXPECT_GT(source.dropped(), 0);
+    EXPECT_EQ(labelled, pushed);
+    EXPECT_EQ(static_cast<int64_t>(pushed.size()) + source.dropped(), 150);
+  }
 }
 
 }  // namespace

@@ -2,9 +2,14 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <fmt/format.h>
+
+#include <charconv>
 #include <cmath>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
+#include <map>
 #include <set>
 #include <sstream>
 
@@ -13,19 +18,21 @@
 namespace actrec::config {
 namespace {
 
+// A bound as people write it: 1e+09, 0.001, 60; never hundreds of digits.
+std::string number_text(double value) { return fmt::format("{:g}", value); }
+
 // Constraints a field's value must meet; each returns an empty string or the reason it fails.
 struct AtLeast {
   double min;
   std::string check(double v) const {
-    return v >= min ? "" : "must be at least " + YAML::Dump(YAML::Node(min));
+    return v >= min ? "" : "must be at least " + number_text(min);
   }
 };
 struct Between {
   double min, max;
   std::string check(double v) const {
     return v >= min && v <= max ? ""
-                                : "must be between " + YAML::Dump(YAML::Node(min)) + " and " +
-                                      YAML::Dump(YAML::Node(max));
+                                : "must be between " + number_text(min) + " and " + number_text(max);
   }
 };
 struct AnyString {
@@ -266,6 +273,15 @@ const char* type_name() {
   return "a string";
 }
 
+// A whole decimal integer ("010" is ten, as YAML 1.2 reads it); false for anything else.
+template <typename T>
+bool read_decimal(const std::string& text, T& value) {
+  const char* begin = text.data() + (!text.empty() && text[0] == '+' ? 1 : 0);
+  const char* end = text.data() + text.size();
+  const auto [stop, error] = std::from_chars(begin, end, value);
+  return begin != end && error == std::errc() && stop == end;
+}
+
 std::string text_of(const YAML::Node& node) {
   if (node.IsScalar()) return node.Scalar();
   YAML::Emitter out;
@@ -311,9 +327,17 @@ class Reader {
     const bool shape_ok = is_vector<T>::value ? child.IsSequence() : child.IsScalar();
     if (!shape_ok) fail(child, path, std::string("expected ") + type_name<T>());
     T parsed{};
-    try {
-      parsed = child.as<T>();
-    } catch (const YAML::Exception&) {
+    bool read = true;
+    if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
+      read = read_decimal(child.Scalar(), parsed);  // yaml-cpp reads "010" as octal 8
+    } else {
+      try {
+        parsed = child.as<T>();
+      } catch (const YAML::Exception&) {
+        read = false;
+      }
+    }
+    if (!read) {
       fail(child, path,
            std::string("expected ") + type_name<T>() + ", got '" + text_of(child) + "'");
     }
@@ -393,13 +417,61 @@ class Writer {
   YAML::Emitter& out_;
 };
 
-YAML::Node parse_yaml(const std::string& text, const std::string& source) {
-  try {
-    return YAML::Load(text);
-  } catch (const YAML::ParserException& e) {
-    throw ConfigError("invalid config: " + source + ":" + std::to_string(e.mark.line + 1) +
-                      ": not valid YAML: " + e.msg);
+// yaml-cpp keeps both entries of a key given twice and answers lookups with the first: the
+// second would be silently ignored. `what` says which kind of file, for the message.
+void reject_duplicate_keys(const YAML::Node& node, const std::string& source, const char* what) {
+  if (node.IsSequence()) {
+    for (const auto& item : node) reject_duplicate_keys(item, source, what);
   }
+  if (!node.IsMap()) return;
+  std::map<std::string, int> first_line;
+  for (const auto& entry : node) {
+    const std::string key = entry.first.IsScalar() ? entry.first.Scalar() : text_of(entry.first);
+    const int line = entry.first.Mark().line + 1;
+    if (const auto [at, added] = first_line.emplace(key, line); !added) {
+      throw ConfigError(fmt::format("invalid {}: {}:{}: key '{}' is given twice (lines {} and {})",
+                                    what, source, line, key, at->second, line));
+    }
+    reject_duplicate_keys(entry.second, source, what);
+  }
+}
+
+YAML::Node parse_yaml(const std::string& text, const std::string& source,
+                      const char* what = "config") {
+  YAML::Node root;
+  try {
+    root = YAML::Load(text);
+  } catch (const YAML::ParserException& e) {
+    throw ConfigError(fmt::format("invalid {}: {}:{}: not valid YAML: {}", what, source,
+                                  e.mark.line + 1, e.msg));
+  }
+  reject_duplicate_keys(root, source, what);
+  return root;
+}
+
+// A config or label map file's text. Not a folder, a device or anything too large to be one.
+std::string read_config_file(const std::string& path, const char* what) {
+  constexpr std::uintmax_t kLargest = 1 << 20;
+  std::error_code error;
+  const auto status = std::filesystem::status(path, error);
+  if (!std::filesystem::exists(status)) {
+    throw ConfigError(fmt::format("cannot read {}: {}: no such file", what, path));
+  }
+  if (!std::filesystem::is_regular_file(status)) {
+    throw ConfigError(fmt::format("cannot read {}: {}: {}", what, path,
+                                  std::filesystem::is_directory(status)
+                                      ? "is a directory, not a YAML file"
+                                      : "not a regular file"));
+  }
+  if (std::filesystem::file_size(path, error) > kLargest) {
+    throw ConfigError(fmt::format("cannot read {}: {}: larger than {} bytes, not a {}", what, path,
+                                  kLargest, what));
+  }
+  std::ifstream file(path, std::ios::binary);
+  if (!file) throw ConfigError(fmt::format("cannot read {}: {}: unreadable", what, path));
+  std::stringstream text;
+  text << file.rdbuf();
+  return text.str();
 }
 
 void apply_node(Config& config, const YAML::Node& root, const std::string& source, bool lines) {
@@ -428,33 +500,32 @@ void apply_override(Config& config, const std::string& assignment) {
   } catch (const YAML::ParserException& e) {
     throw ConfigError("invalid config: " + source + ": value is not valid YAML: " + e.msg);
   }
+  reject_duplicate_keys(value, source, "config");
   // Build {a: {b: value}} from "a.b" and read it like a file.
-  YAML::Node root = value;
   const std::string key = assignment.substr(0, equals);
-  size_t end = key.size();
-  while (true) {
-    const auto dot = key.rfind('.', end - 1);
-    const size_t start = dot == std::string::npos ? 0 : dot + 1;
-    const std::string part = key.substr(start, end - start);
-    if (part.empty()) throw ConfigError("invalid config: " + source + ": empty key segment");
-    YAML::Node parent(YAML::NodeType::Map);
-    parent[part] = root;
-    root = parent;
+  std::vector<std::string> parts;
+  for (size_t start = 0;;) {
+    const size_t dot = key.find('.', start);
+    parts.push_back(key.substr(start, dot == std::string::npos ? std::string::npos : dot - start));
+    if (parts.back().empty()) {
+      throw ConfigError("invalid config: " + source + ": key '" + key +
+                        "' has an empty part (expected SECTION.KEY, e.g. model.hidden)");
+    }
     if (dot == std::string::npos) break;
-    end = dot;
+    start = dot + 1;
+  }
+  YAML::Node root = value;
+  for (auto part = parts.rbegin(); part != parts.rend(); ++part) {
+    YAML::Node parent(YAML::NodeType::Map);
+    parent[*part] = root;
+    root = parent;
   }
   apply_node(config, root, source, false);
 }
 
 Config load(const std::string& path, const std::vector<std::string>& overrides) {
   Config config;
-  if (!path.empty()) {
-    std::ifstream file(path, std::ios::binary);
-    if (!file) throw ConfigError("cannot read config: " + path + ": no such file or unreadable");
-    std::stringstream text;
-    text << file.rdbuf();
-    apply_yaml(config, text.str(), path);
-  }
+  if (!path.empty()) apply_yaml(config, read_config_file(path, "config"), path);
   for (const auto& assignment : overrides) apply_override(config, assignment);
   return config;
 }
@@ -512,11 +583,7 @@ const char* to_string(Recipe value) { return name_of(value); }
 const char* to_string(Persons value) { return name_of(value); }
 
 LabelMap load_label_map(const std::string& path) {
-  std::ifstream file(path, std::ios::binary);
-  if (!file) throw ConfigError("cannot read label map: " + path + ": no such file or unreadable");
-  std::stringstream text;
-  text << file.rdbuf();
-  const YAML::Node root = parse_yaml(text.str(), path);
+  const YAML::Node root = parse_yaml(read_config_file(path, "label map"), path, "label map");
   auto fail = [&](const YAML::Node& at, const std::string& reason) {
     throw ConfigError("invalid label map: " + path + ":" + std::to_string(at.Mark().line + 1) +
                       ": " + reason);

@@ -38,6 +38,15 @@ std::vector<std::string> split_csv(const std::string& line) {
   return fields;
 }
 
+std::string csv_field(const std::string& text) {
+  const bool plain = text.find_first_of(",\"\r\n") == std::string::npos &&
+                     (text.empty() || (text.front() != ' ' && text.back() != ' '));
+  if (plain) return text;
+  std::string quoted = "\"";
+  for (char c : text) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return quoted + "\"";
+}
+
 bool parse_number(const std::string& text, double& value) {
   if (text.empty()) return false;
   char* end = nullptr;

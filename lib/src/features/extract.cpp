@@ -81,14 +81,17 @@ FeatureFile features_for_video(FeatureExtractor& extractor, const std::string& v
   file.names = extractor.names();
   const size_t batch = static_cast<size_t>(std::max(extractor.batch_size(), 1));
   std::vector<cv::Mat> pending;
+  std::vector<cv::Size> sizes;  // each frame's own: an image folder may mix sizes
   auto flush = [&] {
-    extractor.infer(pending, source.frame_size(), file.values);
+    extractor.infer(pending, sizes, file.values);
     pending.clear();
+    sizes.clear();
     if (on_frames) on_frames(file.frames());
   };
   while (auto frame = source.read()) {
     file.timestamps_us.push_back(frame->timestamp_us);
     pending.push_back(std::move(frame->prepared));
+    sizes.push_back(frame->size);
     if (pending.size() >= batch) flush();
   }
   if (!pending.empty()) flush();

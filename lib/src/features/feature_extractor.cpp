@@ -150,8 +150,9 @@ struct FeatureExtractor::Impl {
     return map.contiguous();
   }
 
-  // One batch's observations appended to `out`; keypoints mapped back to `source` pixels.
-  void observe(const std::vector<torch::Tensor>& outputs, int64_t batch, cv::Size source,
+  // One batch's observations appended to `out`; keypoints mapped back to the pixels of each
+  // frame's source size (`sources[b]`: a stream's frames may change size).
+  void observe(const std::vector<torch::Tensor>& outputs, int64_t batch, const cv::Size* sources,
                std::vector<float>& out) {
     torch::Tensor poses, map;
     if (use_pose) poses = poses_of(outputs, batch);
@@ -159,15 +160,15 @@ struct FeatureExtractor::Impl {
     const int64_t width = int64_t{persons} * kPoseValues + map_dim;
     const size_t start = out.size();
     out.resize(start + static_cast<size_t>(batch * width), 0.0f);
-    const auto place = preprocess::placement_for(
-        source, {config.input_width, config.input_height}, config.resize);
-    auto to_x = [&](float x) {
-      return static_cast<float>((x * config.input_width - place.offset_x) / place.scale_x);
-    };
-    auto to_y = [&](float y) {
-      return static_cast<float>((y * config.input_height - place.offset_y) / place.scale_y);
-    };
     for (int64_t b = 0; b < batch; ++b) {
+      const auto place = preprocess::placement_for(
+          sources[b], {config.input_width, config.input_height}, config.resize);
+      auto to_x = [&](float x) {
+        return static_cast<float>((x * config.input_width - place.offset_x) / place.scale_x);
+      };
+      auto to_y = [&](float y) {
+        return static_cast<float>((y * config.input_height - place.offset_y) / place.scale_y);
+      };
       float* row = out.data() + start + b * width;
       for (int p = 0; p < persons; ++p) {
         const float* in = poses[b][p].data_ptr<float>();
@@ -280,7 +281,15 @@ cv::Mat FeatureExtractor::prepare(const cv::Mat& frame) const {
 
 void FeatureExtractor::infer(const std::vector<cv::Mat>& prepared, cv::Size source,
                              std::vector<float>& out) {
+  infer(prepared, std::vector<cv::Size>(prepared.size(), source), out);
+}
+
+void FeatureExtractor::infer(const std::vector<cv::Mat>& prepared,
+                             const std::vector<cv::Size>& sources, std::vector<float>& out) {
   Impl& impl = *impl_;
+  if (sources.size() != prepared.size()) {
+    throw std::invalid_argument("FeatureExtractor::infer: one source size per frame expected");
+  }
   c10::InferenceMode inference_mode;
   const size_t step = static_cast<size_t>(batch_size());
   for (size_t start = 0; start < prepared.size(); start += step) {
@@ -301,7 +310,7 @@ void FeatureExtractor::infer(const std::vector<cv::Mat>& prepared, cv::Size sour
       while (!text.empty() && text.back() == '\n') text.pop_back();
       impl.misfit("inference failed: " + text.substr(text.rfind('\n') + 1, 300));
     }
-    impl.observe(outputs, static_cast<int64_t>(batch.size()), source, out);
+    impl.observe(outputs, static_cast<int64_t>(batch.size()), sources.data() + start, out);
     impl.seconds.inference += watch.lap();
   }
 }
@@ -310,9 +319,13 @@ void FeatureExtractor::extract(const std::vector<cv::Mat>& frames, std::vector<f
   if (frames.empty()) return;
   std::vector<cv::Mat> prepared;
   Stopwatch watch;
-  for (const auto& frame : frames) prepared.push_back(prepare(frame));
+  std::vector<cv::Size> sizes;
+  for (const auto& frame : frames) {
+    prepared.push_back(prepare(frame));
+    sizes.push_back(frame.size());
+  }
   impl_->seconds.preprocess += watch.lap();
-  infer(prepared, frames[0].size(), out);
+  infer(prepared, sizes, out);
 }
 
 }  // namespace actrec::features

@@ -11,18 +11,14 @@
 
 #include "actrec/core/atomic_file.hpp"
 #include "actrec/core/error.hpp"
+#include "actrec/core/log.hpp"
+#include "actrec/core/text.hpp"
 #include "actrec/features/pose.hpp"
 
 namespace actrec::output {
 namespace fs = std::filesystem;
 
 namespace {
-void rename_into_place(const std::string& temp, const std::string& path) {
-  std::error_code error;
-  fs::rename(temp, path, error);
-  if (error) throw Error("cannot write " + path + ": " + error.message());
-}
-
 std::string timecode(double seconds, bool vtt) {
   const auto ms = static_cast<int64_t>(std::llround(std::max(0.0, seconds) * 1000));
   return fmt::format("{:02}:{:02}:{:02}{}{:03}", ms / 3600000, ms / 60000 % 60, ms / 1000 % 60,
@@ -177,22 +173,11 @@ std::string subtitles(const std::vector<Cue>& cues, bool vtt) {
 
 FramesCsvWriter::FramesCsvWriter(const std::string& path, const std::vector<std::string>& labels,
                                  bool per_person)
-    : path_(path),
-      temp_(temporary_path(path)),
-      labels_(labels),
-      per_person_(per_person),
-      out_(temp_, std::ios::trunc) {
-  if (!out_) throw Error("cannot write " + path + ": cannot create " + temp_);
+    : file_(path), labels_(labels), per_person_(per_person), out_(file_.path(), std::ios::trunc) {
+  if (!out_) throw Error("cannot write " + path + ": cannot create " + file_.path());
   out_ << (per_person ? "frame,time_s,person,x,y,w,h,label,confidence" : "frame,time_s,label,confidence");
-  for (const auto& label : labels) out_ << "," << label;
+  for (const auto& label : labels) out_ << "," << csv_field(label);
   out_ << "\n";
-}
-
-FramesCsvWriter::~FramesCsvWriter() {
-  if (committed_) return;
-  out_.close();
-  std::error_code ignored;
-  fs::remove(temp_, ignored);
 }
 
 void FramesCsvWriter::write(int64_t frame, double time_s, const PersonFrame& person) {
@@ -203,7 +188,7 @@ void FramesCsvWriter::write(int64_t frame, double time_s, const PersonFrame& per
     out_ << ',' << person.person
          << fmt::format(",{:.1f},{:.1f},{:.1f},{:.1f}", box.x, box.y, box.width, box.height);
   }
-  out_ << ',' << labels_[static_cast<size_t>(person.label)] << ','
+  out_ << ',' << csv_field(labels_[static_cast<size_t>(person.label)]) << ','
        << fmt::format("{:.4f}", person.confidence);
   for (size_t c = 0; c < labels_.size(); ++c) {
     out_ << ',' << fmt::format("{:.4f}", person.probabilities[c]);
@@ -213,10 +198,9 @@ void FramesCsvWriter::write(int64_t frame, double time_s, const PersonFrame& per
 
 void FramesCsvWriter::commit() {
   out_.flush();
-  if (!out_) throw Error("cannot write " + path_ + ": write failed (disk full?)");
+  if (!out_) throw Error("cannot write " + file_.target() + ": write failed (disk full?)");
   out_.close();
-  rename_into_place(temp_, path_);
-  committed_ = true;
+  file_.commit();
 }
 
 cv::Scalar class_colour(int64_t label) {
@@ -300,26 +284,31 @@ void draw_overlay(cv::Mat& frame, const std::vector<std::string>& labels,
 
 OverlayWriter::OverlayWriter(const std::string& path, double fps, cv::Size size,
                              const std::vector<std::string>& labels, bool per_person)
-    : path_(path),
-      temp_(temporary_path(path)),
+    : file_(path),
       labels_(labels),
       per_person_(per_person),
+      size_(size),
       history_(static_cast<size_t>(size.width)) {
-  writer_.open(temp_, cv::CAP_FFMPEG, cv::VideoWriter::fourcc('m', 'p', '4', 'v'), fps, size);
-  if (!writer_.isOpened()) {
-    const bool too_big = std::max(size.width, size.height) > 8191;  // MPEG-4 Part 2's limit
-    throw Error("cannot write " + path + ": " +
-                (too_big ? "the MPEG-4 encoder takes at most 8191 pixels a side, the video is " +
-                               std::to_string(size.width) + "x" + std::to_string(size.height)
-                         : std::string("no MPEG-4 encoder in OpenCV's FFmpeg back-end")));
+  // H.264 is what browsers and phones play, and several times smaller than MPEG-4 Part 2.
+  const bool even = size.width % 2 == 0 && size.height % 2 == 0;  // what H.264's 4:2:0 takes
+  if (even && writer_.open(file_.path(), cv::CAP_FFMPEG, cv::VideoWriter::fourcc('a', 'v', 'c', '1'),
+                           fps, size)) {
+    codec_ = "h264";
+    return;
   }
-}
-
-OverlayWriter::~OverlayWriter() {
-  if (committed_) return;
-  writer_.release();
-  std::error_code ignored;
-  fs::remove(temp_, ignored);
+  if (writer_.open(file_.path(), cv::CAP_FFMPEG, cv::VideoWriter::fourcc('m', 'p', '4', 'v'), fps,
+                   size)) {
+    codec_ = "mpeg4";
+    log::warn("{}: no H.264 encoder in OpenCV's FFmpeg back-end{}: writing MPEG-4 Part 2, which "
+              "browsers do not play",
+              path, even ? "" : " for an odd frame size");
+    return;
+  }
+  const bool too_big = std::max(size.width, size.height) > 8191;  // MPEG-4 Part 2's limit
+  throw Error("cannot write " + path + ": " +
+              (too_big ? "the MPEG-4 encoder takes at most 8191 pixels a side, the video is " +
+                             std::to_string(size.width) + "x" + std::to_string(size.height)
+                       : std::string("no H.264 or MPEG-4 encoder in OpenCV's FFmpeg back-end")));
 }
 
 void OverlayWriter::write(const cv::Mat& frame, const std::vector<PersonFrame>& people,
@@ -327,6 +316,7 @@ void OverlayWriter::write(const cv::Mat& frame, const std::vector<PersonFrame>& 
   if (!per_person_ && !people.empty()) history_.add(people[0].label);
   cv::Mat canvas = frame.clone();
   draw_overlay(canvas, labels_, people, time_s, history_, per_person_);
+  if (canvas.size() != size_) cv::resize(canvas, canvas, size_, 0, 0, cv::INTER_AREA);
   writer_.write(canvas);
   ++written_;
 }
@@ -334,15 +324,13 @@ void OverlayWriter::write(const cv::Mat& frame, const std::vector<PersonFrame>& 
 void OverlayWriter::commit() {
   writer_.release();
   // cv::VideoWriter does not report failed writes (a full disk): check what the file holds.
-  cv::VideoCapture check(temp_, cv::CAP_FFMPEG);
+  cv::VideoCapture check(file_.path(), cv::CAP_FFMPEG);
   const double frames = check.isOpened() ? check.get(cv::CAP_PROP_FRAME_COUNT) : -1;
   if (frames + 2 < static_cast<double>(written_)) {
-    throw Error("cannot write " + path_ + ": the video holds " +
-                std::to_string(std::max(0.0, frames)) + " of " + std::to_string(written_) +
-                " frames (disk full?)");
+    throw Error(fmt::format("cannot write {}: the video holds {} of {} frames (disk full?)",
+                            file_.target(), std::max(0.0, frames), written_));
   }
-  rename_into_place(temp_, path_);
-  committed_ = true;
+  file_.commit();
 }
 
 }  // namespace actrec::output

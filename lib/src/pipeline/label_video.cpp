@@ -3,7 +3,11 @@
 #include <fmt/format.h>
 
 #include <filesystem>
+#include <charconv>
+#include <fstream>
 #include <map>
+#include <nlohmann/json.hpp>
+#include <set>
 #include <optional>
 
 #include "actrec/core/atomic_file.hpp"
@@ -24,23 +28,29 @@ std::vector<std::string> label_output_paths(const std::string& stem, const Label
 }
 
 std::vector<std::string> output_stems(const std::vector<std::string>& videos) {
-  std::map<std::string, int> seen;
+  std::set<std::string> taken;
   std::vector<std::string> stems;
   for (const auto& video : videos) {
-    std::string stem = fs::path(video).stem().string();
-    if (const int before = seen[stem]++; before > 0) stem += "-" + std::to_string(before + 1);
-    stems.push_back(stem);
+    const std::string stem = fs::path(video).stem().string();
+    std::string candidate = stem;
+    for (int n = 2; !taken.insert(candidate).second; ++n) candidate = stem + "-" + std::to_string(n);
+    stems.push_back(candidate);
   }
   return stems;
 }
 
-std::vector<std::string> shard(const std::vector<std::string>& videos, size_t index, size_t count) {
-  if (count == 0 || index >= count) {
-    throw ConfigError(fmt::format("invalid shard {}/{}: expected I/N with 0 <= I < N", index, count));
+std::pair<size_t, size_t> parse_shard(const std::string& text) {
+  const auto slash = text.find('/');
+  size_t index = 0, count = 0;
+  auto whole = [](const std::string& digits, size_t& value) {
+    const auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
+    return !digits.empty() && error == std::errc() && end == digits.data() + digits.size();
+  };
+  if (slash == std::string::npos || !whole(text.substr(0, slash), index) ||
+      !whole(text.substr(slash + 1), count) || count == 0 || index >= count) {
+    throw ConfigError("invalid --shard '" + text + "': expected I/N with 0 <= I < N, e.g. 0/4");
   }
-  std::vector<std::string> share;
-  for (size_t i = index; i < videos.size(); i += count) share.push_back(videos[i]);
-  return share;
+  return {index, count};
 }
 
 namespace {
@@ -56,10 +66,41 @@ std::vector<output::PersonFrame> people_of(const LabelledFrame& frame) {
 
 }  // namespace
 
+namespace {
+
+bool same_file(const std::string& a, const std::string& b) {
+  std::error_code error;
+  const auto canonical = [&](const std::string& path) {
+    const auto resolved = fs::weakly_canonical(path, error);
+    return error ? fs::absolute(path).lexically_normal() : resolved;
+  };
+  return canonical(a) == canonical(b);
+}
+
+// Outputs named `stem` that hold another video's labels (two videos of one name labelled into
+// one folder by different runs) are neither overwritten nor taken for this video's.
+void refuse_another_videos_outputs(const std::string& segments_path, const std::string& video) {
+  std::ifstream in(segments_path);
+  if (!in) return;
+  std::string other;
+  try {
+    other = nlohmann::json::parse(in).value("video", "");
+  } catch (const nlohmann::json::exception&) {
+    return;  // not ours to judge: written whole by someone else, overwritten as before
+  }
+  if (!other.empty() && !same_file(other, video)) {
+    throw InputError("cannot label " + video + ": " + segments_path + " holds the labels of " +
+                     other + ", another video of the same name: label into another folder (-o)");
+  }
+}
+
+}  // namespace
+
 LabelResult label_video(Labeler& labeler, const std::string& video, const std::string& stem,
                         const LabelOptions& options,
                         const std::function<void(int64_t, int64_t)>& on_frame) {
   const auto outputs = label_output_paths(stem, options);
+  refuse_another_videos_outputs(outputs[1], video);
   if (options.skip_existing &&
       std::all_of(outputs.begin(), outputs.end(),
                   [](const std::string& path) { return fs::exists(path); })) {

@@ -57,7 +57,8 @@ struct Track {
   features::FeatureBuilder builder;
   model::RecurrentState state;
   model::Smoother smoother;
-  // Model steps whose label is not final yet, each with the frames that follow it unsampled.
+  // Model steps whose label is not final yet, each with the frames (by the stream's own
+  // sequence number) that follow it unsampled.
   struct Step {
     std::vector<float> probabilities, pose;
     std::vector<int64_t> frames;
@@ -90,8 +91,13 @@ struct StreamLabeler::Impl {
   std::vector<double> bias;
   std::map<int, Track> tracks;
   std::vector<int> active;  // the people of the last sampled frame: unsampled frames show them
-  std::deque<LabelledFrame> waiting;  // frames some of whose people's labels are not final
-  std::deque<int> missing;            // per waiting frame: labels still to come
+  // Frames some of whose people's labels are not final, found by a sequence number the stream
+  // gives each frame it is pushed: never by Frame::index, which live sources leave gaps in
+  // (dropped frames) and embedders may repeat.
+  std::deque<LabelledFrame> waiting;
+  std::deque<int> missing;    // per waiting frame: labels still to come
+  int64_t first_waiting = 0;  // sequence number of waiting.front()
+  int64_t next_sequence = 0;  // of the next frame pushed
   int main_id = -1;                   // single mode with several people: the one labelled
 
   bool multi() const { return people.persons == config::Persons::multi; }
@@ -106,7 +112,8 @@ struct StreamLabeler::Impl {
     return it->second;
   }
 
-  LabelledFrame& open_frame(const Frame& frame, const std::vector<int>& ids) {
+  // Queues `frame` until its people's labels are final; returns its sequence number.
+  int64_t open_frame(const Frame& frame, const std::vector<int>& ids) {
     LabelledFrame labelled;
     labelled.index = frame.index;
     labelled.timestamp_us = frame.timestamp_us;
@@ -115,19 +122,22 @@ struct StreamLabeler::Impl {
     for (int id : ids) labelled.people.push_back({id, {}, -1, 0, {}});
     waiting.push_back(std::move(labelled));
     missing.push_back(static_cast<int>(ids.size()));
-    return waiting.back();
+    return next_sequence++;
   }
 
-  void fill(int64_t index, int id, int64_t label, const std::vector<float>& probabilities,
+  void fill(int64_t sequence, int id, int64_t label, const std::vector<float>& probabilities,
             const std::vector<float>& pose) {
-    const auto at = static_cast<size_t>(index - waiting.front().index);
-    for (auto& person : waiting[at].people) {
+    const int64_t at = sequence - first_waiting;
+    if (at < 0 || at >= static_cast<int64_t>(waiting.size())) {
+      throw std::logic_error("StreamLabeler: a label for a frame that is not waiting");
+    }
+    for (auto& person : waiting[static_cast<size_t>(at)].people) {
       if (person.person != id) continue;
       person.label = label;
       person.confidence = probabilities[static_cast<size_t>(label)];
       person.probabilities = probabilities;
       person.pose = pose;
-      --missing[at];
+      --missing[static_cast<size_t>(at)];
     }
   }
 
@@ -138,7 +148,7 @@ struct StreamLabeler::Impl {
       t.label = label;
       t.probabilities = std::move(step.probabilities);
       t.pose = std::move(step.pose);
-      for (int64_t index : step.frames) fill(index, id, label, t.probabilities, t.pose);
+      for (int64_t sequence : step.frames) fill(sequence, id, label, t.probabilities, t.pose);
     }
   }
 
@@ -148,6 +158,7 @@ struct StreamLabeler::Impl {
       out.push_back(std::move(waiting.front()));
       waiting.pop_front();
       missing.pop_front();
+      ++first_waiting;
     }
     return out;
   }
@@ -202,7 +213,7 @@ struct StreamLabeler::Impl {
     const auto people_seen = people_in(observation, frame.timestamp_us);
     std::vector<int> ids;
     for (const auto& p : people_seen) ids.push_back(p.first);
-    open_frame(frame, ids);
+    const int64_t sequence = open_frame(frame, ids);
     active = ids;
     if (ids.empty()) return ready();
     // Features of everyone in view, then one model step for all of them together.
@@ -217,7 +228,7 @@ struct StreamLabeler::Impl {
       t.builder.push(pose, map, frame.timestamp_us, features.data() + i * dim);
       t.pending.push_back({{}, pose ? std::vector<float>(pose, pose + kPoseValues)
                                     : std::vector<float>{},
-                           {frame.index}});
+                           {sequence}});
       stepping.push_back(&t);
     }
     step(features, stepping);
@@ -233,13 +244,13 @@ struct StreamLabeler::Impl {
     for (int id : active) {
       if (tracks.count(id)) ids.push_back(id);
     }
-    open_frame(frame, ids);
+    const int64_t sequence = open_frame(frame, ids);
     for (int id : ids) {
       Track& t = tracks.at(id);
       if (t.pending.empty()) {
-        fill(frame.index, id, t.label, t.probabilities, t.pose);
+        fill(sequence, id, t.label, t.probabilities, t.pose);
       } else {
-        t.pending.back().frames.push_back(frame.index);
+        t.pending.back().frames.push_back(sequence);
       }
     }
     return ready();
@@ -288,7 +299,11 @@ std::vector<LabelledFrame> StreamLabeler::push(Frame frame) {
   Impl& impl = *impl_;
   if (!impl.sampler.take(frame.timestamp_us)) return impl.held(frame);
   std::vector<float> observation;
-  impl.shared.extractor->infer({frame.prepared}, impl.frame_size, observation);
+  // Keypoints in the pixels of this frame: a stream's frames may change size.
+  const cv::Size size = !frame.image.empty()  ? frame.image.size()
+                        : frame.size.area() > 0 ? frame.size
+                                                : impl.frame_size;
+  impl.shared.extractor->infer({frame.prepared}, size, observation);
   frame.prepared.release();
   return impl.sampled(frame, observation.data());
 }

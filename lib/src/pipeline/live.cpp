@@ -113,7 +113,10 @@ LiveSummary run_live(Labeler& labeler, const video::SourceSpec& spec, const Live
     }
   };
   while (!quit && !(options.stop && options.stop->load())) {
-    auto frame = source.read();
+    // A bounded wait, so that a stop request ends a stream that has stopped delivering.
+    bool timed_out = false;
+    auto frame = source.read_for(std::chrono::milliseconds(200), timed_out);
+    if (timed_out) continue;
     if (!frame) break;
     show(stream.push(std::move(*frame)));
   }

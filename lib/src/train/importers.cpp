@@ -66,16 +66,6 @@ std::vector<TimedLabel> resolve_overlaps(const std::vector<TimedLabel>& segments
 
 namespace {
 
-std::string csv_field(const std::string& text) {
-  return text.find_first_of(",\"\n") == std::string::npos
-             ? text
-             : "\"" + [&] {
-                 std::string quoted;
-                 for (char c : text) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
-                 return quoted;
-               }() + "\"";
-}
-
 bool parse_seconds(const std::string& text, double& value) {
   return parse_number(trim(text), value) && value >= 0;
 }

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <filesystem>
 
@@ -35,6 +37,17 @@ void check_file(const std::string& path) {
   }
 }
 
+// "3" -> 3; a number no camera has is an input error, not a crash in std::stoi.
+int camera_number(const std::string& text) {
+  int number = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), number);
+  if (error != std::errc() || end != text.data() + text.size() || number > 4096) {
+    throw InputError("cannot open camera: " + (text.size() > 20 ? text.substr(0, 20) + "..." : text) +
+                     ": no such camera number (cameras are numbered 0, 1, ...)");
+  }
+  return number;
+}
+
 }  // namespace
 
 CaptureSource::CaptureSource(const SourceSpec& spec, const SourceOptions& options)
@@ -46,13 +59,17 @@ CaptureSource::CaptureSource(const SourceSpec& spec, const SourceOptions& option
         check_file(spec.location);
         capture_.open(spec.location, cv::CAP_FFMPEG);
         break;
-      case SourceKind::stream:
-        capture_.open(spec.location, cv::CAP_FFMPEG);
+      case SourceKind::stream: {
+        const int timeout_ms = static_cast<int>(std::clamp(options.stream_timeout_s, 0.1, 3600.0) * 1000);
+        capture_.open(spec.location, cv::CAP_FFMPEG,
+                      {cv::CAP_PROP_OPEN_TIMEOUT_MSEC, timeout_ms, cv::CAP_PROP_READ_TIMEOUT_MSEC,
+                       timeout_ms});
         break;
+      }
       case SourceKind::camera:
         if (!spec.location.empty() &&
             spec.location.find_first_not_of("0123456789") == std::string::npos) {
-          capture_.open(std::stoi(spec.location), cv::CAP_ANY);
+          capture_.open(camera_number(spec.location), cv::CAP_ANY);
         } else {
           capture_.open(spec.location, cv::CAP_V4L2);
         }

@@ -7,6 +7,11 @@ namespace actrec::video {
 ThreadedSource::ThreadedSource(std::unique_ptr<FrameSource> inner, size_t capacity,
                                QueuePolicy policy, std::function<void(Frame&)> prepare)
     : inner_(std::move(inner)),
+      fps_(inner_->fps()),
+      frame_count_(inner_->frame_count()),
+      size_(inner_->frame_size()),
+      description_(inner_->describe()),
+      live_(inner_->is_live()),
       prepare_(std::move(prepare)),
       queue_(capacity, policy),
       thread_([this] { run(); }) {}
@@ -25,6 +30,7 @@ void ThreadedSource::run() {
       frame->arrival_us = std::chrono::duration_cast<std::chrono::microseconds>(
                               std::chrono::steady_clock::now().time_since_epoch())
                               .count();
+      frame->size = frame->image.size();
       if (prepare_) prepare_(*frame);
       if (!queue_.push(std::move(*frame))) break;
     }
@@ -37,6 +43,12 @@ void ThreadedSource::run() {
 std::optional<Frame> ThreadedSource::read() {
   auto frame = queue_.pop();
   if (!frame && error_) std::rethrow_exception(error_);
+  return frame;
+}
+
+std::optional<Frame> ThreadedSource::read_for(std::chrono::milliseconds wait, bool& timed_out) {
+  auto frame = queue_.pop_for(wait, timed_out);
+  if (!frame && !timed_out && error_) std::rethrow_exception(error_);
   return frame;
 }
 

@@ -1,5 +1,6 @@
 #pragma once
 // A thread-safe queue with a fixed capacity and one of two policies for a full queue.
+#include <chrono>
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
@@ -39,11 +40,16 @@ class BoundedQueue {
   std::optional<T> pop() {
     std::unique_lock<std::mutex> lock(mutex_);
     not_empty_.wait(lock, [&] { return closed_ || !items_.empty(); });
-    if (items_.empty()) return std::nullopt;
-    T item = std::move(items_.front());
-    items_.pop_front();
-    not_full_.notify_one();
-    return item;
+    return take(lock);
+  }
+
+  /// Waits at most `wait` for an item; nullopt when none came (`timed_out` says whether the
+  /// wait ran out, or the queue is closed and drained).
+  template <typename Rep, typename Period>
+  std::optional<T> pop_for(std::chrono::duration<Rep, Period> wait, bool& timed_out) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    timed_out = !not_empty_.wait_for(lock, wait, [&] { return closed_ || !items_.empty(); });
+    return take(lock);
   }
 
   /// No more pushes; pop() drains what is left, then returns nullopt.
@@ -65,6 +71,14 @@ class BoundedQueue {
   size_t capacity() const { return capacity_; }
 
  private:
+  std::optional<T> take(std::unique_lock<std::mutex>&) {
+    if (items_.empty()) return std::nullopt;
+    T item = std::move(items_.front());
+    items_.pop_front();
+    not_full_.notify_one();
+    return item;
+  }
+
   const size_t capacity_;
   const QueuePolicy policy_;
   mutable std::mutex mutex_;

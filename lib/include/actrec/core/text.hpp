@@ -12,6 +12,10 @@ std::string trim(const std::string& text);
 /// Fields come back trimmed.
 std::vector<std::string> split_csv(const std::string& line);
 
+/// `text` as one CSV field: quoted (with inner quotes doubled) where it holds a comma, a quote, a
+/// line break or blanks at either end that split_csv() would trim; as it is otherwise.
+std::string csv_field(const std::string& text);
+
 /// A number that is all of `text`, finite; false otherwise.
 bool parse_number(const std::string& text, double& value);
 

@@ -65,7 +65,10 @@ class FeatureExtractor {
   /// Appends dim() observation values per prepared frame to `out` (row-major); `source` is the
   /// size of the frames they were prepared from (keypoints are mapped back to its pixels).
   void infer(const std::vector<cv::Mat>& prepared, cv::Size source, std::vector<float>& out);
-  /// prepare() + infer() on frames of one size.
+  /// The same with each frame's own source size (`sources`: one per prepared frame).
+  void infer(const std::vector<cv::Mat>& prepared, const std::vector<cv::Size>& sources,
+             std::vector<float>& out);
+  /// prepare() + infer() (frames of any size).
   void extract(const std::vector<cv::Mat>& frames, std::vector<float>& out);
 
   StageSeconds seconds() const;

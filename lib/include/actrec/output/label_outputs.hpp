@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "actrec/core/atomic_file.hpp"
+
 namespace actrec::output {
 
 struct Segment {
@@ -94,36 +96,39 @@ class FramesCsvWriter {
  public:
   FramesCsvWriter(const std::string& path, const std::vector<std::string>& labels,
                   bool per_person);
-  ~FramesCsvWriter();  ///< without commit(): the temporary file is removed
   void write(int64_t frame, double time_s, const PersonFrame& person);
+  /// Without commit() the file never appears.
   void commit();
 
  private:
-  std::string path_, temp_;
+  TemporaryFile file_;
   std::vector<std::string> labels_;
   bool per_person_;
   std::ofstream out_;
-  bool committed_ = false;
 };
 
 /// The video with labels drawn in: the people's skeletons, boxes, ids and labels (per_person),
-/// or the one person's skeleton, the label, a confidence bar and a strip of past labels.
+/// or the one person's skeleton, the label, a confidence bar and a strip of past labels. H.264
+/// (what browsers play) where OpenCV's FFmpeg has an encoder for it, else MPEG-4 Part 2 with a
+/// warning. Frames of another size than the first are scaled to it (a video has one size).
 class OverlayWriter {
  public:
   OverlayWriter(const std::string& path, double fps, cv::Size size,
                 const std::vector<std::string>& labels, bool per_person);
-  ~OverlayWriter();
   void write(const cv::Mat& frame, const std::vector<PersonFrame>& people, double time_s);
+  /// Without commit() the file never appears.
   void commit();
+  const std::string& codec() const { return codec_; }  ///< "h264" or "mpeg4"
 
  private:
-  std::string path_, temp_;
+  TemporaryFile file_;
   std::vector<std::string> labels_;
   bool per_person_;
+  cv::Size size_;
   cv::VideoWriter writer_;
+  std::string codec_;
   LabelHistory history_;
   int64_t written_ = 0;
-  bool committed_ = false;
 };
 
 /// A colour per class, the same everywhere (overlay, charts).

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "actrec/config/config.hpp"
+#include "actrec/core/error.hpp"
 #include "actrec/core/timer.hpp"
 #include "actrec/pipeline/labeler.hpp"
 #include "actrec/video/frame_source.hpp"
@@ -47,11 +48,25 @@ LabelResult label_source(Labeler& labeler, std::unique_ptr<video::FrameSource> s
                          const LabelOptions& options,
                          const std::function<void(int64_t done, int64_t total)>& on_frame = {});
 
-/// Output stems for `videos`: the file's stem, then -2, -3 for a second and third of a name.
+/// Output stems for `videos`, all different: the file's stem, then -2, -3 for a second and
+/// third of a name (and further where a name is taken already). Computed over every input
+/// before sharding, so that a video's outputs are named the same whichever share labels it.
 std::vector<std::string> output_stems(const std::vector<std::string>& videos);
 
-/// Share `index` of `count` of `videos` (0-based): every machine expands the same inputs in the
+/// "I/N" -> {I, N} with 0 <= I < N; ConfigError for anything else ("0/-2", "1/1", "a/b").
+std::pair<size_t, size_t> parse_shard(const std::string& text);
+
+/// Share `index` of `count` of `items` (0-based): every machine expands the same inputs in the
 /// same order and keeps its share. ConfigError for a share that does not exist.
-std::vector<std::string> shard(const std::vector<std::string>& videos, size_t index, size_t count);
+template <typename T>
+std::vector<T> shard(const std::vector<T>& items, size_t index, size_t count) {
+  if (count == 0 || index >= count) {
+    throw ConfigError("invalid shard " + std::to_string(index) + "/" + std::to_string(count) +
+                      ": expected I/N with 0 <= I < N");
+  }
+  std::vector<T> share;
+  for (size_t i = index; i < items.size(); i += count) share.push_back(items[i]);
+  return share;
+}
 
 }  // namespace actrec::pipeline

@@ -45,6 +45,9 @@ struct SourceOptions {
   /// A video file that ends well short of the frame count its container claims is reported as
   /// truncated (InputError) instead of ending quietly.
   bool reject_truncated = true;
+  /// Streams: how long opening, and then each read, may wait before the stream counts as gone
+  /// (FFmpeg's own default is 30 s).
+  double stream_timeout_s = 5.0;
 };
 
 std::unique_ptr<FrameSource> open_source(const SourceSpec& spec, const SourceOptions& options = {});

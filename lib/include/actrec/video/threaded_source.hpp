@@ -1,5 +1,6 @@
 #pragma once
 #include <atomic>
+#include <chrono>
 #include <exception>
 #include <functional>
 #include <thread>
@@ -21,11 +22,16 @@ class ThreadedSource : public FrameSource {
 
   /// Rethrows, in the caller's thread, any error the decode thread hit.
   std::optional<Frame> read() override;
-  double fps() const override { return inner_->fps(); }
-  int64_t frame_count() const override { return inner_->frame_count(); }
-  cv::Size frame_size() const override { return inner_->frame_size(); }
-  std::string describe() const override { return inner_->describe(); }
-  bool is_live() const override { return inner_->is_live(); }
+  /// read() that waits at most `wait`: nullopt with `timed_out` set when no frame came in time
+  /// (a stalled stream), so the caller can still look at a stop flag.
+  std::optional<Frame> read_for(std::chrono::milliseconds wait, bool& timed_out);
+  // The inner source's metadata as it was when this one was made: the decode thread may
+  // replace what the inner source reads from (a looped file reopens it).
+  double fps() const override { return fps_; }
+  int64_t frame_count() const override { return frame_count_; }
+  cv::Size frame_size() const override { return size_; }
+  std::string describe() const override { return description_; }
+  bool is_live() const override { return live_; }
 
   /// Frames decoded but discarded because the consumer was behind (live policy only).
   int64_t dropped() const { return queue_.dropped(); }
@@ -35,6 +41,11 @@ class ThreadedSource : public FrameSource {
   void run();
 
   std::unique_ptr<FrameSource> inner_;
+  const double fps_;
+  const int64_t frame_count_;
+  const cv::Size size_;
+  const std::string description_;
+  const bool live_;
   std::function<void(Frame&)> prepare_;
   BoundedQueue<Frame> queue_;
   std::atomic<bool> stop_{false};
