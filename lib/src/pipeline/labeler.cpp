@@ -14,6 +14,10 @@
 namespace actrec::pipeline {
 using features::kPoseValues;
 
+const char* to_string(PersonEvent::Kind kind) {
+  return kind == PersonEvent::Kind::fall ? "fall" : "up";
+}
+
 struct Labeler::Impl {
   model::Bundle bundle;
   std::unique_ptr<features::FeatureExtractor> extractor;

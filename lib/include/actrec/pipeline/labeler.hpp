@@ -47,6 +47,21 @@ struct PersonLabel {
   std::vector<float> probabilities;  ///< one per class
 };
 
+/// Something that happened to a person, decided with the labels of the frame that carries it.
+struct PersonEvent {
+  enum class Kind {
+    fall,  ///< fell (a falling run) and stayed down: what an alarm is raised for
+    up,    ///< up again after a fall (or gone from view): what clears the alarm
+  };
+  Kind kind = Kind::fall;
+  int person = 0;           ///< track id (0 in single mode)
+  int64_t frame = 0;        ///< index of the frame that shows it best (a fall: its first frame)
+  double start_s = 0;       ///< a fall: when the falling run began
+  double end_s = 0;         ///< a fall: when staying down confirmed it; up: when it cleared
+  double confidence = 0;    ///< a fall: the mean confidence of its falling run
+};
+const char* to_string(PersonEvent::Kind kind);  ///< "fall", "up"
+
 /// A frame whose labels are final.
 struct LabelledFrame {
   int64_t index = 0;
@@ -54,6 +69,7 @@ struct LabelledFrame {
   int64_t arrival_us = 0;  ///< when it was decoded (steady clock), for latency
   cv::Mat image;           ///< the decoded frame, where the caller kept it
   std::vector<PersonLabel> people;  ///< single mode: exactly one; multi: one per person seen
+  std::vector<PersonEvent> events;  ///< events decided with this frame's labels
 };
 
 class StreamLabeler {
