@@ -45,8 +45,11 @@ int run_label(const LabelCommandOptions& options, const Context& context) {
       videos,
       [&](const std::string& video, size_t i) {
         Progress progress(fmt::format("[{}/{}] {}", i + 1, videos.size(), stems[i]), -1);
-        const auto result = pipeline::label_video(labeler, video, stems[i], label_options,
-                                                  [&](int64_t, int64_t) { progress.advance(); });
+        const auto result =
+            pipeline::label_video(labeler, video, stems[i], label_options, [&](int64_t, int64_t total) {
+              progress.set_total(total);  // what the video's stream claims, once it is open
+              progress.advance();
+            });
         progress.finish();
         if (result.skipped) {
           log::info("{}: outputs exist, skipped", video);

@@ -9,7 +9,8 @@ cd "$(dirname "$0")/.."
 packages=(
   build-essential cmake ninja-build pkg-config ca-certificates
   libtorch-dev libopenblas0-openmp       # LibTorch; OpenBLAS-OpenMP instead of reference BLAS (~15x)
-  libopencv-dev ffmpeg                   # frame pipeline (FFmpeg back-end); ffprobe for checks
+  libopencv-dev ffmpeg                   # frame pipeline (FFmpeg back-end); ffmpeg makes test clips
+  libavformat-dev libavutil-dev zlib1g-dev   # a video stream's own frame count; bundle checksums
   libyaml-cpp-dev libcli11-dev nlohmann-json3-dev libfmt-dev
   libgtest-dev libgmock-dev
   clang libclang-rt-14-dev               # libFuzzer targets (scripts/fuzz.sh)

@@ -5,6 +5,7 @@
 #include <torch/script.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -182,6 +183,55 @@ std::vector<BadInput> cases() {
        3,
        {"{}/frames/2.png"}},
       {"MissingVideo", [](TempDir&) {}, label + "{}/nowhere.avi", 3, {"{}/nowhere.avi"}},
+      // Audio that outlasts the video (phones, browsers, OBS): a whole file, labelled.
+      {"MkvWhoseAudioOutlastsTheVideo",
+       [](TempDir& d) {
+         ASSERT_EQ(std::system(("ffmpeg -loglevel error -y -f lavfi -i "
+                                "testsrc=size=64x48:rate=25:duration=2 -f lavfi -i "
+                                "sine=duration=2.4 -c:v libx264 -pix_fmt yuv420p -c:a aac '" +
+                                d.file("v.mkv") + "'")
+                                   .c_str()),
+                   0);
+       },
+       label + "{}/v.mkv",
+       0,
+       {},
+       {"v.frames.csv", "v.segments.json", "v.srt"}},
+      // One bad entry in a folder is one bad input: reported, the rest labelled.
+      {"FolderWithALoopingSymlink",
+       [](TempDir& d) {
+         fs::create_directories(d.file("in"));
+         write_index_video(d.file("in/good.avi"), 8, 25.0);
+         fs::create_symlink("x", d.file("in/x"));  // x -> x
+       },
+       label + "{}/in",
+       3,
+       {"{}/in/x", "symbolic links"},
+       {"good.frames.csv", "good.segments.json", "good.srt"}},
+      {"GlobThatMatchesNothingBesideAGoodVideo",
+       [](TempDir&) {},
+       label + "'{}/nothing*.avi' {}/good.avi",
+       3,
+       {"{}/nothing*.avi: no file matches this pattern"},
+       {"good.frames.csv", "good.segments.json", "good.srt"}},
+      // Images of several sizes: each mapped with its own size, the overlay scaled to one.
+      {"ImageFolderOfMixedSizesWithOverlay",
+       [](TempDir& d) {
+         fs::create_directories(d.file("frames"));
+         for (int i = 0; i < 6; ++i) {
+           cv::imwrite(d.file("frames/" + std::to_string(i) + ".png"),
+                       index_frame(i, i % 2 ? cv::Size(160, 120) : cv::Size(96, 144)));
+         }
+       },
+       label + "--overlay {}/frames",
+       0,
+       {},
+       {"frames.frames.csv", "frames.segments.json", "frames.srt", "frames.overlay.mp4"}},
+      {"CameraNumberNoCameraHas",
+       [](TempDir&) {},
+       "live --model {}/model.actrec --camera 99999999999999999999 --no-display",
+       3,
+       {"cannot open camera: 99999999999999999999"}},
 
       // Configs.
       {"ConfigWrongType",
@@ -204,6 +254,22 @@ std::vector<BadInput> cases() {
        kExtract,
        2,
        {"{}/bad.yaml"}},
+      {"OverrideWithAnEmptyKeyPart",  // looped, allocating, until memory ran out
+       [](TempDir&) {},
+       "config show --set .hidden=1",
+       2,
+       {"--set .hidden=1", "has an empty part"}},
+      {"ConfigWithAKeyGivenTwice",
+       [](TempDir& d) { write_text(d.file("bad.yaml"), "model: {hidden: 32}\nmodel:\n  hidden: 128\n"); },
+       kExtract,
+       2,
+       {"{}/bad.yaml:2: key 'model' is given twice (lines 1 and 2)"}},
+      {"ConfigThatIsAFolder",
+       [](TempDir& d) { fs::create_directories(d.file("bad.yaml")); },
+       kExtract,
+       2,
+       {"{}/bad.yaml: is a directory"}},
+      {"ConfigThatIsADevice", [](TempDir&) {}, "config show /dev/zero", 2, {"/dev/zero: not a regular file"}},
       {"OverrideWrongType",
        after_backbone([](const std::string&) {}),
        std::string(kExtract) + " --set features.batch_size=many",
@@ -272,6 +338,17 @@ std::vector<BadInput> cases() {
        std::string(kLabel) + "{}/good.avi",
        4,
        {"{}/model.actrec"}},
+      {"BundleWithFlippedBytes",  // LibTorch does not check the zip's checksums: actrec does
+       [](TempDir& d) {
+         std::string bytes = read_file(d.file("model.actrec"));
+         const size_t name = bytes.find("archive/data/0");
+         const size_t extra = static_cast<uint8_t>(bytes[name - 2]);
+         bytes[name + 14 + extra] ^= 0x40;
+         write_text(d.file("model.actrec"), bytes);
+       },
+       std::string(kLabel) + "{}/good.avi",
+       4,
+       {"{}/model.actrec: corrupt: entry", "fails its checksum"}},
       {"BundleFromAnotherBackbone",
        [](TempDir& d) {
          torch::jit::Module other("Other");
@@ -301,6 +378,27 @@ std::vector<BadInput> cases() {
        kExtract,
        4,
        {"{}/misfit.pt"}},
+      {"TfjsShardOutsideTheModelsFolder",
+       [](TempDir& d) {
+         write_text(d.file("model.json"),
+                    R"({"modelTopology": {"node": [{"name": "c", "op": "Const"}]}, "weightsManifest": )"
+                    R"([{"paths": ["../../../../../../etc/passwd"], "weights": [{"name": "c", )"
+                    R"("shape": [4], "dtype": "float32"}]}]})");
+       },
+       "import-tfjs {}/model.json -o {}/out/m.pt",
+       4,
+       {"{}/model.json", "outside the model's folder"}},
+      {"TfjsShardThatIsADevice",
+       [](TempDir& d) {
+         fs::create_symlink("/dev/zero", d.file("zero.bin"));
+         write_text(d.file("model.json"),
+                    R"({"modelTopology": {"node": [{"name": "c", "op": "Const"}]}, "weightsManifest": )"
+                    R"([{"paths": ["zero.bin"], "weights": [{"name": "c", "shape": [4], )"
+                    R"("dtype": "float32"}]}]})");
+       },
+       "import-tfjs {}/model.json -o {}/out/m.pt",
+       4,
+       {"{}/model.json", "zero.bin"}},
       {"TfjsModelJsonCorrupt",
        [](TempDir& d) { write_text(d.file("model.json"), "{\"modelTopology\": {\"node\": [ "); },
        "import-tfjs {}/model.json -o {}/out/m.pt",

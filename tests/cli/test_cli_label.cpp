@@ -121,6 +121,33 @@ TEST_F(LabelCommands, SeveralPeopleEachGetRowsIdsAndTheSameLabelsLiveAndInFiles)
         json["label"];
   }
   EXPECT_EQ(live_rows, rows);
+
+  // --min-segment merges short runs in the segments and, the same way, in the subtitles: with
+  // a minimum longer than the clip each person has one run, and every cue says just that.
+  // (Labels that follow motion: each figure moves out and back, so each has two runs.)
+  const std::string motion = dir_.file("motion.actrec");
+  write_motion_bundle(motion, people_features(dir_.file("people.pt")));
+  const auto unmerged = run_actrec("label --model " + shell_quote(motion) + " " + q("two.avi") +
+                                   " -o " + q("unmerged") + " --persons multi");
+  ASSERT_EQ(unmerged.exit_code, 0) << unmerged.err;
+  const std::string unmerged_cues = read_text(dir_.file("unmerged/two.srt"));
+  EXPECT_GE(std::count(unmerged_cues.begin(), unmerged_cues.end(), '#'), 4) << unmerged_cues;
+  const auto merged = run_actrec("label --model " + shell_quote(motion) + " " + q("two.avi") +
+                                 " -o " + q("merged") + " --persons multi --vtt --min-segment 1000");
+  ASSERT_EQ(merged.exit_code, 0) << merged.err;
+  std::ifstream merged_file(dir_.file("merged/two.segments.json"));
+  const auto merged_segments = nlohmann::json::parse(merged_file);
+  std::string expected_cue;
+  for (const auto& person : merged_segments["people"]) {
+    ASSERT_EQ(person["segments"].size(), 1u);
+    expected_cue += (expected_cue.empty() ? "#" : " · #") + std::to_string(person["person"].get<int>()) +
+                    " " + person["segments"][0]["label"].get<std::string>();
+  }
+  for (const char* name : {"merged/two.srt", "merged/two.vtt"}) {
+    const std::string cues = read_text(dir_.file(name));
+    EXPECT_NE(cues.find(expected_cue), std::string::npos) << cues;
+    EXPECT_EQ(std::count(cues.begin(), cues.end(), '#'), 2) << name << ": one cue, two people\n" << cues;
+  }
 }
 
 TEST_F(LabelCommands, WritesAllOutputsAndABadFileDoesNotStopTheBatch) {

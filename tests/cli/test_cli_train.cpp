@@ -62,6 +62,31 @@ def forward(self, x: Tensor):
   TempDir dir_;
 };
 
+TEST_F(TrainCommands, AnnotationsAreCheckedAgainstTheirVideosBeforeAnythingIsExtracted) {
+  const int frames = 10 + 30;  // v0: 10 red, 30 blue
+  write_text(dir_.file("v0.csv"), "start,end,label\n0,10,red\n10,99,blue\n");
+  const auto trained = run_actrec("train -c " + q("config.yaml") + " --data " + q("manifest.csv") +
+                                  " -o " + q("run"));
+  EXPECT_EQ(trained.exit_code, 5) << trained.err;
+  EXPECT_TRUE(contains(trained.err, dir_.file("v0.csv") + ":3: segment [10, 99) ends past the "
+                                        "video's end (" + std::to_string(frames) + " frames)"))
+      << trained.err;
+  // Found before extraction: nothing was extracted into the cache.
+  std::error_code error;
+  EXPECT_TRUE(!std::filesystem::exists(dir_.file("cache")) ||
+              std::filesystem::is_empty(dir_.file("cache"), error));
+}
+
+TEST_F(TrainCommands, ADatasetOfOneClassOrAClipInTrainAndTestIsSaid) {
+  write_text(dir_.file("one.csv"), "video,split,annotation\nv0.avi,train,red\nv1.avi,train,red\n"
+                                   "v1.avi,test,red\n");
+  const auto trained = run_actrec("train -c " + q("config.yaml") + " --data " + q("one.csv") +
+                                  " -o " + q("run") + " --set train.epochs=1");
+  EXPECT_EQ(trained.exit_code, 0) << trained.err;
+  EXPECT_TRUE(contains(trained.err, "only 1 class besides background (red)")) << trained.err;
+  EXPECT_TRUE(contains(trained.err, "v1.avi is in 'train' and in another split")) << trained.err;
+}
+
 TEST_F(TrainCommands, DataCheckTrainEval) {
   auto check = run_actrec("data check " + q("manifest.csv"));
   EXPECT_EQ(check.exit_code, 0) << check.err;

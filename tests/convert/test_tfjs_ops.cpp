@@ -2,6 +2,8 @@
 // hand from TensorFlow's definitions (padding, resize modes, fused activations, ...).
 #include <gtest/gtest.h>
 
+#include <filesystem>
+
 #include <cstring>
 #include <nlohmann/json.hpp>
 
@@ -80,7 +82,7 @@ class GraphBuilder {
   }
   TfjsGraph graph(size_t keep_bytes = std::string::npos) const {
     const std::string shard = bytes_.substr(0, keep_bytes);
-    return parse_tfjs_graph(text(), "test.json", [shard](const std::string&) { return shard; });
+    return parse_tfjs_graph(text(), "test.json", [shard](const std::string&, size_t) { return shard; });
   }
 
  private:
@@ -352,11 +354,11 @@ TEST(TfjsErrors, UnknownOutputNode) {
 
 TEST(TfjsErrors, CorruptJsonAndShortShard) {
   EXPECT_NE(test::error_message<ModelError>([] {
-              parse_tfjs_graph("{\"modelTopology\": [", "m.json", [](auto&) { return ""; });
+              parse_tfjs_graph("{\"modelTopology\": [", "m.json", [](auto&, size_t) { return ""; });
             }).find("m.json: not valid JSON"),
             std::string::npos);
   EXPECT_NE(test::error_message<ModelError>([] {
-              parse_tfjs_graph("[1, 2]", "m.json", [](auto&) { return ""; });
+              parse_tfjs_graph("[1, 2]", "m.json", [](auto&, size_t) { return ""; });
             }).find("m.json: no modelTopology"),
             std::string::npos);
   GraphBuilder g;
@@ -374,7 +376,7 @@ TEST(TfjsErrors, MalformedAttributesNameFileNodeAndAttribute) {
       parse_tfjs_graph(
           R"({"modelTopology": {"node": [{"name": "x", "op": "Placeholder", "attr": )" + attr +
               "}]}}",
-          "m.json", [](auto&) { return ""; });
+          "m.json", [](auto&, size_t) { return ""; });
     });
   };
   EXPECT_EQ(message_for(R"({"shape": {"shape": {"dim": [{"size": "y1"}]}}})"),
@@ -392,6 +394,49 @@ TEST(TfjsErrors, MalformedAttributesNameFileNodeAndAttribute) {
 TEST(TfjsErrors, MissingFileAndShardNamePaths) {
   EXPECT_EQ(test::error_message<ModelError>([] { load_tfjs_graph("/nonexistent/model.json"); }),
             "cannot read TensorFlow.js model: /nonexistent/model.json: no such file");
+}
+
+TEST(TfjsErrors, ShardsMustBeRegularFilesInsideTheModelsFolderNoLargerThanDeclared) {
+  // A crafted model.json must not read other files into the converted model, nor grow memory
+  // without bound from a device.
+  test::TempDir dir;
+  std::filesystem::create_directories(dir.file("model"));
+  std::filesystem::create_directories(dir.file("model/sub"));
+  test::write_text(dir.file("secret.bin"), std::string(16, 's'));
+  test::write_text(dir.file("model/w.bin"), std::string(16, '\0'));
+  test::write_text(dir.file("model/sub/w.bin"), std::string(16, '\0'));
+  test::write_text(dir.file("model/big.bin"), std::string(64, '\0'));
+  std::filesystem::create_symlink(dir.file("secret.bin"), dir.file("model/link.bin"));
+  const auto model_with_shard = [&](const std::string& shard) {
+    const json model = {
+        {"format", "graph-model"},
+        {"modelTopology", {{"node", {{{"name", "c"}, {"op", "Const"}}}}}},
+        {"weightsManifest",
+         {{{"paths", {shard}}, {"weights", {{{"name", "c"}, {"shape", {4}}, {"dtype", "float32"}}}}}}}};
+    test::write_text(dir.file("model/model.json"), model.dump());
+    return dir.file("model/model.json");
+  };
+  EXPECT_NO_THROW(load_tfjs_graph(model_with_shard("w.bin")));
+  EXPECT_NO_THROW(load_tfjs_graph(model_with_shard("sub/../w.bin")));
+  EXPECT_NO_THROW(load_tfjs_graph(model_with_shard("sub/w.bin")));
+  for (const std::string& shard : std::vector<std::string>{"../secret.bin", "../../../../../../etc/passwd", "link.bin",
+                                  dir.file("secret.bin"), "/etc/passwd"}) {
+    SCOPED_TRACE(shard);
+    const std::string message =
+        test::error_message<ModelError>([&] { load_tfjs_graph(model_with_shard(shard)); });
+    EXPECT_NE(message.find("outside the model's folder"), std::string::npos) << message;
+  }
+  EXPECT_NE(test::error_message<ModelError>([&] { load_tfjs_graph(model_with_shard("big.bin")); })
+                .find("holds 64 bytes, more than the 16 its weights take"),
+            std::string::npos);
+  EXPECT_NE(test::error_message<ModelError>([&] { load_tfjs_graph(model_with_shard("sub")); })
+                .find("not a regular file"),
+            std::string::npos);
+  // /dev/zero from inside the folder (a symlink) is outside it once resolved.
+  std::filesystem::create_symlink("/dev/zero", dir.file("model/zero.bin"));
+  EXPECT_NE(test::error_message<ModelError>([&] { load_tfjs_graph(model_with_shard("zero.bin")); })
+                .find("outside the model's folder"),
+            std::string::npos);
 }
 
 }  // namespace

@@ -193,6 +193,14 @@ TEST(Errors, EachClassHasItsExitCode) {
   EXPECT_EQ(Error("x").exit_code(), ExitCode::runtime);
 }
 
+TEST(Progress, LineSaysShareRateInFpsAndEta) {
+  EXPECT_EQ(progress_line("[1/1] vtest", 250, 750, "frames", 5.0),
+            "[1/1] vtest  250/750 frames  33%  50.0 fps  ETA 0:10");
+  EXPECT_EQ(progress_line("[1/1] vtest", 250, -1, "frames", 5.0), "[1/1] vtest  250 frames  50.0 fps");
+  EXPECT_EQ(progress_line("checking", 3, 4, "videos", 1.5), "checking  3/4 videos  75%  2.0 videos/s  ETA 0:01");
+  EXPECT_EQ(progress_line("x", 9, 8, "frames", 1.0), "x  9/8 frames  100%  9.0 fps");  // a short claim
+}
+
 TEST(Progress, FormatsDurations) {
   EXPECT_EQ(format_duration(0), "0:00");
   EXPECT_EQ(format_duration(65.4), "1:05");

@@ -3,7 +3,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "actrec/core/error.hpp"
 #include "actrec/eval/metrics.hpp"
+#include "temp_dir.hpp"
 
 namespace actrec::eval {
 namespace {
@@ -88,6 +90,14 @@ TEST(Evaluation, EventsAreRunsLongEnoughCountedPerVideo) {
   EXPECT_EQ(json["events"]["fall"]["found"], 1);
   EXPECT_EQ(json["per_video"][2]["majority_predicted"], "walk");
   EXPECT_DOUBLE_EQ(json["per_video"][0]["longest_run_s"]["fall"].get<double>(), 0.3);
+}
+
+TEST(Evaluation, PredictionsAndTruthOfOtherLengthsAreAnErrorNamingTheVideo) {
+  Evaluation evaluation({"a", "b"}, {});
+  const std::string message = test::error_message<DataError>(
+      [&] { evaluation.add({0, 1, 1}, {0, 1, 1, 1, 0}, "clip.mp4", 25); });
+  EXPECT_EQ(message, "cannot evaluate clip.mp4: 3 predicted labels for 5 annotated frames");
+  EXPECT_EQ(evaluation.frame_accuracy(), 0);  // nothing was scored
 }
 
 TEST(Majority, SkipsUnscoredAndBreaksTiesLow) {

@@ -113,5 +113,32 @@ TEST(MainPerson, TheLargestMostCentralTrackOfAClip) {
   EXPECT_EQ(main_person(file, 1, {}), std::vector<int>(20, 0));  // one slot: that one
 }
 
+TEST(MainPerson, ChosenAsTheStreamComesAsLabellingChooses) {
+  // Someone small alone, then someone four times their size: training follows the small one
+  // while alone, then the large one, as label and live do; never a choice from later frames.
+  FeatureFile file;
+  file.width = 640;
+  file.height = 480;
+  file.names.assign(2 * kPoseValues, "v");
+  for (int f = 0; f < 20; ++f) {
+    std::vector<float> frame(2 * kPoseValues);
+    place(frame.data(), 60, 100);
+    if (f >= 10) {
+      Pose big{frame.data() + kPoseValues};
+      place(big.v, 320, 240);
+      for (int k = 0; k < kKeypoints; ++k) {
+        big.x(k) = 320 + (big.x(k) - 320) * 2;
+        big.y(k) = 240 + (big.y(k) - 240) * 2;
+      }
+      box_from_keypoints(big, 0.2f);
+    }
+    file.values.insert(file.values.end(), frame.begin(), frame.end());
+    file.timestamps_us.push_back(f * 40000);
+  }
+  std::vector<int> expected(10, 0);
+  expected.resize(20, 1);
+  EXPECT_EQ(main_person(file, 2, {}), expected);
+}
+
 }  // namespace
 }  // namespace actrec::features

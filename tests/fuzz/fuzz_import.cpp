@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <opencv2/videoio.hpp>
 #include <string>
 
 #include "actrec/config/config.hpp"
@@ -19,7 +20,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static const actrec::TempDir dir;
   static const bool made = [] {
     std::filesystem::create_directories(dir.file("gmd/Subject 1/ADL"));
-    for (const char* clip : {"01", "02", "03"}) write_file(dir.file("gmd/Subject 1/ADL/") + clip + ".mp4", "x");
+    // Real videos: the importer decodes each to know its length (10 s at 2 fps).
+    for (const char* clip : {"01", "02", "03"}) {
+      cv::VideoWriter writer(dir.file("gmd/Subject 1/ADL/") + clip + ".mp4", cv::CAP_FFMPEG,
+                             cv::VideoWriter::fourcc('M', 'J', 'P', 'G'), 2, {16, 16});
+      for (int f = 0; f < 20; ++f) writer.write(cv::Mat(16, 16, CV_8UC3, cv::Scalar::all(f)));
+    }
     return true;
   }();
   (void)made;

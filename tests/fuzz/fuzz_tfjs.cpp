@@ -12,7 +12,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static const std::string shard(4096, '\x3c');
   try {
     const auto graph = actrec::convert::parse_tfjs_graph(
-        text, "fuzz.json", [](const std::string&) { return shard; });
+        text, "fuzz.json", [](const std::string&, size_t) { return shard; });
     (void)actrec::convert::describe_nodes(graph);
   } catch (const actrec::ModelError&) {
   }

@@ -2,6 +2,8 @@
 // trained on, whatever bytes the backbone file has on this machine.
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include "actrec/core/error.hpp"
 #include "actrec/features/feature_extractor.hpp"
 #include "actrec/model/bundle.hpp"
@@ -57,6 +59,43 @@ TEST(Bundle, NotABundleOrAnOlderFormatIsAModelError) {
   EXPECT_NE(old.find("old.actrec: made by an earlier actrec (format actrec-bundle/1)"),
             std::string::npos)
       << old;
+}
+
+TEST(Bundle, DamagedBytesOrWeightsThatAreNotNumbersAreRefused) {
+  test::TempDir dir;
+  BundleInfo info = info_for(5);
+  torch::manual_seed(3);
+  auto model = make_labeler(info);
+  save_bundle(dir.file("m.actrec"), info, model);
+  EXPECT_NO_THROW(load_bundle(dir.file("m.actrec")));
+  // Flip a byte of the first tensor's data: its CRC-32 no longer matches. (The local header:
+  // the name at +30, the extra field's length at +28, then the data after both.)
+  std::string bytes = test::read_text(dir.file("m.actrec"));
+  const std::string entry = "archive/data/0";
+  const size_t name = bytes.find(entry);
+  ASSERT_NE(name, std::string::npos);
+  const size_t extra = static_cast<uint8_t>(bytes[name - 2]) | static_cast<uint8_t>(bytes[name - 1]) << 8;
+  bytes[name + entry.size() + extra] ^= 0x5a;
+  test::write_text(dir.file("flipped.actrec"), bytes);
+  const std::string flipped =
+      test::error_message<ModelError>([&] { load_bundle(dir.file("flipped.actrec")); });
+  EXPECT_NE(flipped.find(dir.file("flipped.actrec") + ": corrupt: entry "), std::string::npos) << flipped;
+  EXPECT_NE(flipped.find("fails its checksum"), std::string::npos) << flipped;
+  // Whole bytes, NaN weights (a training run that diverged).
+  {
+    torch::NoGradGuard no_grad;
+    model->parameters()[0].fill_(std::nanf(""));
+  }
+  save_bundle(dir.file("nan.actrec"), info, model);
+  EXPECT_NE(test::error_message<ModelError>([&] { load_bundle(dir.file("nan.actrec")); })
+                .find("NaN or infinite"),
+            std::string::npos);
+  // Metadata without probe observations cannot be checked against a backbone.
+  info.probe.clear();
+  EXPECT_NE(test::error_message<ModelError>([&] {
+              bundle_info_from_json(bundle_info_to_json(info), "noprobe.actrec");
+            }).find("noprobe.actrec: no labels, feature size, observations, probe observations"),
+            std::string::npos);
 }
 
 // A backbone saved twice with different bytes but the same source and function.

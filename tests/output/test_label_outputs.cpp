@@ -54,18 +54,33 @@ TEST(Subtitles, SrtAndVttTimecodes) {
 }
 
 TEST(Subtitles, PeopleCuesChangeWhenWhoDoesWhatChanges) {
-  CueBuilder cues;
-  cues.add(0.0, 0.5, "#1 walking");
-  cues.add(0.5, 0.5, "#1 walking");
-  cues.add(1.0, 0.5, "#1 walking · #2 falling");
-  cues.add(1.5, 0.5, "");
-  cues.add(2.0, 0.5, "#2 lying");
-  ASSERT_EQ(cues.cues().size(), 3u);
-  EXPECT_DOUBLE_EQ(cues.cues()[0].end_s, 1.0);
-  EXPECT_EQ(cues.cues()[1].text, "#1 walking · #2 falling");
-  EXPECT_DOUBLE_EQ(cues.cues()[2].start_s, 2.0);
-  EXPECT_EQ(subtitles(cues.cues(), false).substr(0, 46),
+  const std::vector<std::string> labels = {"walking", "falling", "lying"};
+  SegmentBuilder one, two;
+  for (int f = 0; f < 3; ++f) one.add(f, f * 0.5, 0, 0.9, 0.5);  // #1 walks, frames 0-2
+  two.add(2, 1.0, 1, 0.9, 0.5);                                   // #2 falls at frame 2,
+  two.add(4, 2.0, 2, 0.9, 0.5);                                   // is gone, then lies
+  const auto cues = people_cues({{1, one.segments()}, {2, two.segments()}}, labels);
+  ASSERT_EQ(cues.size(), 3u);
+  EXPECT_DOUBLE_EQ(cues[0].end_s, 1.0);
+  EXPECT_EQ(cues[1].text, "#1 walking · #2 falling");
+  EXPECT_DOUBLE_EQ(cues[1].end_s, 1.5);
+  EXPECT_EQ(cues[2].text, "#2 lying");
+  EXPECT_DOUBLE_EQ(cues[2].start_s, 2.0);
+  EXPECT_EQ(subtitles(cues, false).substr(0, 46),
             "1\n00:00:00,000 --> 00:00:01,000\n#1 walking\n\n2\n");
+}
+
+TEST(Subtitles, PeopleCuesFollowTheMergedSegments) {
+  // --min-segment merges short runs: the subtitles say what the segments say.
+  const std::vector<std::string> labels = {"walking", "falling"};
+  SegmentBuilder one;
+  const std::vector<int64_t> run = {0, 0, 0, 0, 1, 0, 0, 0};
+  for (size_t f = 0; f < run.size(); ++f) one.add(static_cast<int64_t>(f), f * 0.5, run[f], 0.9, 0.5);
+  EXPECT_EQ(people_cues({{3, one.segments()}}, labels).size(), 3u);
+  const auto merged = people_cues({{3, one.segments(2)}}, labels);
+  ASSERT_EQ(merged.size(), 1u);
+  EXPECT_EQ(merged[0].text, "#3 walking");
+  EXPECT_DOUBLE_EQ(merged[0].end_s, 4.0);
 }
 
 TEST(LabelHistory, KeepsOnlyWhatAStripCanShow) {

@@ -1,6 +1,7 @@
 #include <ATen/Parallel.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <thread>
 
 #include "actrec/runtime/threads.hpp"
@@ -20,6 +21,12 @@ TEST(TorchThreads, OneInterOpThreadForOneGraphAtATime) {
   EXPECT_EQ(at::get_num_interop_threads(), 1);
   set_torch_threads(1);  // setting threads again is fine
   EXPECT_EQ(at::get_num_interop_threads(), 1);
+}
+
+TEST(TorchThreads, FarMoreThanTheCoresAreCappedNotHung) {
+  const int cores = std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+  EXPECT_EQ(set_torch_threads(1000), 4 * cores);
+  EXPECT_EQ(set_torch_threads(1000000), 4 * cores);
 }
 
 TEST(TorchThreads, ZeroMeansEveryCore) {

@@ -6,6 +6,7 @@
 #include <opencv2/imgproc.hpp>
 #include <opencv2/videoio.hpp>
 
+#include "actrec/features/feature_builder.hpp"
 #include "actrec/features/feature_extractor.hpp"
 #include "actrec/features/pose.hpp"
 #include "actrec/model/bundle.hpp"
@@ -99,6 +100,35 @@ void write_bundle(const std::string& path, const config::FeaturesConfig& feature
   info.model.hidden = 8;
   torch::manual_seed(11);
   auto model = model::make_labeler(info);
+  model::save_bundle(path, info, model);
+}
+
+void write_motion_bundle(const std::string& path, const config::FeaturesConfig& features) {
+  features::FeatureExtractor extractor(features);
+  model::BundleInfo info;
+  info.labels = {"dark", "light", "background"};
+  info.background = "background";
+  model::set_extractor(info, extractor.identity());
+  info.smoothing.switch_penalty = 0;
+  const int64_t map_dim = extractor.dim() - int64_t{extractor.persons()} * features::kPoseValues;
+  const features::FeatureBuilder builder(features, map_dim);
+  info.feature_dim = builder.dim();
+  info.fps = 25;
+  info.model.cell = config::Cell::linear;
+  info.model.dropout = 0;
+  auto model = model::make_labeler(info);
+  const auto names = builder.names();
+  const auto vx = std::find(names.begin(), names.end(), "body.vx") - names.begin();
+  torch::NoGradGuard no_grad;
+  for (auto& item : model->named_parameters()) {
+    if (item.key() == "head.weight") {
+      item.value().zero_();
+      item.value()[0][vx] = -10;  // moving left (torso lengths per second)
+      item.value()[1][vx] = 10;
+    } else if (item.key() == "head.bias") {
+      item.value().copy_(torch::tensor({0.0f, 0.0f, 1.0f}));  // still: background
+    }
+  }
   model::save_bundle(path, info, model);
 }
 

@@ -27,6 +27,10 @@ config::FeaturesConfig people_features(const std::string& backbone);
 void write_bundle(const std::string& path, const config::FeaturesConfig& features,
                   config::Cell cell, const config::SmoothingConfig& smoothing = {});
 
+/// A bundle whose labels follow each person's horizontal motion (no recurrence, no smoothing):
+/// `dark` while the body moves left, `light` while it moves right, `background` when still.
+void write_motion_bundle(const std::string& path, const config::FeaturesConfig& features);
+
 /// Frames with two bright figures on black, moving apart and back (`frames` at `fps`, 160x120).
 /// The right one is in view from frame `right_from` to `right_until` (exclusive; -1: the end).
 void write_two_people_video(const std::string& path, int frames, double fps, int right_from = 0,

@@ -50,6 +50,21 @@ TEST_F(DatasetTest, ReadsAllThreeAnnotationKinds) {
   EXPECT_TRUE(clips_in_split(manifest, "nope").empty());
 }
 
+TEST_F(DatasetTest, AWholeClipMarkedNotScoredIsNotScored) {
+  // "-" means "not scored" in segments; for a whole clip it means the same, not an unknown label.
+  file("a.avi", "x");
+  file("b.avi", "x");
+  const auto manifest_path = file("m.csv", "video,split,annotation\na.avi,train,-\nb.avi,train,jump\n");
+  DataProblems problems;
+  const Manifest manifest = read_manifest(manifest_path, problems);
+  config::DataConfig data;
+  const auto labels = label_set(manifest, data);
+  EXPECT_EQ(labels, (std::vector<std::string>{"jump"}));
+  EXPECT_EQ(frame_targets(manifest.clips[0], 3, 25, labels, data, problems),
+            (std::vector<int64_t>{-1, -1, -1}));
+  EXPECT_TRUE(problems.empty()) << problems.messages()[0];
+}
+
 TEST_F(DatasetTest, MappingTxtSetsTheClassOrder) {
   file("v.avi", "x");
   std::filesystem::create_directories(path("groundTruth"));

@@ -5,6 +5,7 @@
 #include "actrec/core/error.hpp"
 #include "actrec/train/dataset.hpp"
 #include "actrec/train/importers.hpp"
+#include "synthetic_video.hpp"
 #include "temp_dir.hpp"
 
 namespace actrec::train {
@@ -37,11 +38,14 @@ TEST(Importers, LabelMapRenamesMergesDropsAndSaysWhatItDoesNotKnow) {
 class ImportGmdcsa : public ::testing::Test {
  protected:
   void SetUp() override {
-    for (const char* clip : {"1/ADL/01.mp4", "1/ADL/02.mp4", "1/ADL/03.mp4", "1/ADL/04.mp4",
-                             "1/Fall/01.mp4", "1/Fall/02.mp4", "1/Fall/03.mp4"}) {
-      const fs::path path = dir_.file(std::string("gmd/Subject ") + clip);
+    // Real videos (the importer decodes each to know its length), at 10 fps.
+    for (const auto& [clip, seconds] : std::vector<std::pair<std::string, int>>{
+             {"1/ADL/01.mp4", 8}, {"1/ADL/02.mp4", 10}, {"1/ADL/03.mp4", 10}, {"1/ADL/04.mp4", 10},
+             {"1/Fall/01.mp4", 6}, {"1/Fall/02.mp4", 10}, {"1/Fall/03.mp4", 6},
+             {"1/Fall/04.mp4", 6}, {"1/Fall/05.mp4", 6}}) {
+      const fs::path path = dir_.file("gmd/Subject " + clip);
       fs::create_directories(path.parent_path());
-      test::write_text(path.string(), "not decoded by the importer");
+      test::write_index_video(path.string(), seconds * 10, 10.0);
     }
     // Header with a byte-order mark; rows: a posture and an activity at once; a range list
     // with two ranges; an unclosed bracket; a label without a range; a clip not in this copy.
@@ -56,7 +60,9 @@ class ImportGmdcsa : public ::testing::Test {
                      "File Name,Length (seconds),Time of Recording,Attire,Description, Classes\n"
                      "01.mp4,06, Day, Shirt, Fall, Falling (SW)[3.4 to 6]; Sitting[0 to 3.4]\n"
                      "02.mp4,06, Day, Shirt, Typo, Falling (BW[5.9 to 10]; Walking[0 to 1.3]\n"
-                     "03.mp4,06, Day, Shirt, Backwards, Sitting[9.7 to 3]\n");
+                     "03.mp4,06, Day, Shirt, Backwards, Sitting[9.7 to 3]\n"
+                     "04.mp4,06, Day, Shirt, A little past the end, Falling[3 to 6.5]\n"
+                     "05.mp4,06, Day, Shirt, Far past the end, Falling[3 to 8]\n");
   }
   test::TempDir dir_;
 };
@@ -71,14 +77,24 @@ TEST_F(ImportGmdcsa, EveryReadableRowBecomesAClipAndEveryOtherIsReportedWithItsL
                           {"Walking", "walking"}, {"Reading", ""}};
   options.labels.precedence = {"falling", "sitting"};
   const ImportReport report = import_dataset(options);
-  EXPECT_EQ(report.clips, 4u);  // 01, 02 (ADL), 01, 02 (Fall)
-  ASSERT_EQ(report.problems.size(), 3u);
+  EXPECT_EQ(report.clips, 5u);  // 01, 02 (ADL), 01, 02, 04 (Fall)
+  ASSERT_EQ(report.problems.size(), 4u);
   EXPECT_NE(report.problems[0].find("ADL.csv:4: 03.mp4: the bracket after 'Standing' is not closed"),
             std::string::npos) << report.problems[0];
   EXPECT_NE(report.problems[1].find("ADL.csv:5: 04.mp4: label 'Reading' has no [start to end] range"),
             std::string::npos) << report.problems[1];
   EXPECT_NE(report.problems[2].find("Fall.csv:4: 03.mp4: range [9.7 to 3] of Sitting ends before it starts"),
             std::string::npos) << report.problems[2];
+  // The dataset's own CSV overshoots a video's end: cut when by less than a second, and said.
+  EXPECT_NE(report.problems[3].find("Fall.csv:6: 05.mp4: falling [3 to 8] ends 2.00 s past the "
+                                    "video's end (6.000 s)"),
+            std::string::npos) << report.problems[3];
+  ASSERT_EQ(report.notes.size(), 1u);
+  EXPECT_NE(report.notes[0].find("Fall.csv:5: 04.mp4: falling [3 to 6.5] ends 0.50 s past the "
+                                 "video's end: cut at 6.000 s"),
+            std::string::npos) << report.notes[0];
+  EXPECT_EQ(test::read_text(dir_.file("out/gmd.labels/Subject_1_Fall_04.csv")),
+            "start_s,end_s,label\n0,3,-\n3,6,falling\n");
   // The unclosed parenthesis of "Falling (BW[" still reads: the bracket is what matters.
   EXPECT_EQ(test::read_text(dir_.file("out/gmd.labels/Subject_1_Fall_02.csv")),
             "start_s,end_s,label\n0,1.3,walking\n1.3,5.9,-\n5.9,10,falling\n");
@@ -92,7 +108,7 @@ TEST_F(ImportGmdcsa, EveryReadableRowBecomesAClipAndEveryOtherIsReportedWithItsL
   DataProblems problems;
   const Manifest manifest = read_manifest(options.manifest, problems);
   ASSERT_TRUE(problems.empty()) << problems.messages()[0];
-  ASSERT_EQ(manifest.clips.size(), 4u);
+  ASSERT_EQ(manifest.clips.size(), 5u);
   EXPECT_EQ(manifest.clips[0].group, "Subject 1");
   EXPECT_EQ(manifest.clips[0].split, "train");
   config::DataConfig data;

@@ -107,6 +107,21 @@ TEST(Trainer, ResumedRunEndsExactlyWhereAnUninterruptedOneDoes) {
   }
 }
 
+TEST(Trainer, ResumingWithAnotherModelConfigSaysWhatChanged) {
+  const auto videos = cue_videos(4, 8, 3, 3);
+  test::TempDir dir;
+  TrainJob job = job_for(dir.path(), 1);
+  train_labeler(job, fixed_data(videos, {}));
+  job.resume = true;
+  job.model.hidden *= 2;
+  job.model.cell = config::Cell::gru;
+  const std::string message =
+      test::error_message<ConfigError>([&] { train_labeler(job, fixed_data(videos, {})); });
+  EXPECT_NE(message.find("the model config changed since it was saved"), std::string::npos) << message;
+  EXPECT_NE(message.find("model.cell: "), std::string::npos) << message;
+  EXPECT_NE(message.find("model.hidden: "), std::string::npos) << message;
+}
+
 TEST(Trainer, EarlyStoppingStopsAfterPatience) {
   test::TempDir dir;
   const auto videos = cue_videos(6, 8, 3, 4);

@@ -1,9 +1,11 @@
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 
 #include "actrec/core/error.hpp"
+#include "actrec/video/frame_source.hpp"
 #include "actrec/video/probe.hpp"
 #include "synthetic_video.hpp"
 #include "temp_dir.hpp"
@@ -30,6 +32,30 @@ TEST(Probe, CountsDecodedFramesAndReadsTheContainer) {
   EXPECT_NEAR(result.duration_s, 2.5, 1e-3);
   EXPECT_EQ(result.backend, "FFMPEG");
   EXPECT_EQ(result.codec, "MJPG");
+}
+
+TEST(Probe, AudioThatOutlastsTheVideoIsNotTruncation) {
+  // What phones, browsers, OBS and IP cameras write: the container's duration is the audio's.
+  test::TempDir dir;
+  const std::vector<std::pair<std::string, std::string>> formats = {
+      {"clip.mkv", "-c:v libx264 -pix_fmt yuv420p -c:a aac"},
+      {"clip.webm", "-c:v libvpx -b:v 200k -c:a libopus"},
+      {"clip.ts", "-c:v libx264 -pix_fmt yuv420p -c:a aac"},
+      {"clip.mp4", "-c:v libx264 -pix_fmt yuv420p -c:a aac"}};
+  for (const auto& [name, codecs] : formats) {
+    SCOPED_TRACE(name);
+    const std::string path = dir.file(name);
+    const std::string command =
+        "ffmpeg -loglevel error -y -f lavfi -i testsrc=size=160x120:rate=25:duration=3 -f lavfi "
+        "-i sine=duration=3.2 " + codecs + " '" + path + "'";
+    ASSERT_EQ(std::system(command.c_str()), 0) << command;
+    auto source = open_source(classify_source(path));
+    int64_t frames = 0;
+    EXPECT_NO_THROW(while (source->read()) ++frames);
+    EXPECT_EQ(frames, 75);
+    EXPECT_NEAR(static_cast<double>(source->frame_count()), 75, 1);
+    EXPECT_FALSE(probe_video(path).truncated());
+  }
 }
 
 TEST(Probe, CorruptFileIsAnInputErrorNamingIt) {

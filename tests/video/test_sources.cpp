@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+
 #include <filesystem>
 #include <fstream>
 #include <opencv2/imgcodecs.hpp>
@@ -157,21 +159,42 @@ TEST(ClassifySource, ByFormNotByTrying) {
   EXPECT_EQ(classify_source("clip.avi").location, "clip.avi");
 }
 
-TEST(Timestamps, UseContainerWhenSaneElseIndexOverFps) {
+TEST(Timestamps, UseContainerWhenSaneElseGoOnAtTheLastSpacing) {
   MonotonicTimestamps clock(25.0);
   EXPECT_EQ(clock.next(0, 0.0), 0);
   EXPECT_EQ(clock.next(1, 40000.0), 40000);
   EXPECT_EQ(clock.next(2, 0.0), 80000);            // stuck at zero: not sane
   EXPECT_EQ(clock.next(3, std::nan("")), 120000);  // none
   EXPECT_EQ(clock.next(4, 170000.0), 170000);      // container again
-  EXPECT_EQ(clock.next(5, 100000.0), 200000);      // went backwards: index/fps
-  EXPECT_EQ(clock.next(6, -5.0), 240000);
+  EXPECT_EQ(clock.next(5, 100000.0), 220000);      // went backwards: on at the last spacing
+  EXPECT_EQ(clock.next(6, -5.0), 270000);
+  MonotonicTimestamps none(25.0);  // a source with no times at all: index / fps
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(none.next(i, -1), i * 40000);
+}
+
+TEST(Timestamps, TheLastFramesOfAFileWithAGapKeepTheirSpacing) {
+  // 25 fps with frames 40-59 missing (their times too): OpenCV reports no time for the last
+  // frames the H.264 decoder flushes; they must go on at 40 ms, not index / average fps.
+  test::TempDir dir;
+  const std::string path = dir.file("gap.mp4");
+  const std::string command =
+      "ffmpeg -loglevel error -y -f lavfi -i testsrc=size=160x120:rate=25:duration=4 -vf "
+      "\"select='not(between(n\\,40\\,59))'\" -fps_mode passthrough -c:v libx264 -pix_fmt "
+      "yuv420p '" + path + "'";
+  ASSERT_EQ(std::system(command.c_str()), 0) << command;
+  auto source = open_source(classify_source(path));
+  std::vector<int64_t> times;
+  while (auto frame = source->read()) times.push_back(frame->timestamp_us);
+  ASSERT_EQ(times.size(), 80u);
+  EXPECT_EQ(times[40] - times[39], 840000);  // the gap itself
+  for (size_t i = 41; i < times.size(); ++i) EXPECT_NEAR(times[i] - times[i - 1], 40000, 1000) << i;
+  EXPECT_NEAR(times.back(), 3960000, 1000);
 }
 
 TEST(Timestamps, NeverDecrease) {
   MonotonicTimestamps clock(25.0);
   EXPECT_EQ(clock.next(0, 1e6), 1000000);  // a stream starting at 1 s
-  EXPECT_EQ(clock.next(1, 0.0), 1000000);  // fallback (40 ms) would go back: held
+  EXPECT_EQ(clock.next(1, 0.0), 1040000);  // index / fps would go back: on from 1 s instead
 }
 
 // A source that makes frames as fast as asked, like a camera that never waits.

@@ -614,16 +614,12 @@ LabelMap load_label_map(const std::string& path) {
   return map;
 }
 
-std::vector<std::string> extraction_differences(const FeaturesConfig& a, const FeaturesConfig& b) {
-  // Each section as YAML, key by key: the schema decides what there is to compare.
-  FeaturesConfig left = a, right = b;
-  for (FeaturesConfig* c : {&left, &right}) {  // where the file is and how fast: not what it makes
-    c->backbone.clear();
-    c->batch_size = 0;
-    c->min_score = 0;  // featurisation, applied after extraction
-    c->motion_s = 0;
-  }
-  const YAML::Node x = YAML::Load(section_to_yaml(left)), y = YAML::Load(section_to_yaml(right));
+namespace {
+
+// Each section as YAML, key by key: the schema decides what there is to compare.
+template <typename Section>
+std::vector<std::string> section_differences(const Section& a, const Section& b) {
+  const YAML::Node x = YAML::Load(section_to_yaml(a)), y = YAML::Load(section_to_yaml(b));
   std::vector<std::string> differences;
   for (const auto& entry : x) {
     const std::string key = entry.first.Scalar();
@@ -631,6 +627,23 @@ std::vector<std::string> extraction_differences(const FeaturesConfig& a, const F
     if (before != after) differences.push_back(key + ": " + before + " vs " + after);
   }
   return differences;
+}
+
+}  // namespace
+
+std::vector<std::string> extraction_differences(const FeaturesConfig& a, const FeaturesConfig& b) {
+  FeaturesConfig left = a, right = b;
+  for (FeaturesConfig* c : {&left, &right}) {  // where the file is and how fast: not what it makes
+    c->backbone.clear();
+    c->batch_size = 0;
+    c->min_score = 0;  // featurisation, applied after extraction
+    c->motion_s = 0;
+  }
+  return section_differences(left, right);
+}
+
+std::vector<std::string> differences(const ModelConfig& a, const ModelConfig& b) {
+  return section_differences(a, b);
 }
 
 }  // namespace actrec::config

@@ -6,6 +6,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -60,35 +61,56 @@ int64_t checked_numel(const std::vector<int64_t>& shape, const std::string& sour
 }
 
 // Decodes one manifest entry from `bytes` at `offset`; returns the bytes it used.
-size_t decode_weight(const json& entry, const std::string& bytes, size_t offset,
-                     const std::string& source, HostTensor& out) {
-  const std::string name = entry.at("name").get<std::string>();
-  out.shape = entry.at("shape").get<std::vector<int64_t>>();
-  const int64_t count = checked_numel(out.shape, source, name);
-  const std::string dtype = entry.at("dtype").get<std::string>();
-  std::string stored = dtype;
+// How a weight is stored in its shard: the dtype of its bytes (after quantization) and size.
+struct StoredWeight {
+  std::string name, dtype, stored;
+  int64_t count = 0;
+  size_t element_size = 0;
   double scale = 1, min = 0;
+  size_t bytes() const { return static_cast<size_t>(count) * element_size; }
+};
+
+StoredWeight stored_weight(const json& entry, const std::string& source,
+                           std::vector<int64_t>* shape = nullptr) {
+  StoredWeight w;
+  w.name = entry.at("name").get<std::string>();
+  const auto dims = entry.at("shape").get<std::vector<int64_t>>();
+  w.count = checked_numel(dims, source, w.name);
+  if (shape) *shape = dims;
+  w.dtype = entry.at("dtype").get<std::string>();
+  w.stored = w.dtype;
   if (entry.contains("quantization")) {
     const json& q = entry.at("quantization");
-    stored = q.at("dtype").get<std::string>();
-    if (stored == "uint8" || stored == "uint16") {
-      scale = q.at("scale").get<double>();
-      min = q.at("min").get<double>();
-    } else if (stored != "float16") {
-      fail(source, "weight " + name + ": unsupported quantization dtype '" + stored + "'");
+    w.stored = q.at("dtype").get<std::string>();
+    if (w.stored == "uint8" || w.stored == "uint16") {
+      w.scale = q.at("scale").get<double>();
+      w.min = q.at("min").get<double>();
+    } else if (w.stored != "float16") {
+      fail(source, "weight " + w.name + ": unsupported quantization dtype '" + w.stored + "'");
     }
   }
-  size_t element_size;
-  if (stored == "float32" || stored == "int32") {
-    element_size = 4;
-  } else if (stored == "float16" || stored == "uint16") {
-    element_size = 2;
-  } else if (stored == "uint8" || stored == "bool") {
-    element_size = 1;
+  if (w.stored == "float32" || w.stored == "int32") {
+    w.element_size = 4;
+  } else if (w.stored == "float16" || w.stored == "uint16") {
+    w.element_size = 2;
+  } else if (w.stored == "uint8" || w.stored == "bool") {
+    w.element_size = 1;
   } else {
-    fail(source, "weight " + name + ": unsupported dtype '" + stored + "'");
+    fail(source, "weight " + w.name + ": unsupported dtype '" + w.stored + "'");
   }
-  const size_t size = static_cast<size_t>(count) * element_size;
+  return w;
+}
+
+size_t decode_weight(const json& entry, const std::string& bytes, size_t offset,
+                     const std::string& source, HostTensor& out) {
+  const StoredWeight w = stored_weight(entry, source, &out.shape);
+  const std::string& name = w.name;
+  const std::string& dtype = w.dtype;
+  const std::string& stored = w.stored;
+  const int64_t count = w.count;
+  const size_t element_size = w.element_size;
+  const double scale = w.scale, min = w.min;
+  const size_t size = w.bytes();
   if (offset + size > bytes.size()) {
     fail(source, "weight shards are shorter than the manifest says (weight " + name + " needs " +
                      std::to_string(offset + size) + " bytes, shards hold " +
@@ -277,8 +299,9 @@ const TfjsNode* TfjsGraph::find(const std::string& name) const {
   return it == index.end() ? nullptr : &nodes[it->second];
 }
 
-TfjsGraph parse_tfjs_graph(const std::string& json_text, const std::string& source,
-                           const std::function<std::string(const std::string&)>& read_shard) {
+TfjsGraph parse_tfjs_graph(
+    const std::string& json_text, const std::string& source,
+    const std::function<std::string(const std::string&, size_t max_bytes)>& read_shard) {
   TfjsGraph graph;
   graph.source = source;
   Sha256 content;
@@ -335,9 +358,13 @@ TfjsGraph parse_tfjs_graph(const std::string& json_text, const std::string& sour
       }
     }
     for (const auto& group : model.value("weightsManifest", json::array())) {
+      // What the group's weights take: no shard may hold more (a path to /dev/zero would
+      // otherwise be read until memory runs out).
+      size_t declared = 0;
+      for (const auto& entry : group.at("weights")) declared += stored_weight(entry, source).bytes();
       std::string bytes;
       for (const auto& path : group.at("paths")) {
-        const std::string shard = read_shard(path.get<std::string>());
+        const std::string shard = read_shard(path.get<std::string>(), declared - std::min(declared, bytes.size()));
         content.update(shard);
         bytes += shard;
       }
@@ -375,15 +402,50 @@ std::string describe_nodes(const TfjsGraph& graph) {
   return out.str();
 }
 
+namespace {
+
+// A shard path from a model.json is outside input: it must name a regular file inside the
+// model's folder (no absolute paths, no way out through "..", no symlink leading out), no
+// larger than the weights the manifest declares.
+std::string checked_shard_path(const std::string& model_json, const std::string& folder,
+                               const std::string& shard, size_t max_bytes) {
+  namespace fs = std::filesystem;
+  const fs::path relative(shard);
+  const std::string path = folder + shard;
+  if (shard.empty() || relative.is_absolute()) {
+    fail(model_json, "weight shard '" + shard.substr(0, 80) + "' is outside the model's folder");
+  }
+  std::error_code error;
+  const fs::path base = fs::weakly_canonical(folder.empty() ? fs::path(".") : fs::path(folder), error);
+  const fs::path resolved = fs::weakly_canonical(path, error);
+  const auto [end, rest] = std::mismatch(base.begin(), base.end(), resolved.begin(), resolved.end());
+  if (error || end != base.end() || rest == resolved.end()) {
+    fail(model_json, "weight shard '" + shard.substr(0, 80) + "' is outside the model's folder");
+  }
+  const auto status = fs::status(resolved, error);
+  if (!fs::exists(status)) fail(model_json, "weight shard " + path + " is missing");
+  if (!fs::is_regular_file(status)) fail(model_json, "weight shard " + path + " is not a regular file");
+  const auto size = fs::file_size(resolved, error);
+  if (!error && size > max_bytes) {
+    fail(model_json, fmt::format("weight shard {} holds {} bytes, more than the {} its weights "
+                                 "take",
+                                 path, size, max_bytes));
+  }
+  return resolved.string();
+}
+
+}  // namespace
+
 TfjsGraph load_tfjs_graph(const std::string& model_json) {
   const std::string text = read_file(model_json);
   const std::string folder = [&] {
     const auto slash = model_json.rfind('/');
     return slash == std::string::npos ? std::string() : model_json.substr(0, slash + 1);
   }();
-  return parse_tfjs_graph(text, model_json, [&](const std::string& shard) {
-    std::ifstream in(folder + shard, std::ios::binary);
-    if (!in) fail(model_json, "weight shard " + folder + shard + " is missing");
+  return parse_tfjs_graph(text, model_json, [&](const std::string& shard, size_t max_bytes) {
+    const std::string path = checked_shard_path(model_json, folder, shard, max_bytes);
+    std::ifstream in(path, std::ios::binary);
+    if (!in) fail(model_json, "weight shard " + path + " is missing");
     std::stringstream bytes;
     bytes << in.rdbuf();
     return bytes.str();

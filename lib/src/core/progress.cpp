@@ -38,21 +38,29 @@ void Progress::advance(int64_t count) {
 }
 
 void Progress::draw() {
-  const double per_second = rate();
-  std::string line = fmt::format("{}  {}", label_, done_);
-  if (total_ >= 0) {
-    line += fmt::format("/{} {}  {:3.0f}%", total_, unit_,
-                        total_ > 0 ? 100.0 * static_cast<double>(done_) / total_ : 100.0);
-  } else {
-    line += " " + unit_;
-  }
-  line += fmt::format("  {:.1f} {}/s", per_second, unit_ == "frames" ? "fps" : unit_);
-  if (total_ > done_ && per_second > 0) {
-    line += "  ETA " + format_duration(static_cast<double>(total_ - done_) / per_second);
-  }
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+  const std::string line = progress_line(label_, done_, total_, unit_, seconds);
   std::fprintf(stderr, "\r\033[K%s", line.c_str());
   std::fflush(stderr);
   drawn_ = true;
+}
+
+std::string progress_line(const std::string& label, int64_t done, int64_t total,
+                          const std::string& unit, double seconds) {
+  const double per_second = seconds > 0 ? static_cast<double>(done) / seconds : 0.0;
+  std::string line = fmt::format("{}  {}", label, done);
+  if (total >= 0) {
+    line += fmt::format("/{} {}  {:.0f}%", total, unit,
+                        total > 0 ? 100.0 * static_cast<double>(std::min(done, total)) / total : 100.0);
+  } else {
+    line += " " + unit;
+  }
+  line += fmt::format("  {:.1f} {}", per_second, unit == "frames" ? "fps" : unit + "/s");
+  if (total > done && per_second > 0) {
+    line += "  ETA " + format_duration(static_cast<double>(total - done) / per_second);
+  }
+  return line;
 }
 
 void Progress::finish() {

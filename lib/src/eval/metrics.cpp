@@ -1,10 +1,14 @@
 #include "actrec/eval/metrics.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <sstream>
+
+#include "actrec/core/error.hpp"
 
 namespace actrec::eval {
 namespace {
@@ -110,9 +114,14 @@ Evaluation::Evaluation(std::vector<std::string> class_names, std::vector<int64_t
 
 void Evaluation::add(const Labels& predicted, const Labels& truth, const std::string& name,
                      double fps) {
-  const size_t n = std::min(predicted.size(), truth.size());
-  Labels p(predicted.begin(), predicted.begin() + static_cast<std::ptrdiff_t>(n));
-  Labels y(truth.begin(), truth.begin() + static_cast<std::ptrdiff_t>(n));
+  if (predicted.size() != truth.size()) {
+    // Scoring a prefix would hide a labeller that lost or invented frames.
+    throw DataError(fmt::format("cannot evaluate {}: {} predicted labels for {} annotated frames",
+                                name.empty() ? "a video" : name, predicted.size(), truth.size()));
+  }
+  const size_t n = predicted.size();
+  const Labels& p = predicted;
+  const Labels& y = truth;
   for (size_t i = 0; i < n; ++i) {
     if (y[i] < 0) continue;
     ++frames_;

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <optional>
 
 #include "actrec/core/error.hpp"
 #include "actrec/core/log.hpp"
@@ -40,6 +41,28 @@ void identify_video(const std::string& video, FeatureFile& file) {
 
 }  // namespace
 
+std::optional<FeatureFile> cached_header(const FeatureExtractor& extractor,
+                                         const std::string& video, const std::string& cache_dir) {
+  if (cache_dir.empty()) return std::nullopt;
+  FeatureFile identity;
+  identify_video(video, identity);
+  const std::string cached = cache_path(cache_dir, video, extractor.fingerprint());
+  std::error_code error;
+  if (!fs::exists(cached, error)) return std::nullopt;
+  try {
+    FeatureFile header = read_feature_header(cached);
+    if (header.fingerprint == extractor.fingerprint() &&
+        header.video_bytes == identity.video_bytes &&
+        header.video_mtime_ns == identity.video_mtime_ns && identity.video_bytes >= 0) {
+      return header;
+    }
+    log::debug("{}: cached features are stale; extracting again", cached);
+  } catch (const InputError& e) {
+    log::warn("{}; extracting again", e.what());
+  }
+  return std::nullopt;
+}
+
 FeatureFile features_for_video(FeatureExtractor& extractor, const std::string& video,
                                const std::string& cache_dir, size_t queue_size,
                                const std::function<void(int64_t)>& on_frames, ExtractStats* stats) {
@@ -48,19 +71,13 @@ FeatureFile features_for_video(FeatureExtractor& extractor, const std::string& v
   identify_video(video, identity);
   const std::string cached = cache_dir.empty() ? "" : cache_path(cache_dir, video, extractor.fingerprint());
   std::error_code error;
-  if (!cached.empty() && fs::exists(cached, error)) {
+  if (cached_header(extractor, video, cache_dir)) {
     try {
-      const FeatureFile header = read_feature_header(cached);
-      if (header.fingerprint == extractor.fingerprint() &&
-          header.video_bytes == identity.video_bytes &&
-          header.video_mtime_ns == identity.video_mtime_ns && identity.video_bytes >= 0) {
-        FeatureFile file = read_feature_file(cached);
-        file.video = video;
-        if (on_frames) on_frames(file.frames());
-        if (stats) *stats = {file.frames(), true, 0};
-        return file;
-      }
-      log::debug("{}: cached features are stale; extracting again", cached);
+      FeatureFile file = read_feature_file(cached);
+      file.video = video;
+      if (on_frames) on_frames(file.frames());
+      if (stats) *stats = {file.frames(), true, 0};
+      return file;
     } catch (const InputError& e) {
       log::warn("{}; extracting again", e.what());
     }

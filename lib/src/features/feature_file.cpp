@@ -11,6 +11,9 @@ namespace actrec::features {
 namespace {
 
 constexpr char kMagic[] = "ACTRECFEAT1\n";
+// Values are written as the machine holds them: the format says little-endian, so only such
+// machines (x86-64, ARM64) build this.
+static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "feature files are little-endian");
 
 [[noreturn]] void corrupt(const std::string& path, const std::string& reason) {
   throw InputError("cannot read feature file: " + path + ": " + reason);

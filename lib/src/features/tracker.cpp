@@ -124,38 +124,38 @@ std::vector<TrackedPerson> Tracker::update(const float* poses, int slots, int64_
   return seen;
 }
 
+int ProminentPerson::choose(const std::vector<TrackedPerson>& seen, const float* poses) {
+  int slot = -1, best_id = -1, kept_slot = -1;
+  double best = 0, kept = 0;
+  for (const auto& person : seen) {
+    const ConstPose pose{poses + person.slot * kPoseValues};
+    const double weight = pose.rect().area() * pose.person_score();
+    if (weight > best) {
+      best = weight;
+      best_id = person.id;
+      slot = person.slot;
+    }
+    if (person.id == id_) {
+      kept = weight;
+      kept_slot = person.slot;
+    }
+  }
+  if (kept_slot >= 0 && best <= 2 * kept) return kept_slot;
+  id_ = best_id;
+  return slot;
+}
+
 std::vector<int> main_person(const FeatureFile& observations, int slots,
                              const config::PeopleConfig& config) {
   const int64_t frames = observations.frames();
   if (slots <= 1) return std::vector<int>(static_cast<size_t>(frames), slots == 1 ? 0 : -1);
   Tracker tracker(config);
-  std::vector<std::vector<TrackedPerson>> per_frame;
-  std::map<int, double> weight;  // track id -> size x centrality, summed over its frames
-  const double width = std::max(1, observations.width), height = std::max(1, observations.height);
+  ProminentPerson chooser;
+  std::vector<int> slot_of;
   for (int64_t f = 0; f < frames; ++f) {
     const float* poses = observations.values.data() + f * observations.dim();
-    per_frame.push_back(tracker.update(poses, slots, observations.timestamps_us[static_cast<size_t>(f)]));
-    for (const auto& person : per_frame.back()) {
-      const cv::Rect2f box = ConstPose{poses + person.slot * kPoseValues}.rect();
-      const double dx = (box.x + box.width / 2) / width - 0.5;
-      const double dy = (box.y + box.height / 2) / height - 0.5;
-      const double centrality = std::max(0.0, 1 - std::hypot(dx, dy) / std::hypot(0.5, 0.5));
-      weight[person.id] += box.area() / (width * height) * centrality;
-    }
-  }
-  int main = -1;
-  double best = 0;
-  for (const auto& [id, w] : weight) {
-    if (w > best) {
-      best = w;
-      main = id;
-    }
-  }
-  std::vector<int> slot_of(static_cast<size_t>(frames), -1);
-  for (int64_t f = 0; f < frames; ++f) {
-    for (const auto& person : per_frame[static_cast<size_t>(f)]) {
-      if (person.id == main) slot_of[static_cast<size_t>(f)] = person.slot;
-    }
+    const auto seen = tracker.update(poses, slots, observations.timestamps_us[static_cast<size_t>(f)]);
+    slot_of.push_back(chooser.choose(seen, poses));
   }
   return slot_of;
 }

@@ -1,5 +1,8 @@
 #include "actrec/model/bundle.hpp"
 
+#include <zlib.h>
+
+#include <fstream>
 #include <sstream>
 
 #include "actrec/core/atomic_file.hpp"
@@ -36,7 +39,66 @@ void save_bundle(const std::string& path, const BundleInfo& info, RecurrentLabel
 }
 
 namespace {
+
+uint32_t le32(const std::string& bytes, size_t at) {
+  return static_cast<uint32_t>(static_cast<uint8_t>(bytes[at])) |
+         static_cast<uint32_t>(static_cast<uint8_t>(bytes[at + 1])) << 8 |
+         static_cast<uint32_t>(static_cast<uint8_t>(bytes[at + 2])) << 16 |
+         static_cast<uint32_t>(static_cast<uint8_t>(bytes[at + 3])) << 24;
+}
+uint16_t le16(const std::string& bytes, size_t at) {
+  return static_cast<uint16_t>(static_cast<uint8_t>(bytes[at]) |
+                               static_cast<uint8_t>(bytes[at + 1]) << 8);
+}
+
+// A bundle is a zip archive (LibTorch's format) whose entries carry CRC-32 checksums that
+// LibTorch's reader does not check: a bundle with flipped bytes would load and label with
+// NaN. Every stored entry's checksum is checked here first.
+void verify_checksums(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  const std::string bytes = buffer.str();
+  auto corrupt = [&](const std::string& reason) {
+    throw ModelError("cannot load model bundle: " + path + ": corrupt: " + reason);
+  };
+  // The end-of-central-directory record, within the last 64 KiB + 22 bytes.
+  constexpr size_t kEnd = 22;
+  if (bytes.size() < kEnd) corrupt("too short to be a bundle");
+  size_t end = std::string::npos;
+  for (size_t at = bytes.size() - kEnd + 1; at-- > 0 && bytes.size() - at <= kEnd + 65535;) {
+    if (le32(bytes, at) == 0x06054b50) {
+      end = at;
+      break;
+    }
+  }
+  if (end == std::string::npos) corrupt("no zip directory at its end");
+  const size_t entries = le16(bytes, end + 10);
+  size_t at = le32(bytes, end + 16);
+  if (le32(bytes, end + 16) == 0xffffffffu) return;  // zip64: not what bundles are
+  for (size_t i = 0; i < entries; ++i) {
+    if (at + 46 > bytes.size() || le32(bytes, at) != 0x02014b50) corrupt("damaged zip directory");
+    const uint16_t method = le16(bytes, at + 10);
+    const uint32_t crc = le32(bytes, at + 16);
+    const uint32_t size = le32(bytes, at + 20);
+    const size_t name_length = le16(bytes, at + 28);
+    const size_t extra_length = le16(bytes, at + 30), comment_length = le16(bytes, at + 32);
+    const size_t local = le32(bytes, at + 42);
+    if (at + 46 + name_length > bytes.size()) corrupt("damaged zip directory");
+    const std::string name = bytes.substr(at + 46, name_length);
+    at += 46 + name_length + extra_length + comment_length;
+    if (method != 0 || size == 0xffffffffu) continue;  // LibTorch stores entries uncompressed
+    if (local + 30 > bytes.size() || le32(bytes, local) != 0x04034b50) corrupt("damaged entry " + name);
+    const size_t data = local + 30 + le16(bytes, local + 26) + le16(bytes, local + 28);
+    if (data + size > bytes.size()) corrupt("entry " + name + " is cut short");
+    const auto actual = static_cast<uint32_t>(
+        ::crc32(0, reinterpret_cast<const Bytef*>(bytes.data() + data), static_cast<uInt>(size)));
+    if (actual != crc) corrupt("entry " + name + " fails its checksum (the file was changed or damaged)");
+  }
+}
+
 torch::serialize::InputArchive open_archive(const std::string& path) {
+  verify_checksums(path);
   torch::serialize::InputArchive archive;
   try {
     archive.load_from(path);
@@ -64,6 +126,14 @@ Bundle load_bundle(const std::string& path) {
   } catch (const c10::Error& e) {
     throw ModelError("cannot load model bundle: " + path + ": weights do not fit its metadata (" +
                      e.msg().substr(0, 160) + ")");
+  }
+  std::vector<torch::Tensor> tensors = bundle.model->parameters();
+  for (const auto& buffer : bundle.model->buffers()) tensors.push_back(buffer);
+  for (const auto& tensor : tensors) {
+    if (!torch::isfinite(tensor).all().item<bool>()) {
+      throw ModelError("cannot load model bundle: " + path + ": its weights hold NaN or infinite "
+                       "values (a failed training run, or a damaged file)");
+    }
   }
   bundle.model->eval();
   return bundle;

@@ -71,9 +71,10 @@ BundleInfo bundle_info_from_json(const std::string& text, const std::string& sou
     throw ModelError("cannot load model bundle: " + source + ": " + e.what());
   }
   if (info.labels.empty() || info.feature_dim <= 0 || info.observation_names.empty() ||
-      info.probe.size() % info.observation_names.size() != 0 || !(info.fps > 0)) {
+      info.probe.empty() || info.probe.size() % info.observation_names.size() != 0 ||
+      !(info.fps > 0)) {
     throw ModelError("cannot load model bundle: " + source +
-                     ": no labels, feature size, observations or frame rate");
+                     ": no labels, feature size, observations, probe observations or frame rate");
   }
   return info;
 }

@@ -3,9 +3,11 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <opencv2/imgproc.hpp>
 
@@ -28,7 +30,8 @@ std::string timecode(double seconds, bool vtt) {
 
 void SegmentBuilder::add(int64_t frame, double time_s, int64_t label, double confidence,
                          double frame_period_s) {
-  if (runs_.empty() || runs_.back().label != label) {
+  // A run is unbroken: a person out of view for a while starts a new one on return.
+  if (runs_.empty() || runs_.back().label != label || runs_.back().end_frame != frame) {
     if (!runs_.empty())
       runs_.back().mean_confidence /=
           static_cast<double>(runs_.back().end_frame - runs_.back().start_frame);
@@ -152,13 +155,49 @@ std::vector<Cue> segment_cues(const std::vector<Segment>& segments,
   return cues;
 }
 
-void CueBuilder::add(double time_s, double frame_period_s, const std::string& text) {
-  if (open_ && cues_.back().text == text) {
-    cues_.back().end_s = time_s + frame_period_s;
-    return;
+std::vector<Cue> people_cues(const std::vector<std::pair<int, std::vector<Segment>>>& people,
+                             const std::vector<std::string>& labels) {
+  // Sweep the segments' starts and ends in time, keeping who does what in between.
+  struct Change {
+    double time_s;
+    bool starts;
+    int person;
+    int64_t label;
+  };
+  std::vector<Change> changes;
+  for (const auto& [person, segments] : people) {
+    for (const auto& s : segments) {
+      changes.push_back({s.start_s, true, person, s.label});
+      changes.push_back({s.end_s, false, person, s.label});
+    }
   }
-  open_ = !text.empty();
-  if (open_) cues_.push_back({time_s, time_s + frame_period_s, text});
+  std::sort(changes.begin(), changes.end(), [](const Change& a, const Change& b) {
+    return a.time_s != b.time_s ? a.time_s < b.time_s : a.starts < b.starts;  // ends first
+  });
+  std::map<int, int64_t> doing;  // person -> label, ordered by id
+  std::vector<Cue> cues;
+  for (size_t i = 0; i < changes.size(); ++i) {
+    const Change& change = changes[i];
+    if (change.starts) {
+      doing[change.person] = change.label;
+    } else if (auto it = doing.find(change.person); it != doing.end() && it->second == change.label) {
+      doing.erase(it);
+    }
+    if (i + 1 < changes.size() && changes[i + 1].time_s == change.time_s) continue;
+    const double until = i + 1 < changes.size() ? changes[i + 1].time_s : change.time_s;
+    std::string text;
+    for (const auto& [person, label] : doing) {
+      text += fmt::format("{}#{} {}", text.empty() ? "" : " · ", person,
+                          labels.at(static_cast<size_t>(label)));
+    }
+    if (text.empty() || until <= change.time_s) continue;
+    if (!cues.empty() && cues.back().text == text && cues.back().end_s == change.time_s) {
+      cues.back().end_s = until;
+    } else {
+      cues.push_back({change.time_s, until, text});
+    }
+  }
+  return cues;
 }
 
 std::string subtitles(const std::vector<Cue>& cues, bool vtt) {

@@ -140,19 +140,14 @@ LabelResult label_source(Labeler& labeler, std::unique_ptr<video::FrameSource> i
     overlay.emplace(result.outputs.back(), source.fps(), source.frame_size(), labels, multi);
   }
   std::map<int, output::SegmentBuilder> segments;  // per person
-  output::CueBuilder cues;
   auto write = [&](const std::vector<LabelledFrame>& frames) {
     for (const auto& frame : frames) {
       const double time_s = static_cast<double>(frame.timestamp_us) * 1e-6;
       const auto people = people_of(frame);
-      std::string caption;
       for (const auto& person : people) {
         frames_csv.write(frame.index, time_s, person);
         segments[person.person].add(frame.index, time_s, person.label, person.confidence, period);
-        caption += fmt::format("{}#{} {}", caption.empty() ? "" : " · ", person.person,
-                               labels[static_cast<size_t>(person.label)]);
       }
-      if (multi) cues.add(time_s, period, caption);
       if (overlay) overlay->write(frame.image, people, time_s);
       result.person_frames += static_cast<int64_t>(people.size());
       result.max_people = std::max(result.max_people, static_cast<int>(people.size()));
@@ -172,6 +167,8 @@ LabelResult label_source(Labeler& labeler, std::unique_ptr<video::FrameSource> i
   write(stream.finish());
   frames_csv.commit();
   const std::string& background = labeler.background();
+  // Segments and subtitles both from the runs merged as --min-segment says.
+  std::vector<output::Cue> all_cues;
   if (multi) {
     std::vector<std::pair<int, std::vector<output::Segment>>> people;
     for (const auto& [person, builder] : segments) {
@@ -179,12 +176,13 @@ LabelResult label_source(Labeler& labeler, std::unique_ptr<video::FrameSource> i
     }
     write_text_atomically(result.outputs[1], output::people_segments_json(
                                                  people, labels, background, video, source.fps()));
+    all_cues = output::people_cues(people, labels);
   } else {
     const auto runs = segments[0].segments(options.min_segment);
     write_text_atomically(result.outputs[1],
                           output::segments_json(runs, labels, background, video, source.fps()));
+    all_cues = output::segment_cues(runs, labels);
   }
-  const auto all_cues = multi ? cues.cues() : output::segment_cues(segments[0].segments(options.min_segment), labels);
   write_text_atomically(result.outputs[2], output::subtitles(all_cues, false));
   if (options.vtt) write_text_atomically(result.outputs[3], output::subtitles(all_cues, true));
   if (overlay) overlay->commit();

@@ -102,7 +102,7 @@ struct StreamLabeler::Impl {
   std::deque<int> missing;    // per waiting frame: labels still to come
   int64_t first_waiting = 0;  // sequence number of waiting.front()
   int64_t next_sequence = 0;  // of the next frame pushed
-  int main_id = -1;                   // single mode with several people: the one labelled
+  features::ProminentPerson prominent;  // single mode with several people: the one labelled
 
   bool multi() const { return people.persons == config::Persons::multi; }
 
@@ -172,27 +172,8 @@ struct StreamLabeler::Impl {
     const int slots = shared.persons;
     if (!multi()) {
       if (slots <= 1) return {{0, slots == 1 ? 0 : -1}};
-      // Several people, one labelled: the most prominent, kept while seen unless another is
-      // twice as prominent.
-      const auto seen = tracker.update(observation, slots, timestamp_us);
-      int slot = -1, best_id = -1, main_slot = -1;
-      double best = 0, main_weight = 0;
-      for (const auto& person : seen) {
-        const features::ConstPose pose{observation + person.slot * kPoseValues};
-        const double weight = pose.rect().area() * pose.person_score();
-        if (weight > best) {
-          best = weight;
-          best_id = person.id;
-          slot = person.slot;
-        }
-        if (person.id == main_id) {
-          main_weight = weight;
-          main_slot = person.slot;
-        }
-      }
-      if (main_slot >= 0 && best <= 2 * main_weight) return {{0, main_slot}};
-      main_id = best_id;
-      return {{0, slot}};
+      // Several people, one labelled: chosen as training chose (features::main_person).
+      return {{0, prominent.choose(tracker.update(observation, slots, timestamp_us), observation)}};
     }
     std::vector<int> dropped;
     const auto seen = tracker.update(observation, slots, timestamp_us, &dropped);

@@ -2,6 +2,9 @@
 
 #include <ATen/Parallel.h>
 
+#include "actrec/core/log.hpp"
+
+#include <algorithm>
 #include <mutex>
 #include <thread>
 
@@ -18,8 +21,13 @@ int set_torch_threads(int requested) {
     } catch (const c10::Error&) {
     }
   });
-  const int cores = static_cast<int>(std::thread::hardware_concurrency());
-  const int threads = requested > 0 ? requested : (cores > 0 ? cores : 1);
+  const int cores = std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+  // More threads than a few per core only contend; thousands can hang OpenMP's pool creation.
+  const int most = 4 * cores;
+  if (requested > most) {
+    log::warn("{} threads asked for on {} cores: using {}", requested, cores, most);
+  }
+  const int threads = requested > 0 ? std::min(requested, most) : cores;
   at::set_num_threads(threads);
   return at::get_num_threads();
 }

@@ -253,8 +253,8 @@ std::vector<int64_t> frame_targets(const ClipEntry& clip, int64_t frames, double
   };
   switch (clip.kind) {
     case AnnotationKind::clip_label: {
-      const int64_t index = index_of(clip.label);
-      if (index < 0) unknown(clip.label, clip.manifest_line);
+      const int64_t index = index_of(clip.label);  // `-`: the whole clip is not scored
+      if (!is_known(clip.label, index)) unknown(clip.label, clip.manifest_line);
       std::fill(targets.begin(), targets.end(), index);
       break;
     }

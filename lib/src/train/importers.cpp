@@ -16,6 +16,7 @@
 #include "actrec/core/text.hpp"
 #include "actrec/train/dataset.hpp"
 #include "actrec/video/inputs.hpp"
+#include "actrec/video/probe.hpp"
 
 namespace actrec::train {
 namespace fs = std::filesystem;
@@ -212,6 +213,30 @@ std::string map_segments(const config::LabelMap& map, std::vector<TimedLabel>& s
   return "";
 }
 
+// Annotations end where the video ends: a range reaching less than a second past it (the
+// annotator's rounding) is cut there and the cut noted; one reaching further is a problem.
+std::string clamp_to_length(std::vector<TimedLabel>& segments, double length_s,
+                            const std::string& where, std::vector<std::string>& notes) {
+  constexpr double kSlack_s = 1.0;
+  std::vector<TimedLabel> kept;
+  for (auto s : segments) {
+    const double past = s.end - length_s;
+    if (past >= kSlack_s) {
+      return fmt::format("{}: {} [{} to {}] ends {:.2f} s past the video's end ({:.3f} s)", where,
+                         s.label, s.start, s.end, past, length_s);
+    }
+    if (past > 1e-9) {
+      notes.push_back(fmt::format("{}: {} [{} to {}] ends {:.2f} s past the video's end: cut at "
+                                  "{:.3f} s",
+                                  where, s.label, s.start, s.end, past, length_s));
+      s.end = length_s;
+    }
+    if (s.end > s.start) kept.push_back(s);
+  }
+  segments = std::move(kept);
+  return "";
+}
+
 void import_gmdcsa24(const ImportOptions& options, ImportReport& report) {
   Writer writer(options, report);
   std::vector<fs::path> subjects;
@@ -253,15 +278,29 @@ void import_gmdcsa24(const ImportOptions& options, ImportReport& report) {
           continue;
         }
         auto resolved = resolve_overlaps(segments, options.labels.precedence);
+        // The video as decoded, not as the CSV says: its ranges sometimes overshoot the end.
+        double length = 0;
+        try {
+          const auto probe = video::probe_video(video.string());
+          length = static_cast<double>(probe.decoded_frames) / probe.fps;
+        } catch (const InputError& e) {
+          report.problems.push_back(where + ": " + e.what() + "; left out");
+          continue;
+        }
+        problem = clamp_to_length(resolved, length, where + ": " + file, report.notes);
+        if (!problem.empty()) {
+          report.problems.push_back(problem + "; left out");
+          continue;
+        }
         // Time no range covers is unlabelled, not a class: not scored, up to the clip's length.
         std::vector<TimedLabel> with_gaps;
-        double at = 0, length = 0;
+        double at = 0;
         for (const auto& s : resolved) {
           if (s.start > at) with_gaps.push_back({at, s.start, "-"});
           with_gaps.push_back(s);
           at = s.end;
         }
-        if (parse_seconds(fields[1], length) && length > at) with_gaps.push_back({at, length, "-"});
+        if (length > at) with_gaps.push_back({at, length, "-"});
         const std::string name = subject.filename().string() + "_" + kind + "_" + video.stem().string();
         std::string clean;
         for (char c : name) clean += std::isalnum(static_cast<unsigned char>(c)) ? c : '_';

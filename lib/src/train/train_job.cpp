@@ -1,15 +1,58 @@
 #include "actrec/train/train_job.hpp"
 
+#include <algorithm>
 #include <filesystem>
+#include <map>
+#include <set>
 
 #include "actrec/core/atomic_file.hpp"
 #include "actrec/core/error.hpp"
+#include "actrec/core/log.hpp"
+#include "actrec/features/extract.hpp"
 #include "actrec/features/feature_extractor.hpp"
 #include "actrec/features/pose.hpp"
 #include "actrec/train/clips.hpp"
 #include "actrec/train/trainer.hpp"
+#include "actrec/video/probe.hpp"
 
 namespace actrec::train {
+
+namespace {
+
+// Frames and fps of `video` as extraction will see them: from the cache where it is current,
+// else by decoding it.
+std::pair<int64_t, double> clip_length(const features::FeatureExtractor& extractor,
+                                       const std::string& video, const std::string& cache) {
+  if (const auto header = features::cached_header(extractor, video, cache)) {
+    return {header->frames(), header->fps};
+  }
+  const auto probe = video::probe_video(video);
+  return {probe.decoded_frames, probe.fps};
+}
+
+// What trains but teaches little or measures nothing: said, not refused.
+void warn_about_the_data(const Manifest& manifest, const std::vector<std::string>& labels,
+                         const config::DataConfig& data) {
+  const size_t classes = labels.size() - (std::find(labels.begin(), labels.end(), data.background) !=
+                                                  labels.end()
+                                              ? 1
+                                              : 0);
+  if (classes < 2) {
+    log::warn("{}: only {} class besides background ({}): the model can only ever say that",
+              manifest.path, classes, labels.empty() ? "" : labels.front());
+  }
+  std::map<std::string, std::set<std::string>> splits_of;  // video -> splits it is listed in
+  for (const auto& clip : manifest.clips) splits_of[clip.video].insert(clip.split);
+  for (const auto& [video, splits] : splits_of) {
+    if (splits.count("train") && splits.size() > 1) {
+      log::warn("{}: {} is in 'train' and in another split: figures on that split will be "
+                "optimistic",
+                manifest.path, video);
+    }
+  }
+}
+
+}  // namespace
 
 TrainState train_from_manifest(const config::Config& config, const std::string& manifest_path,
                                const std::string& run_dir, bool resume,
@@ -23,6 +66,20 @@ TrainState train_from_manifest(const config::Config& config, const std::string& 
   }
   features::FeatureExtractor extractor(config.features);
   const std::string cache = feature_cache_dir(config.train.cache_dir);
+  // Every annotation against its video before anything is extracted: a segment past a video's
+  // end is found in seconds, not after a long extraction.
+  for (const char* split : {"train", "val"}) {
+    for (const ClipEntry* clip : clips_in_split(manifest, split)) {
+      try {
+        const auto length = clip_length(extractor, clip->video, cache);
+        frame_targets(*clip, length.first, length.second, labels, config.data, problems);
+      } catch (const InputError& e) {
+        problems.add(e.what());
+      }
+    }
+  }
+  problems.throw_if_any();
+  warn_about_the_data(manifest, labels, config.data);
   auto load = [&](const std::string& split) {
     return load_split(manifest, split, labels, config, extractor, cache, problems,
                       [&](int64_t frames) {

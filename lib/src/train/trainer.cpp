@@ -266,6 +266,13 @@ TrainState restore_checkpoint(const TrainJob& job, model::RecurrentLabeler& mode
       last.info.backbone_source != job.info.backbone_source) {
     throw ModelError("cannot resume: " + last_path + ": it was trained on other labels or features");
   }
+  if (const auto changed = config::differences(last.info.model, job.model); !changed.empty()) {
+    std::string list;
+    for (const auto& difference : changed) list += (list.empty() ? "" : "; ") + ("model." + difference);
+    throw ConfigError("cannot resume: " + last_path + ": the model config changed since it was "
+                      "saved (" + list + ", saved first): resume with the same config, or train "
+                      "into a new run folder");
+  }
   {
     torch::NoGradGuard no_grad;
     auto parameters = last.model->named_parameters();

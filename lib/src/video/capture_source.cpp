@@ -9,6 +9,7 @@
 
 #include "actrec/core/error.hpp"
 #include "actrec/core/log.hpp"
+#include "actrec/video/stream_info.hpp"
 
 namespace actrec::video {
 namespace fs = std::filesystem;
@@ -28,7 +29,13 @@ std::string fourcc_text(double value) {
 void check_file(const std::string& path) {
   std::error_code error;
   const auto status = fs::status(path, error);
-  if (!fs::exists(status)) throw InputError("cannot open video: " + path + ": no such file");
+  if (!fs::exists(status)) {
+    const bool pattern = path.find_first_of("*?[") != std::string::npos;
+    throw InputError("cannot open video: " + path + ": " +
+                     (pattern                         ? "no file matches this pattern"
+                      : error && error != std::errc::no_such_file_or_directory ? error.message()
+                                                       : "no such file"));
+  }
   if (fs::is_directory(status)) {
     throw InputError("cannot open video: " + path + ": is a directory");
   }
@@ -95,8 +102,9 @@ CaptureSource::CaptureSource(const SourceSpec& spec, const SourceOptions& option
   }
   timestamps_ = MonotonicTimestamps(fps_);
   if (spec.kind == SourceKind::file) {
-    const double count = capture_.get(cv::CAP_PROP_FRAME_COUNT);
-    frame_count_ = std::isfinite(count) && count > 0 ? std::llround(count) : -1;
+    // The video stream's own count: the container's duration includes audio that may outlast
+    // the video, which made whole MKV, WebM and MPEG-TS files look truncated.
+    frame_count_ = video_stream_frames(spec.location, fps_);
   }
   size_ = {static_cast<int>(capture_.get(cv::CAP_PROP_FRAME_WIDTH)),
            static_cast<int>(capture_.get(cv::CAP_PROP_FRAME_HEIGHT))};

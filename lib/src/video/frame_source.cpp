@@ -5,6 +5,10 @@
 #include <filesystem>
 #include <opencv2/core/utils/logger.hpp>
 
+extern "C" {
+#include <libavutil/log.h>
+}
+
 #include "actrec/video/capture_source.hpp"
 #include "actrec/video/image_folder_source.hpp"
 
@@ -52,6 +56,7 @@ void set_backend_logging(bool verbose) {
   // OpenCV's FFmpeg wrapper reads this once, when the first capture opens: AV_LOG_QUIET (-8)
   // silences libav*; without it FFmpeg errors go straight to stderr.
   if (!verbose) ::setenv("OPENCV_FFMPEG_LOGLEVEL", "-8", 1);
+  av_log_set_level(verbose ? AV_LOG_WARNING : AV_LOG_QUIET);  // libavformat as actrec calls it
 }
 
 }  // namespace actrec::video

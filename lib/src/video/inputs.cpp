@@ -28,7 +28,11 @@ std::vector<std::string> expand_inputs(const std::vector<std::string>& inputs) {
     if (fs::is_directory(input, error)) {
       std::vector<std::string> found;
       for (const auto& entry : fs::directory_iterator(input, error)) {
-        if (entry.is_regular_file() && has_video_extension(entry.path().string())) {
+        std::error_code status_error;
+        const bool regular = entry.is_regular_file(status_error);
+        // An entry whose kind cannot even be read (a looping or broken link) is one bad input:
+        // reported when its turn comes, the others labelled.
+        if (status_error || (regular && has_video_extension(entry.path().string()))) {
           found.push_back(entry.path().string());
         }
       }
@@ -44,7 +48,10 @@ std::vector<std::string> expand_inputs(const std::vector<std::string>& inputs) {
       const int status = ::glob(input.c_str(), 0, nullptr, &matches);
       std::vector<std::string> found(matches.gl_pathv, matches.gl_pathv + matches.gl_pathc);
       ::globfree(&matches);
-      if (status != 0 || found.empty()) throw InputError("no input matches: " + input);
+      if (status != 0 || found.empty()) {
+        videos.push_back(input);  // one bad input among the others: opening it says so
+        continue;
+      }
       videos.insert(videos.end(), found.begin(), found.end());
     } else {
       videos.push_back(input);

@@ -196,5 +196,7 @@ LabelMap load_label_map(const std::string& path);
 /// Keys whose values differ between `a` and `b` ("resize: letterbox vs stretch"), for messages.
 /// Leaves out where the backbone file is and how many frames go per pass.
 std::vector<std::string> extraction_differences(const FeaturesConfig& a, const FeaturesConfig& b);
+/// The same for two model sections ("hidden: 64 vs 128").
+std::vector<std::string> differences(const ModelConfig& a, const ModelConfig& b);
 
 }  // namespace actrec::config

@@ -53,13 +53,16 @@ struct TfjsGraph {
   const TfjsNode* find(const std::string& name) const;
 };
 
-/// Reads `model_json` and its weight shards (paths relative to it). Throws ModelError naming the
-/// file for unreadable or malformed JSON, a missing or short shard, or an unknown weight dtype.
+/// Reads `model_json` and its weight shards (paths relative to it, inside its folder). Throws
+/// ModelError naming the file for unreadable or malformed JSON, a missing, short or oversized
+/// shard, a shard path leading outside the folder, or an unknown weight dtype.
 TfjsGraph load_tfjs_graph(const std::string& model_json);
 
-/// The same from memory: `read_shard(relative_path)` returns a shard's bytes.
-TfjsGraph parse_tfjs_graph(const std::string& json_text, const std::string& source,
-                           const std::function<std::string(const std::string&)>& read_shard);
+/// The same from memory: `read_shard(relative_path, max_bytes)` returns a shard's bytes (a
+/// shard holding more than `max_bytes`, what the rest of its group's weights take, is refused).
+TfjsGraph parse_tfjs_graph(
+    const std::string& json_text, const std::string& source,
+    const std::function<std::string(const std::string&, size_t max_bytes)>& read_shard);
 
 /// One line per node: index, op, name, inputs, and the shape where the file states it.
 std::string describe_nodes(const TfjsGraph& graph);

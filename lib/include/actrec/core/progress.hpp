@@ -17,6 +17,8 @@ class Progress {
   Progress& operator=(const Progress&) = delete;
 
   void advance(int64_t count = 1);
+  /// The total once it is known (a video's frame count, after it was opened); < 0: unknown.
+  void set_total(int64_t total) { total_ = total; }
   /// Clears the line; later log output starts on a clean line.
   void finish();
 
@@ -37,6 +39,11 @@ class Progress {
   std::chrono::steady_clock::time_point start_;
   std::chrono::steady_clock::time_point last_draw_;
 };
+
+/// The line Progress draws: "LABEL  251/795 frames  32%  50.2 fps  ETA 0:11" (no share or ETA
+/// when `total` < 0; the rate in fps for frames, else UNIT/s).
+std::string progress_line(const std::string& label, int64_t done, int64_t total,
+                          const std::string& unit, double seconds);
 
 /// "m:ss" or "h:mm:ss".
 std::string format_duration(double seconds);

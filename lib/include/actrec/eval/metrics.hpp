@@ -36,8 +36,9 @@ class Evaluation {
  public:
   Evaluation(std::vector<std::string> class_names, std::vector<int64_t> background);
 
-  /// Adds one video; `predicted` and `truth` have one entry per frame. Frames whose truth is -1
-  /// are left out of frame-wise figures. `fps` (0: unknown) times the event figures.
+  /// Adds one video; `predicted` and `truth` have one entry per frame (DataError naming the
+  /// video when their lengths differ). Frames whose truth is -1 are left out of frame-wise
+  /// figures. `fps` (0: unknown) times the event figures.
   void add(const Labels& predicted, const Labels& truth, const std::string& name = "",
            double fps = 0);
 

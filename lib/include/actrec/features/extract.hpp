@@ -1,5 +1,6 @@
 #pragma once
 #include <functional>
+#include <optional>
 #include <string>
 
 #include "actrec/features/feature_extractor.hpp"
@@ -18,6 +19,11 @@ struct ExtractStats {
 /// several backbones or presets can sit side by side.
 std::string cache_path(const std::string& cache_dir, const std::string& video,
                        const std::string& fingerprint);
+
+/// The header (frames, fps, size; no values) of `video`'s features in `cache_dir` when they are
+/// there and current (the same extractor, the same video); nullopt otherwise.
+std::optional<FeatureFile> cached_header(const FeatureExtractor& extractor,
+                                         const std::string& video, const std::string& cache_dir);
 
 /// Every frame's features for `video`. Taken from `cache_dir` when a file there was made by an
 /// extractor with the same fingerprint from the same video (size and modification time);

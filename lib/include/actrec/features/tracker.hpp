@@ -47,9 +47,21 @@ class Tracker {
 /// show, at the scale of `a`'s box.
 double keypoint_similarity(ConstPose a, ConstPose b, float min_score);
 
-/// The pose slot of the clip's main person in each frame (-1: not in view), for training on
-/// clips with several people: the track that is largest and most central over time. With one
-/// slot, slot 0 throughout.
+/// The one person whose activity single mode labels, chosen frame by frame as the stream
+/// comes (causal): the most prominent (box area times score), kept while seen unless someone
+/// twice as prominent appears.
+class ProminentPerson {
+ public:
+  /// The slot of the person to label among those `seen` in this frame's `poses`; -1: nobody.
+  int choose(const std::vector<TrackedPerson>& seen, const float* poses);
+
+ private:
+  int id_ = -1;
+};
+
+/// The pose slot of the person single mode labels in each frame of a clip (-1: nobody in view):
+/// what training learns from is exactly what `label` and `live` label, people tracked with
+/// `config` and chosen by ProminentPerson. With one slot, slot 0 throughout.
 std::vector<int> main_person(const FeatureFile& observations, int slots,
                              const config::PeopleConfig& config);
 

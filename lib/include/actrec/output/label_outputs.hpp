@@ -36,7 +36,7 @@ class LabelHistory {
   std::deque<int64_t> labels_;
 };
 
-/// Runs of equal labels, built frame by frame.
+/// Runs of equal labels over consecutive frames, built frame by frame.
 class SegmentBuilder {
  public:
   void add(int64_t frame, double time_s, int64_t label, double confidence, double frame_period_s);
@@ -75,17 +75,10 @@ struct Cue {
 /// One cue per segment: "label (confidence%)".
 std::vector<Cue> segment_cues(const std::vector<Segment>& segments,
                               const std::vector<std::string>& labels);
-/// Cues built frame by frame from a text per frame (e.g. "#3 walking · #5 falling"); equal
-/// consecutive texts make one cue, empty texts none.
-class CueBuilder {
- public:
-  void add(double time_s, double frame_period_s, const std::string& text);
-  const std::vector<Cue>& cues() const { return cues_; }
-
- private:
-  std::vector<Cue> cues_;
-  bool open_ = false;
-};
+/// Cues from several people's segments: who does what ("#3 walking · #5 falling", by id) in
+/// each stretch of time where that does not change; none where nobody is labelled.
+std::vector<Cue> people_cues(const std::vector<std::pair<int, std::vector<Segment>>>& people,
+                             const std::vector<std::string>& labels);
 /// SubRip (`vtt` false) or WebVTT subtitles.
 std::string subtitles(const std::vector<Cue>& cues, bool vtt);
 

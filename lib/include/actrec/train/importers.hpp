@@ -31,6 +31,7 @@ struct ImportOptions {
 struct ImportReport {
   size_t clips = 0;                        ///< written to the manifest
   std::vector<std::string> problems;       ///< "file:line: what", each row left out
+  std::vector<std::string> notes;          ///< "file:line: what", each row kept but changed
   std::map<std::string, double> seconds;   ///< vocabulary label -> annotated seconds (or clips)
   std::vector<std::string> written;        ///< the manifest, then the annotation files
 };

@@ -4,7 +4,8 @@
 namespace actrec::video {
 
 /// Turns the timestamps a source reports into ones that never decrease: the container's value
-/// where it is sane (finite, not negative, later than the previous one), else index / fps.
+/// where it is sane (finite, not negative, later than the previous one), else the previous
+/// time plus the previous spacing (index / fps before any time is known).
 class MonotonicTimestamps {
  public:
   explicit MonotonicTimestamps(double fps);
@@ -14,6 +15,7 @@ class MonotonicTimestamps {
  private:
   double fps_;
   int64_t last_us_ = -1;
+  int64_t step_us_ = 0;  // the spacing of the last two timestamps
 };
 
 }  // namespace actrec::video
