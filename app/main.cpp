@@ -2,7 +2,10 @@
 #include <algorithm>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <exception>
+
+#include <unistd.h>
 
 #include "actrec/core/error.hpp"
 #include "actrec/core/log.hpp"
@@ -59,8 +62,23 @@ int report(const std::exception& error, actrec::ExitCode code) {
 
 }  // namespace
 
+namespace {
+
+// OpenMP workers that spin while they wait take the cores from everything else: on a machine
+// busy with other programs, live fell from 14 to 1.3 frames/s, and label from 27 to 8 with its
+// own decode thread beside it. LibTorch's OpenMP reads its wait policy once, as it loads, so the
+// process starts itself again with a passive one, unless the user chose a policy.
+void wait_passively(char** argv) {
+  if (std::getenv("OMP_WAIT_POLICY") != nullptr) return;
+  ::setenv("OMP_WAIT_POLICY", "PASSIVE", 1);
+  ::execv("/proc/self/exe", argv);  // returns only when it failed: then run as we are
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
   using namespace actrec;
+  wait_passively(argv);
   CLI::App app{"actrec: label every frame of a video with the activity it shows.", "actrec"};
   app.set_version_flag("--version", std::string("actrec ") + ACTREC_VERSION);
   app.footer(kFooter);

@@ -7,6 +7,7 @@
 #include <atomic>
 #include <chrono>
 #include <csignal>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -295,6 +296,22 @@ class BusyCpu {
   std::atomic<bool> stop_{false};
   std::vector<std::thread> spinners_;
 };
+
+TEST_F(LabelCommands, OpenMPWaitsPassivelyUnlessTheUserChoseOtherwise) {
+  // Spinning OpenMP workers starve everything else on a busy machine (docs/results.md): actrec
+  // runs with a passive wait policy unless OMP_WAIT_POLICY says otherwise.
+  const std::string model = shell_quote(bundle(config::Cell::gru));
+  const auto log_with = [&](const std::string& environment) {
+    const std::string command = environment + " " + shell_quote(ACTREC_BINARY) + " -v label --model " +
+                                model + " " + q("b.avi") + " -o " + q("out") + " 2>" + q("log");
+    EXPECT_EQ(std::system(command.c_str()), 0) << command;
+    return read_text(dir_.file("log"));
+  };
+  const std::string passive = log_with("env -u OMP_WAIT_POLICY");
+  EXPECT_TRUE(contains(passive, "OpenMP wait policy PASSIVE")) << passive;
+  const std::string chosen = log_with("env OMP_WAIT_POLICY=ACTIVE");
+  EXPECT_TRUE(contains(chosen, "OpenMP wait policy ACTIVE")) << chosen;
+}
 
 TEST_F(LabelCommands, LiveOnABusyMachineDropsFramesAndLabelsToTheEnd) {
   // A camera faster than the labeller on a loaded CPU: the newest frame wins, the rest are

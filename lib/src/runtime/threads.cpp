@@ -5,6 +5,7 @@
 #include "actrec/core/log.hpp"
 
 #include <algorithm>
+#include <cstdlib>
 #include <mutex>
 #include <thread>
 
@@ -29,6 +30,9 @@ int set_torch_threads(int requested) {
   }
   const int threads = requested > 0 ? std::min(requested, most) : cores;
   at::set_num_threads(threads);
+  const char* policy = std::getenv("OMP_WAIT_POLICY");
+  log::debug("LibTorch: {} intra-op threads, 1 inter-op; OpenMP wait policy {}",
+             at::get_num_threads(), policy ? policy : "(OpenMP's default)");
   return at::get_num_threads();
 }
 
