@@ -3,7 +3,7 @@
 
 #include <iostream>
 
-#include "actrec/pipeline/bench.hpp"
+#include "actrec/bench/bench.hpp"
 #include "commands.hpp"
 
 namespace actrec::cli {
@@ -17,13 +17,13 @@ struct BenchExtractOptions {
 
 int run_bench_extract(const BenchExtractOptions& options, const Context& context) {
   const config::Config config = context.load_config(options.config);
-  const auto bench = pipeline::bench_extract(config, options.video, options.frames, {1, 2}, {1, 8});
+  const auto result = bench::bench_extract(config, options.video, options.frames, {1, 2}, {1, 8});
   std::cout << fmt::format("bench extract: {} ({} frames, {}x{}), backbone {}, {} cores\n",
-                           options.video, bench.frames, bench.size.width, bench.size.height,
-                           bench.backbone, bench.cores)
-            << fmt::format("  decode       {:7.2f} ms/frame  {:7.1f} frames/s\n", bench.decode_ms,
-                           1000 / bench.decode_ms);
-  for (const auto& s : bench.settings) {
+                           options.video, result.frames, result.size.width, result.size.height,
+                           result.backbone, result.cores)
+            << fmt::format("  decode       {:7.2f} ms/frame  {:7.1f} frames/s\n", result.decode_ms,
+                           1000 / result.decode_ms);
+  for (const auto& s : result.settings) {
     std::cout << fmt::format(
         "  threads {} batch {} (runs {}): preprocess {:5.2f} ms/frame, inference {:6.2f} "
         "ms/frame = {:6.1f} frames/s\n",
@@ -31,7 +31,7 @@ int run_bench_extract(const BenchExtractOptions& options, const Context& context
   }
   std::cout << fmt::format(
       "  extract (whole video): {:.1f} frames/s = {:.0f}% of inference-only ({:.1f})\n",
-      bench.pipeline_fps, 100 * bench.pipeline_fps / bench.inference_fps, bench.inference_fps);
+      result.pipeline_fps, 100 * result.pipeline_fps / result.inference_fps, result.inference_fps);
   return 0;
 }
 
@@ -43,7 +43,7 @@ int run_bench_train(const BenchTrainOptions& o) {
   std::cout << fmt::format(
       "bench train: 2x256 LSTM, {}-d features, batch 16, {} videos x {} frames, tbptt 64\n", o.dim,
       o.videos, o.frames);
-  for (const auto& s : pipeline::bench_train(o.videos, o.frames, o.dim, o.epochs, {1, 2}).settings) {
+  for (const auto& s : bench::bench_train(o.videos, o.frames, o.dim, o.epochs, {1, 2}).settings) {
     std::cout << fmt::format("  threads {}: {:.1f} s per epoch, {:.0f} feature frames/s\n",
                              s.threads, s.seconds_per_epoch, s.frames_per_second);
   }
@@ -63,7 +63,7 @@ int run_bench_memory(const BenchMemoryOptions& o) {
       o.delay, 2 * o.delay, o.epochs);
   std::cout << fmt::format("  {:<34}{:>10}{:>12}{:>14}{:>12}\n", "setting", "val acc", "final loss",
                            "max grad norm", "clipped");
-  for (const auto& s : pipeline::bench_memory(o.delay, o.epochs, o.lr, o.unstable_lr, o.only).settings) {
+  for (const auto& s : bench::bench_memory(o.delay, o.epochs, o.lr, o.unstable_lr, o.only).settings) {
     std::cout << fmt::format("  {:<34}{:>9.1f}%{:>12.4g}{:>14.3g}{:>11.0f}%\n", s.name,
                              100 * s.val_accuracy, s.final_loss, s.max_grad_norm, 100 * s.clipped);
   }
@@ -80,7 +80,7 @@ struct BenchLabelOptions {
 
 int run_bench_label(const BenchLabelOptions& o, const Context& context) {
   const config::Config config = context.load_config(o.config, persons_override(o.persons));
-  const auto b = pipeline::bench_label(o.bundle, o.video, config.people, o.loops,
+  const auto b = bench::bench_label(o.bundle, o.video, config.people, o.loops,
                                        o.config.empty() ? nullptr : &config.features);
   std::cout << fmt::format(
       "bench label: {} with {} (persons {})\n"
@@ -111,7 +111,7 @@ int run_bench_live(const BenchLiveOptions& o, const Context& context) {
   const config::Config config = context.load_config("", persons_override(o.persons));
   std::cout << fmt::format("bench live: {} played in real time with {}\n", o.video, o.bundle);
   int64_t labelled = 0, dropped = 0;
-  pipeline::bench_live(o.bundle, o.video, o.minutes, config.people, [&](const pipeline::LivePass& p) {
+  bench::bench_live(o.bundle, o.video, o.minutes, config.people, [&](const bench::LivePass& p) {
     labelled += p.labelled;
     dropped += p.dropped;
     std::cout << fmt::format(

@@ -4,8 +4,8 @@
 
 #include "actrec/core/error.hpp"
 #include "actrec/core/progress.hpp"
-#include "actrec/train/dataset_check.hpp"
-#include "actrec/train/importers.hpp"
+#include "actrec/data/dataset_check.hpp"
+#include "actrec/data/importers.hpp"
 #include "commands.hpp"
 
 namespace actrec::cli {
@@ -20,7 +20,7 @@ struct DataCheckOptions {
 int run_data_check(const DataCheckOptions& options, const Context& context) {
   const config::Config config = context.load_config(options.config);
   std::unique_ptr<Progress> progress;
-  const auto report = train::check_dataset(options.manifest, config.data, [&](size_t, size_t total) {
+  const auto report = data::check_dataset(options.manifest, config.data, [&](size_t, size_t total) {
     if (!progress) progress = std::make_unique<Progress>("checking videos", total, "videos");
     progress->advance();
   });
@@ -87,14 +87,14 @@ struct DataImportOptions {
 };
 
 int run_data_import(const DataImportOptions& options) {
-  train::ImportOptions import;
-  import.format = train::parse_import_format(options.format);
+  data::ImportOptions import;
+  import.format = data::parse_import_format(options.format);
   import.source = options.source;
   import.manifest = options.manifest;
   if (!options.labels.empty()) import.labels = config::load_label_map(options.labels);
   import.split = options.split;
   import.label_from_file = options.label_from_file;
-  const auto report = train::import_dataset(import);
+  const auto report = data::import_dataset(import);
   for (const auto& note : report.notes) std::cerr << "note: " << note << "\n";
   for (const auto& problem : report.problems) std::cerr << "warning: " << problem << "\n";
   std::cout << fmt::format("{}: {} clips{}\n", options.manifest, report.clips,

@@ -9,7 +9,7 @@
 #include "actrec/core/progress.hpp"
 #include "actrec/output/chart.hpp"
 #include "actrec/pipeline/evaluate.hpp"
-#include "actrec/runtime/threads.hpp"
+#include "actrec/core/threads.hpp"
 #include "commands.hpp"
 
 namespace actrec::cli {
@@ -28,7 +28,7 @@ struct EvalOptions {
 int run_eval(const EvalOptions& options, const Context& context) {
   config::Config config = context.load_config("");
   if (!options.cache.empty()) config.train.cache_dir = options.cache;
-  runtime::set_torch_threads(config.runtime.threads);
+  set_torch_threads(config.runtime.threads);
   Progress progress("features (" + options.split + ")", -1);
   const auto result =
       pipeline::evaluate(options.bundle, options.manifest, options.split, config,

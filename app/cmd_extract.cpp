@@ -7,7 +7,7 @@
 #include "actrec/core/log.hpp"
 #include "actrec/core/progress.hpp"
 #include "actrec/features/extract.hpp"
-#include "actrec/runtime/threads.hpp"
+#include "actrec/core/threads.hpp"
 #include "actrec/video/inputs.hpp"
 #include "commands.hpp"
 
@@ -22,7 +22,7 @@ struct ExtractOptions {
 
 int run_extract(const ExtractOptions& options, const Context& context) {
   const config::Config config = context.load_config(options.config);
-  runtime::set_torch_threads(config.runtime.threads);
+  set_torch_threads(config.runtime.threads);
   const auto videos = video::expand_inputs(options.inputs);
   features::FeatureExtractor extractor(config.features);
   log::info("backbone {} ({} observation values per frame, batch {})", extractor.backbone_path(),

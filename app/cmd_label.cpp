@@ -8,7 +8,7 @@
 #include "actrec/core/log.hpp"
 #include "actrec/core/progress.hpp"
 #include "actrec/pipeline/label_video.hpp"
-#include "actrec/runtime/threads.hpp"
+#include "actrec/core/threads.hpp"
 #include "actrec/video/inputs.hpp"
 #include "commands.hpp"
 
@@ -25,7 +25,7 @@ struct LabelCommandOptions {
 
 int run_label(const LabelCommandOptions& options, const Context& context) {
   const config::Config config = context.load_config("", persons_override(options.persons));
-  runtime::set_torch_threads(config.runtime.threads);
+  set_torch_threads(config.runtime.threads);
   std::vector<std::string> videos = video::expand_inputs(options.inputs);
   // Names from every input, before sharding: a video's outputs are named the same in any share.
   std::vector<std::string> stems = pipeline::output_stems(videos);

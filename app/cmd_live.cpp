@@ -4,7 +4,7 @@
 
 #include "actrec/core/log.hpp"
 #include "actrec/pipeline/live.hpp"
-#include "actrec/runtime/threads.hpp"
+#include "actrec/core/threads.hpp"
 #include "commands.hpp"
 
 namespace actrec::cli {
@@ -28,7 +28,7 @@ struct LiveCommandOptions {
 
 int run_live_command(const LiveCommandOptions& options, const Context& context) {
   const config::Config config = context.load_config("", persons_override(options.persons));
-  runtime::set_torch_threads(config.runtime.threads);
+  set_torch_threads(config.runtime.threads);
   pipeline::Labeler labeler(options.bundle);
   if (context.sets_smoothing()) labeler.set_smoothing(config.smoothing);
   const video::SourceSpec spec = !options.source.empty()

@@ -8,7 +8,7 @@
 #include "actrec/core/progress.hpp"
 #include "actrec/core/timer.hpp"
 #include "actrec/output/training_log.hpp"
-#include "actrec/runtime/threads.hpp"
+#include "actrec/core/threads.hpp"
 #include "actrec/train/train_job.hpp"
 #include "commands.hpp"
 
@@ -24,7 +24,7 @@ struct TrainOptions {
 
 int run_train(const TrainOptions& options, const Context& context) {
   const config::Config config = context.load_config(options.config);
-  runtime::set_torch_threads(config.runtime.threads);
+  set_torch_threads(config.runtime.threads);
   std::unique_ptr<Progress> progress;
   std::string progress_split;
   train::TrainCallbacks callbacks;

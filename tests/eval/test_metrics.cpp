@@ -12,10 +12,18 @@ namespace {
 
 TEST(Segments, RunsWithBackgroundLeftOutAndTheLastEndCorrected) {
   const auto s = segments_of({3, 0, 0, 3, 1, 1}, {3});
-  EXPECT_EQ(s.labels, (Labels{0, 1}));
-  EXPECT_EQ(s.starts, (Labels{1, 4}));
-  EXPECT_EQ(s.ends, (Labels{3, 6}));  // MS-TCN's original would end the last run at 5
-  EXPECT_EQ(segments_of({0, 0, 0, 1}, {}).ends, (Labels{3, 4}));
+  ASSERT_EQ(s.size(), 2u);
+  EXPECT_EQ(s[0].label, 0);
+  EXPECT_EQ(s[0].start_frame, 1);
+  EXPECT_EQ(s[0].end_frame, 3);
+  EXPECT_EQ(s[1].label, 1);
+  EXPECT_EQ(s[1].start_frame, 4);
+  EXPECT_EQ(s[1].end_frame, 6);  // MS-TCN's original would end the last run at 5
+  const auto t = segments_of({0, 0, 0, 1}, {});
+  ASSERT_EQ(t.size(), 2u);
+  EXPECT_EQ(t[0].end_frame, 3);
+  EXPECT_EQ(t[1].end_frame, 4);
+  EXPECT_TRUE(segments_of({}, {}).empty());
 }
 
 TEST(Edit, LevenshteinOverSegmentLabels) {

@@ -6,6 +6,7 @@
 #include <torch/script.h>
 
 #include "test_paths.hpp"
+#include "actrec/config/config.hpp"
 #include "actrec/core/error.hpp"
 #include "actrec/features/extract.hpp"
 #include "actrec/features/feature_extractor.hpp"

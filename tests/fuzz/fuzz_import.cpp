@@ -10,7 +10,7 @@
 #include "actrec/config/config.hpp"
 #include "actrec/core/error.hpp"
 #include "actrec/core/temp_dir.hpp"
-#include "actrec/train/importers.hpp"
+#include "actrec/data/importers.hpp"
 #include "two_files.hpp"
 
 using actrec::fuzz::write_file;
@@ -31,14 +31,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   (void)made;
   write_file(dir.file("gmd/Subject 1/ADL.csv"), csv);
   write_file(dir.file("map.yaml"), map);
-  actrec::train::ImportOptions options;
-  options.format = actrec::train::ImportFormat::gmdcsa24;
+  actrec::data::ImportOptions options;
+  options.format = actrec::data::ImportFormat::gmdcsa24;
   options.source = dir.file("gmd");
   options.manifest = dir.file("out.csv");
   try {
     options.labels = actrec::config::load_label_map(dir.file("map.yaml"));
   } catch (const actrec::ConfigError&) {
   }
-  actrec::train::import_dataset(options);
+  actrec::data::import_dataset(options);
   return 0;
 }

@@ -6,7 +6,7 @@
 #include <string>
 
 #include "actrec/core/temp_dir.hpp"
-#include "actrec/train/dataset.hpp"
+#include "actrec/data/dataset.hpp"
 #include "two_files.hpp"
 
 using actrec::fuzz::write_file;
@@ -17,14 +17,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   write_file(dir.file("m.csv"), manifest_text);
   for (const char* name : {"seg.csv", "frames.txt", "mapping.txt"}) write_file(dir.file(name), annotation);
   write_file(dir.file("v.avi"), "x");
-  actrec::train::DataProblems problems;
-  const auto manifest = actrec::train::read_manifest(dir.file("m.csv"), problems);
+  actrec::data::DataProblems problems;
+  const auto manifest = actrec::data::read_manifest(dir.file("m.csv"), problems);
   for (const char* background : {"background", ""}) {
     actrec::config::DataConfig config;
     config.background = background;
-    const auto labels = actrec::train::label_set(manifest, config);
+    const auto labels = actrec::data::label_set(manifest, config);
     for (const auto& clip : manifest.clips) {
-      actrec::train::frame_targets(clip, 50, 25.0, labels, config, problems);
+      actrec::data::frame_targets(clip, 50, 25.0, labels, config, problems);
     }
   }
   return 0;

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
+#include "actrec/config/config.hpp"
 #include "actrec/model/bundle_info.hpp"
 #include "actrec/pipeline/labeler.hpp"
 #include "actrec/video/frame_source.hpp"

@@ -11,8 +11,8 @@ namespace {
 using namespace features;
 
 // A 30 fps clip of one person walking right at 90 px/s with the left wrist raised, 640x480.
-ClipData walking_clip(int frames) {
-  ClipData clip;
+data::ClipData walking_clip(int frames) {
+  data::ClipData clip;
   clip.name = "walk";
   clip.fps = 30;
   clip.width = 640;
@@ -44,7 +44,7 @@ float value(const SampledSequence& sequence, int64_t step, const std::string& na
 }
 
 TEST(Sequences, SampledToTheModelsRateWithTheirFramesAndTargets) {
-  const ClipData clip = walking_clip(60);  // 2 s at 30 fps
+  const data::ClipData clip = walking_clip(60);  // 2 s at 30 fps
   const auto sequence = sample_sequence(clip, {}, 15);
   ASSERT_EQ(sequence.steps(), 30);  // 2 s at 15 fps
   EXPECT_EQ(sequence.frames[1], 2);
@@ -55,7 +55,7 @@ TEST(Sequences, SampledToTheModelsRateWithTheirFramesAndTargets) {
 }
 
 TEST(Sequences, MirroringSwapsSidesSoTheRaisedWristIsTheRightOne) {
-  const ClipData clip = walking_clip(30);
+  const data::ClipData clip = walking_clip(30);
   config::AugmentConfig mirror_only;
   mirror_only.mirror = 1;
   mirror_only.scale = mirror_only.rotate_deg = mirror_only.keypoint_dropout = 0;
@@ -74,7 +74,7 @@ TEST(Sequences, MirroringSwapsSidesSoTheRaisedWristIsTheRightOne) {
 }
 
 TEST(Sequences, LegsCutAwayAndTimeStretchedAsDrawn) {
-  const ClipData clip = walking_clip(90);
+  const data::ClipData clip = walking_clip(90);
   config::AugmentConfig legs_and_pace;
   legs_and_pace.mirror = legs_and_pace.scale = legs_and_pace.rotate_deg = 0;
   legs_and_pace.keypoint_dropout = 0;

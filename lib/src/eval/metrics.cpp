@@ -17,31 +17,27 @@ bool is_background(int64_t label, const std::vector<int64_t>& background) {
 }
 }  // namespace
 
-Segments segments_of(const Labels& frames, const std::vector<int64_t>& background) {
-  Segments out;
-  if (frames.empty()) return out;
-  int64_t last = frames[0];
-  if (!is_background(last, background)) {
-    out.labels.push_back(last);
-    out.starts.push_back(0);
-  }
-  for (size_t i = 0; i < frames.size(); ++i) {
-    if (frames[i] == last) continue;
-    if (!is_background(frames[i], background)) {
-      out.labels.push_back(frames[i]);
-      out.starts.push_back(static_cast<int64_t>(i));
+std::vector<Segment> segments_of(const Labels& frames, const std::vector<int64_t>& background) {
+  std::vector<Segment> out;
+  for (size_t i = 0, start = 0; i <= frames.size(); ++i) {
+    if (i < frames.size() && frames[i] == frames[start]) continue;
+    if (i > start && !is_background(frames[start], background)) {
+      Segment run;
+      run.label = frames[start];
+      run.start_frame = static_cast<int64_t>(start);
+      run.end_frame = static_cast<int64_t>(i);
+      out.push_back(run);
     }
-    if (!is_background(last, background)) out.ends.push_back(static_cast<int64_t>(i));
-    last = frames[i];
+    start = i;
   }
-  if (!is_background(last, background)) out.ends.push_back(static_cast<int64_t>(frames.size()));
   return out;
 }
 
 double edit_score(const Labels& predicted, const Labels& truth,
                   const std::vector<int64_t>& background) {
-  const auto p = segments_of(predicted, background).labels;
-  const auto y = segments_of(truth, background).labels;
+  std::vector<int64_t> p, y;
+  for (const auto& run : segments_of(predicted, background)) p.push_back(run.label);
+  for (const auto& run : segments_of(truth, background)) y.push_back(run.label);
   if (p.empty() && y.empty()) return 100.0;
   std::vector<std::vector<double>> d(p.size() + 1, std::vector<double>(y.size() + 1, 0));
   for (size_t i = 0; i <= p.size(); ++i) d[i][0] = static_cast<double>(i);
@@ -63,25 +59,25 @@ double OverlapCounts::f1() const {
 
 OverlapCounts overlap_counts(const Labels& predicted, const Labels& truth, double overlap,
                              const std::vector<int64_t>& background) {
-  const Segments p = segments_of(predicted, background);
-  const Segments y = segments_of(truth, background);
+  const auto p = segments_of(predicted, background);
+  const auto y = segments_of(truth, background);
   OverlapCounts counts;
-  std::vector<bool> hit(y.labels.size(), false);
-  for (size_t j = 0; j < p.labels.size(); ++j) {
+  std::vector<bool> hit(y.size(), false);
+  for (const Segment& run : p) {
     double best = -1e300;
     size_t best_index = 0;
-    for (size_t x = 0; x < y.labels.size(); ++x) {
-      const double intersection =
-          static_cast<double>(std::min(p.ends[j], y.ends[x]) - std::max(p.starts[j], y.starts[x]));
-      const double union_ =
-          static_cast<double>(std::max(p.ends[j], y.ends[x]) - std::min(p.starts[j], y.starts[x]));
-      const double iou = p.labels[j] == y.labels[x] ? intersection / union_ : 0.0;
+    for (size_t x = 0; x < y.size(); ++x) {
+      const double intersection = static_cast<double>(std::min(run.end_frame, y[x].end_frame) -
+                                                      std::max(run.start_frame, y[x].start_frame));
+      const double union_ = static_cast<double>(std::max(run.end_frame, y[x].end_frame) -
+                                                std::min(run.start_frame, y[x].start_frame));
+      const double iou = run.label == y[x].label ? intersection / union_ : 0.0;
       if (iou > best) {  // the first of equal maxima, as numpy's argmax
         best = iou;
         best_index = x;
       }
     }
-    if (!y.labels.empty() && best >= overlap && !hit[best_index]) {
+    if (!y.empty() && best >= overlap && !hit[best_index]) {
       counts.tp += 1;
       hit[best_index] = true;
     } else {

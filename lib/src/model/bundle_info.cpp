@@ -6,6 +6,7 @@
 #include <cmath>
 #include <nlohmann/json.hpp>
 
+#include "actrec/config/config.hpp"
 #include "actrec/core/error.hpp"
 
 namespace actrec::model {

@@ -2,7 +2,7 @@
 
 #include "actrec/core/error.hpp"
 #include "actrec/pipeline/labeler.hpp"
-#include "actrec/train/clips.hpp"
+#include "actrec/data/clips.hpp"
 
 namespace actrec::pipeline {
 
@@ -12,18 +12,18 @@ EvaluationResult evaluate(const std::string& bundle_path, const std::string& man
                           const std::function<void(int64_t)>& on_frames) {
   Labeler labeler(bundle_path);
   if (smoothing) labeler.set_smoothing(*smoothing);
-  train::DataProblems problems;
-  const train::Manifest manifest = train::read_manifest(manifest_path, problems);
+  data::DataProblems problems;
+  const data::Manifest manifest = data::read_manifest(manifest_path, problems);
   problems.throw_if_any();
-  if (train::clips_in_split(manifest, split).empty()) {
+  if (data::clips_in_split(manifest, split).empty()) {
     throw DataError(manifest_path + ": no clips in split '" + split + "'");
   }
   config::Config data_config = config;
   data_config.data.background = labeler.background();
   const auto& labels = labeler.labels();
   const auto loaded =
-      train::load_split(manifest, split, labels, data_config, labeler.extractor(),
-                        train::feature_cache_dir(config.train.cache_dir), problems, on_frames);
+      data::load_split(manifest, split, labels, data_config, labeler.extractor(),
+                        data::feature_cache_dir(config.train.cache_dir), problems, on_frames);
   problems.throw_if_any();
 
   std::vector<int64_t> background;

@@ -170,7 +170,7 @@ LabelResult label_source(Labeler& labeler, std::unique_ptr<video::FrameSource> i
   // Segments and subtitles both from the runs merged as --min-segment says.
   std::vector<output::Cue> all_cues;
   if (multi) {
-    std::vector<std::pair<int, std::vector<output::Segment>>> people;
+    std::vector<std::pair<int, std::vector<Segment>>> people;
     for (const auto& [person, builder] : segments) {
       people.push_back({person, builder.segments(options.min_segment)});
     }

@@ -16,37 +16,6 @@ int64_t feature_dim(const config::FeaturesConfig& features, int64_t map_dim) {
   return features::FeatureBuilder(features, map_dim).dim();
 }
 
-ClipData clip_data(const features::FeatureFile& observations, int persons,
-                   const config::PeopleConfig& people, std::vector<int64_t> targets) {
-  ClipData clip;
-  clip.name = observations.video;
-  clip.fps = observations.fps;
-  clip.width = observations.width;
-  clip.height = observations.height;
-  clip.timestamps_us = observations.timestamps_us;
-  clip.targets = std::move(targets);
-  const int64_t dim = observations.dim();
-  const int64_t pose_dim = int64_t{persons} * kPoseValues;
-  clip.map_dim = dim - pose_dim;
-  if (persons > 0) {
-    const std::vector<int> person = features::main_person(observations, persons, people);
-    clip.poses.assign(static_cast<size_t>(clip.frames() * kPoseValues), 0.0f);
-    for (int64_t f = 0; f < clip.frames(); ++f) {
-      if (person[static_cast<size_t>(f)] < 0) continue;  // no one: every keypoint unseen
-      std::copy_n(observations.values.data() + f * dim + person[static_cast<size_t>(f)] * kPoseValues,
-                  kPoseValues, clip.poses.data() + f * kPoseValues);
-    }
-  }
-  if (clip.map_dim > 0) {
-    clip.maps.resize(static_cast<size_t>(clip.frames() * clip.map_dim));
-    for (int64_t f = 0; f < clip.frames(); ++f) {
-      std::copy_n(observations.values.data() + f * dim + pose_dim, clip.map_dim,
-                  clip.maps.data() + f * clip.map_dim);
-    }
-  }
-  return clip;
-}
-
 namespace {
 
 // The changes drawn for one pass over a clip.
@@ -108,7 +77,7 @@ void transform(float* values, const Draw& draw, double width, double height,
 
 }  // namespace
 
-SampledSequence sample_sequence(const ClipData& clip, const config::FeaturesConfig& features,
+SampledSequence sample_sequence(const data::ClipData& clip, const config::FeaturesConfig& features,
                                 double model_fps, const config::AugmentConfig* augment,
                                 std::mt19937_64* rng) {
   const bool augmenting = augment && augment->enabled && rng;

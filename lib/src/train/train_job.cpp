@@ -11,7 +11,7 @@
 #include "actrec/features/extract.hpp"
 #include "actrec/features/feature_extractor.hpp"
 #include "actrec/features/pose.hpp"
-#include "actrec/train/clips.hpp"
+#include "actrec/data/clips.hpp"
 #include "actrec/train/trainer.hpp"
 #include "actrec/video/probe.hpp"
 
@@ -31,7 +31,7 @@ std::pair<int64_t, double> clip_length(const features::FeatureExtractor& extract
 }
 
 // What trains but teaches little or measures nothing: said, not refused.
-void warn_about_the_data(const Manifest& manifest, const std::vector<std::string>& labels,
+void warn_about_the_data(const data::Manifest& manifest, const std::vector<std::string>& labels,
                          const config::DataConfig& data) {
   const size_t classes = labels.size() - (std::find(labels.begin(), labels.end(), data.background) !=
                                                   labels.end()
@@ -57,22 +57,22 @@ void warn_about_the_data(const Manifest& manifest, const std::vector<std::string
 TrainState train_from_manifest(const config::Config& config, const std::string& manifest_path,
                                const std::string& run_dir, bool resume,
                                const TrainCallbacks& callbacks) {
-  DataProblems problems;
-  const Manifest manifest = read_manifest(manifest_path, problems);
+  data::DataProblems problems;
+  const data::Manifest manifest = data::read_manifest(manifest_path, problems);
   problems.throw_if_any();
-  const auto labels = label_set(manifest, config.data);
-  if (clips_in_split(manifest, "train").empty()) {
+  const auto labels = data::label_set(manifest, config.data);
+  if (data::clips_in_split(manifest, "train").empty()) {
     throw DataError(manifest_path + ": no clips in split 'train'");
   }
   features::FeatureExtractor extractor(config.features);
-  const std::string cache = feature_cache_dir(config.train.cache_dir);
+  const std::string cache = data::feature_cache_dir(config.train.cache_dir);
   // Every annotation against its video before anything is extracted: a segment past a video's
   // end is found in seconds, not after a long extraction.
   for (const char* split : {"train", "val"}) {
-    for (const ClipEntry* clip : clips_in_split(manifest, split)) {
+    for (const data::ClipEntry* clip : data::clips_in_split(manifest, split)) {
       try {
         const auto length = clip_length(extractor, clip->video, cache);
-        frame_targets(*clip, length.first, length.second, labels, config.data, problems);
+        data::frame_targets(*clip, length.first, length.second, labels, config.data, problems);
       } catch (const InputError& e) {
         problems.add(e.what());
       }
@@ -81,7 +81,7 @@ TrainState train_from_manifest(const config::Config& config, const std::string& 
   problems.throw_if_any();
   warn_about_the_data(manifest, labels, config.data);
   auto load = [&](const std::string& split) {
-    return load_split(manifest, split, labels, config, extractor, cache, problems,
+    return data::load_split(manifest, split, labels, config, extractor, cache, problems,
                       [&](int64_t frames) {
                         if (callbacks.on_frames) callbacks.on_frames(split, frames);
                       });
@@ -91,7 +91,7 @@ TrainState train_from_manifest(const config::Config& config, const std::string& 
   problems.throw_if_any();
 
   const double fps = config.data.fps;
-  auto plain = [&](const std::vector<LoadedClip>& clips) {
+  auto plain = [&](const std::vector<data::LoadedClip>& clips) {
     std::vector<Sequence> sequences;
     for (const auto& clip : clips) {
       sequences.push_back(to_tensors(sample_sequence(clip.data, config.features, fps)));

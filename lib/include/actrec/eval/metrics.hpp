@@ -5,17 +5,16 @@
 #include <string>
 #include <vector>
 
+#include "actrec/core/segment.hpp"
+
 namespace actrec::eval {
 
 using Labels = std::vector<int64_t>;  ///< class index per frame; -1 = not annotated (skipped)
 
-struct Segments {
-  std::vector<int64_t> labels, starts, ends;  ///< ends exclusive
-};
-
-/// Runs of equal labels, background classes left out (MS-TCN get_labels_start_end_time, with
-/// the last run ending at the sequence's end, not one frame before).
-Segments segments_of(const Labels& frames, const std::vector<int64_t>& background);
+/// Runs of equal labels (frames only, no times), background classes left out (MS-TCN
+/// get_labels_start_end_time, with the last run ending at the sequence's end, not one frame
+/// before).
+std::vector<Segment> segments_of(const Labels& frames, const std::vector<int64_t>& background);
 
 /// Segmental edit score in [0, 100]: 100 * (1 - Levenshtein(pred, truth) / max lengths).
 double edit_score(const Labels& predicted, const Labels& truth,

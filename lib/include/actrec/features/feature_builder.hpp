@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "actrec/config/config.hpp"
+#include "actrec/config/inference.hpp"
 #include "actrec/features/pose.hpp"
 
 namespace actrec::features {

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "actrec/config/config.hpp"
+#include "actrec/config/inference.hpp"
 
 namespace actrec::features {
 

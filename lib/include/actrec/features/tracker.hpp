@@ -7,7 +7,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "actrec/config/config.hpp"
+#include "actrec/config/inference.hpp"
 #include "actrec/features/feature_file.hpp"
 #include "actrec/features/pose.hpp"
 

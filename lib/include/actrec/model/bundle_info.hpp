@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "actrec/config/config.hpp"
+#include "actrec/config/inference.hpp"
 #include "actrec/features/feature_extractor.hpp"
 
 namespace actrec::model {

@@ -3,7 +3,7 @@
 // state carried from frame to frame with the same weights at every step.
 #include <torch/torch.h>
 
-#include "actrec/config/config.hpp"
+#include "actrec/config/inference.hpp"
 
 namespace actrec::model {
 

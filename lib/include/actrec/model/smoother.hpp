@@ -6,7 +6,7 @@
 #include <deque>
 #include <vector>
 
-#include "actrec/config/config.hpp"
+#include "actrec/config/inference.hpp"
 
 namespace actrec::model {
 

@@ -12,15 +12,9 @@
 #include <vector>
 
 #include "actrec/core/atomic_file.hpp"
+#include "actrec/core/segment.hpp"
 
 namespace actrec::output {
-
-struct Segment {
-  int64_t label = 0;
-  int64_t start_frame = 0, end_frame = 0;  ///< end exclusive
-  double start_s = 0, end_s = 0;
-  double mean_confidence = 0;
-};
 
 /// The last labels of a stream, as many as a strip of pixels can show: memory stays flat
 /// however long the stream.

@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "actrec/config/config.hpp"
+#include "actrec/config/inference.hpp"
 #include "actrec/core/error.hpp"
 #include "actrec/core/timer.hpp"
 #include "actrec/pipeline/labeler.hpp"

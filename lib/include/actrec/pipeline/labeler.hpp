@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "actrec/config/config.hpp"
+#include "actrec/config/inference.hpp"
 #include "actrec/core/frame.hpp"
 #include "actrec/features/feature_extractor.hpp"
 #include "actrec/model/bundle_info.hpp"

@@ -3,7 +3,7 @@
 #include <functional>
 #include <string>
 
-#include "actrec/config/config.hpp"
+#include "actrec/config/inference.hpp"
 #include "actrec/pipeline/labeler.hpp"
 #include "actrec/video/frame_source.hpp"
 

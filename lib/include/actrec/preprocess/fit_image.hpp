@@ -1,7 +1,7 @@
 #pragma once
 #include <opencv2/core/mat.hpp>
 
-#include "actrec/config/config.hpp"
+#include "actrec/config/inference.hpp"
 
 namespace actrec::preprocess {
 

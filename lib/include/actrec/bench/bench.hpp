@@ -7,7 +7,7 @@
 
 #include "actrec/config/config.hpp"
 
-namespace actrec::pipeline {
+namespace actrec::bench {
 
 struct ExtractBench {
   struct Setting {
@@ -86,4 +86,4 @@ void bench_live(const std::string& bundle, const std::string& video, double minu
                 const config::PeopleConfig& people,
                 const std::function<void(const LivePass&)>& on_pass);
 
-}  // namespace actrec::pipeline
+}  // namespace actrec::bench

@@ -8,8 +8,9 @@
 #include <vector>
 
 #include "actrec/config/config.hpp"
+#include "actrec/data/dataset.hpp"
 
-namespace actrec::train {
+namespace actrec::data {
 
 enum class ImportFormat {
   folders,   ///< videos under a folder, the label from each one's folder or file name
@@ -41,18 +42,14 @@ struct ImportReport {
 /// source is not such a dataset at all; row problems are reported, not thrown.
 ImportReport import_dataset(const ImportOptions& options);
 
-/// Segments, possibly overlapping, made disjoint: where several labels cover a time the one
-/// earliest in `precedence` wins (then the earliest given); adjacent equal labels merge.
-struct TimedLabel {
-  double start = 0, end = 0;
-  std::string label;
-};
-std::vector<TimedLabel> resolve_overlaps(const std::vector<TimedLabel>& segments,
-                                         const std::vector<std::string>& precedence);
+/// Ranges (in seconds), possibly overlapping, made disjoint: where several labels cover a time
+/// the one earliest in `precedence` wins (then the earliest given); adjacent equal labels merge.
+std::vector<LabelledRange> resolve_overlaps(const std::vector<LabelledRange>& ranges,
+                                            const std::vector<std::string>& precedence);
 
 /// The vocabulary label for `source` under `map`: the first rule whose pattern (a glob:
 /// * and ?) matches; "" when the rule drops it; nullopt when no rule matches. With no rules at
 /// all, `source` itself.
 std::optional<std::string> map_label(const config::LabelMap& map, const std::string& source);
 
-}  // namespace actrec::train
+}  // namespace actrec::data

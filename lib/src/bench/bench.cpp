@@ -1,4 +1,4 @@
-#include "actrec/pipeline/bench.hpp"
+#include "actrec/bench/bench.hpp"
 
 #include <fmt/format.h>
 
@@ -12,18 +12,18 @@
 #include "actrec/model/bundle.hpp"
 #include "actrec/pipeline/label_video.hpp"
 #include "actrec/pipeline/live.hpp"
-#include "actrec/runtime/threads.hpp"
+#include "actrec/core/threads.hpp"
 #include "actrec/train/synthetic.hpp"
 #include "actrec/train/trainer.hpp"
 #include "actrec/video/capture_source.hpp"
 #include "actrec/video/looped_source.hpp"
 
-namespace actrec::pipeline {
+namespace actrec::bench {
 
 ExtractBench bench_extract(const config::Config& config, const std::string& video, int frames,
                            const std::vector<int>& threads, const std::vector<int>& batches) {
   ExtractBench bench;
-  bench.cores = runtime::set_torch_threads(0);
+  bench.cores = set_torch_threads(0);
   bench.backbone = config.features.backbone;
   std::vector<cv::Mat> decoded;
   Stopwatch watch;
@@ -42,7 +42,7 @@ ExtractBench bench_extract(const config::Config& config, const std::string& vide
   const int default_batch = config.features.batch_size;
   for (int thread_count : threads) {
     for (int batch : batches) {
-      runtime::set_torch_threads(thread_count);
+      set_torch_threads(thread_count);
       config::FeaturesConfig features = config.features;
       features.batch_size = batch;
       features::FeatureExtractor extractor(features);
@@ -63,7 +63,7 @@ ExtractBench bench_extract(const config::Config& config, const std::string& vide
     }
   }
   // The whole pipeline on the whole video: decode thread + preprocessing there + inference.
-  runtime::set_torch_threads(config.runtime.threads);
+  set_torch_threads(config.runtime.threads);
   features::FeatureExtractor extractor(config.features);
   features::ExtractStats stats;
   features::features_for_video(extractor, video, "", 16, {}, &stats);
@@ -75,7 +75,7 @@ TrainBench bench_train(int videos, int frames, int dim, int epochs, const std::v
   const auto sequences = train::random_sequences(videos, frames, dim, 10, 1);
   TrainBench bench;
   for (int thread_count : threads) {
-    runtime::set_torch_threads(thread_count);
+    set_torch_threads(thread_count);
     TempDir run;
     train::TrainJob job;
     job.info.labels = std::vector<std::string>(10, "class");
@@ -104,7 +104,7 @@ TrainBench bench_train(int videos, int frames, int dim, int epochs, const std::v
 
 MemoryBench bench_memory(int delay, int epochs, double lr, double unstable_lr,
                          const std::string& only) {
-  runtime::set_torch_threads(0);
+  set_torch_threads(0);
   const int length = delay * 2;
   const auto train_set = train::delayed_cue_task(128, length, delay, 3, 1);
   const auto val_set = train::delayed_cue_task(64, length, delay, 3, 2);
@@ -185,14 +185,14 @@ std::string stand_in_bundle(const config::FeaturesConfig& features, const std::s
 LabelBench bench_label(const std::string& bundle, const std::string& video,
                        const config::PeopleConfig& people, int loops,
                        const config::FeaturesConfig* features) {
-  runtime::set_torch_threads(0);
+  set_torch_threads(0);
   TempDir out;
-  Labeler labeler(features ? stand_in_bundle(*features, out.file("stand-in.actrec")) : bundle);
-  LabelOptions options;
+  pipeline::Labeler labeler(features ? stand_in_bundle(*features, out.file("stand-in.actrec")) : bundle);
+  pipeline::LabelOptions options;
   options.out_dir = out.path();
   options.people = people;
   LabelBench bench;
-  const auto run = label_video(labeler, video, "short", options);
+  const auto run = pipeline::label_video(labeler, video, "short", options);
   bench.short_peak_mib = peak_resident_mib();
   bench.frames = run.frames;
   bench.label_fps = static_cast<double>(run.frames) / run.seconds;
@@ -201,7 +201,7 @@ LabelBench bench_label(const std::string& bundle, const std::string& video,
   bench.max_people = run.max_people;
   bench.ids = run.people_seen;
   if (loops > 0) {
-    const auto long_run = label_source(
+    const auto long_run = pipeline::label_source(
         labeler, std::make_unique<video::LoopedSource>(video::classify_source(video), loops), video,
         "long", options);
     bench.long_frames = long_run.frames;
@@ -224,7 +224,7 @@ LabelBench bench_label(const std::string& bundle, const std::string& video,
       frames.push_back(std::move(*frame));
     }
   }
-  StreamLabeler stream(labeler, fps, size, people);
+  pipeline::StreamLabeler stream(labeler, fps, size, people);
   size_t stepped = 0;
   Stopwatch watch;
   for (auto& frame : frames) stepped += stream.push(std::move(frame)).size();
@@ -236,15 +236,15 @@ LabelBench bench_label(const std::string& bundle, const std::string& video,
 void bench_live(const std::string& bundle, const std::string& video, double minutes,
                 const config::PeopleConfig& people,
                 const std::function<void(const LivePass&)>& on_pass) {
-  runtime::set_torch_threads(0);
-  Labeler labeler(bundle);
-  LiveOptions live;
+  set_torch_threads(0);
+  pipeline::Labeler labeler(bundle);
+  pipeline::LiveOptions live;
   live.realtime = true;
   live.display = false;
   live.people = people;
   Stopwatch clock;
   for (int pass = 1;; ++pass) {
-    const auto summary = run_live(labeler, {video::SourceKind::file, video}, live);
+    const auto summary = pipeline::run_live(labeler, {video::SourceKind::file, video}, live);
     LivePass figures{pass,           clock.seconds() / 60,   summary.frames,  summary.dropped,
                      summary.latency_p50_ms, summary.latency_p95_ms, resident_mib()};
     on_pass(figures);
@@ -252,4 +252,4 @@ void bench_live(const std::string& bundle, const std::string& video, double minu
   }
 }
 
-}  // namespace actrec::pipeline
+}  // namespace actrec::bench

@@ -1,11 +1,14 @@
-#include "actrec/train/clips.hpp"
+#include "actrec/data/clips.hpp"
 
 #include <cstdlib>
 
 #include "actrec/core/error.hpp"
 #include "actrec/features/extract.hpp"
+#include "actrec/features/pose.hpp"
+#include "actrec/features/tracker.hpp"
 
-namespace actrec::train {
+namespace actrec::data {
+using features::kPoseValues;
 
 std::string feature_cache_dir(const std::string& configured) {
   if (!configured.empty()) return configured;
@@ -16,6 +19,37 @@ std::string feature_cache_dir(const std::string& configured) {
     return std::string(home) + "/.cache/actrec/features";
   }
   return ".actrec-cache/features";
+}
+
+ClipData clip_data(const features::FeatureFile& observations, int persons,
+                   const config::PeopleConfig& people, std::vector<int64_t> targets) {
+  ClipData clip;
+  clip.name = observations.video;
+  clip.fps = observations.fps;
+  clip.width = observations.width;
+  clip.height = observations.height;
+  clip.timestamps_us = observations.timestamps_us;
+  clip.targets = std::move(targets);
+  const int64_t dim = observations.dim();
+  const int64_t pose_dim = int64_t{persons} * kPoseValues;
+  clip.map_dim = dim - pose_dim;
+  if (persons > 0) {
+    const std::vector<int> person = features::main_person(observations, persons, people);
+    clip.poses.assign(static_cast<size_t>(clip.frames() * kPoseValues), 0.0f);
+    for (int64_t f = 0; f < clip.frames(); ++f) {
+      if (person[static_cast<size_t>(f)] < 0) continue;  // no one: every keypoint unseen
+      std::copy_n(observations.values.data() + f * dim + person[static_cast<size_t>(f)] * kPoseValues,
+                  kPoseValues, clip.poses.data() + f * kPoseValues);
+    }
+  }
+  if (clip.map_dim > 0) {
+    clip.maps.resize(static_cast<size_t>(clip.frames() * clip.map_dim));
+    for (int64_t f = 0; f < clip.frames(); ++f) {
+      std::copy_n(observations.values.data() + f * dim + pose_dim, clip.map_dim,
+                  clip.maps.data() + f * clip.map_dim);
+    }
+  }
+  return clip;
 }
 
 std::vector<LoadedClip> load_split(const Manifest& manifest, const std::string& split,
@@ -52,4 +86,4 @@ std::vector<LoadedClip> load_split(const Manifest& manifest, const std::string& 
   return loaded;
 }
 
-}  // namespace actrec::train
+}  // namespace actrec::data

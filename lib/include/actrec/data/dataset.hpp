@@ -7,9 +7,9 @@
 #include <string>
 #include <vector>
 
-#include "actrec/config/config.hpp"
+#include "actrec/config/training.hpp"
 
-namespace actrec::train {
+namespace actrec::data {
 
 /// Problems found so far; throw_if_any() raises one DataError listing them all.
 class DataProblems {
@@ -32,10 +32,12 @@ enum class AnnotationKind {
   frame_labels,  ///< a .txt with one label per frame (MS-TCN groundTruth convention)
 };
 
-struct Segment {
+/// A label over a stretch of a video, as an annotation gives it: not yet frames of a class
+/// (see core/segment.hpp for those), but what a file says, with the line it says it on.
+struct LabelledRange {
   double start = 0, end = 0;  ///< frames, or seconds when the file gives seconds
   std::string label;
-  int line = 0;
+  int line = 0;  ///< 0: not from a file
 };
 
 struct ClipEntry {
@@ -47,7 +49,7 @@ struct ClipEntry {
   std::string label;            ///< clip_label
   std::string annotation_path;  ///< segments / frame_labels
   bool seconds = false;         ///< segments in seconds
-  std::vector<Segment> segments;
+  std::vector<LabelledRange> segments;
   std::vector<std::string> frame_labels;
 };
 
@@ -76,4 +78,4 @@ std::vector<int64_t> frame_targets(const ClipEntry& clip, int64_t frames, double
 /// The clips of one split, in manifest order.
 std::vector<const ClipEntry*> clips_in_split(const Manifest& manifest, const std::string& split);
 
-}  // namespace actrec::train
+}  // namespace actrec::data

@@ -1,4 +1,4 @@
-#include "actrec/runtime/threads.hpp"
+#include "actrec/core/threads.hpp"
 
 #include <ATen/Parallel.h>
 
@@ -9,7 +9,7 @@
 #include <mutex>
 #include <thread>
 
-namespace actrec::runtime {
+namespace actrec {
 
 int set_torch_threads(int requested) {
   // One inter-op thread: actrec runs one graph at a time (a decode thread feeds it), so a pool
@@ -36,4 +36,4 @@ int set_torch_threads(int requested) {
   return at::get_num_threads();
 }
 
-}  // namespace actrec::runtime
+}  // namespace actrec

@@ -4,9 +4,9 @@
 #include <algorithm>
 #include <thread>
 
-#include "actrec/runtime/threads.hpp"
+#include "actrec/core/threads.hpp"
 
-namespace actrec::runtime {
+namespace actrec {
 namespace {
 
 TEST(TorchThreads, ExplicitCountIsApplied) {
@@ -35,4 +35,4 @@ TEST(TorchThreads, ZeroMeansEveryCore) {
 }
 
 }  // namespace
-}  // namespace actrec::runtime
+}  // namespace actrec

@@ -3,12 +3,12 @@
 #include <filesystem>
 
 #include "actrec/core/error.hpp"
-#include "actrec/train/dataset.hpp"
-#include "actrec/train/importers.hpp"
+#include "actrec/data/dataset.hpp"
+#include "actrec/data/importers.hpp"
 #include "synthetic_video.hpp"
 #include "temp_dir.hpp"
 
-namespace actrec::train {
+namespace actrec::data {
 namespace {
 namespace fs = std::filesystem;
 
@@ -183,4 +183,4 @@ TEST(Importers, MstcnFramesMappedWithAMappingOfTheVocabulary) {
 }
 
 }  // namespace
-}  // namespace actrec::train
+}  // namespace actrec::data

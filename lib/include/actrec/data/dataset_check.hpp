@@ -6,10 +6,10 @@
 #include <string>
 #include <vector>
 
-#include "actrec/config/config.hpp"
-#include "actrec/train/dataset.hpp"
+#include "actrec/config/training.hpp"
+#include "actrec/data/dataset.hpp"
 
-namespace actrec::train {
+namespace actrec::data {
 
 struct DatasetReport {
   size_t clips = 0;
@@ -26,4 +26,4 @@ struct DatasetReport {
 DatasetReport check_dataset(const std::string& manifest_path, const config::DataConfig& data,
                             const std::function<void(size_t done, size_t total)>& on_video = {});
 
-}  // namespace actrec::train
+}  // namespace actrec::data

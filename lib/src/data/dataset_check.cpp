@@ -1,11 +1,11 @@
-#include "actrec/train/dataset_check.hpp"
+#include "actrec/data/dataset_check.hpp"
 
 #include <filesystem>
 
 #include "actrec/core/error.hpp"
 #include "actrec/video/probe.hpp"
 
-namespace actrec::train {
+namespace actrec::data {
 
 DatasetReport check_dataset(const std::string& manifest_path, const config::DataConfig& data,
                             const std::function<void(size_t, size_t)>& on_video) {
@@ -40,4 +40,4 @@ DatasetReport check_dataset(const std::string& manifest_path, const config::Data
   return report;
 }
 
-}  // namespace actrec::train
+}  // namespace actrec::data

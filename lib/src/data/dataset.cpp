@@ -1,4 +1,4 @@
-#include "actrec/train/dataset.hpp"
+#include "actrec/data/dataset.hpp"
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -13,7 +13,7 @@
 #include "actrec/core/error.hpp"
 #include "actrec/core/text.hpp"
 
-namespace actrec::train {
+namespace actrec::data {
 namespace fs = std::filesystem;
 
 void DataProblems::throw_if_any() const {
@@ -67,7 +67,7 @@ void read_segments(ClipEntry& clip, DataProblems& problems) {
     const int line = static_cast<int>(i + 1);
     if (trim(lines[i]).empty()) continue;
     const auto fields = split_csv(lines[i]);
-    Segment segment;
+    LabelledRange segment;
     segment.line = line;
     if (fields.size() != 3) {
       problems.add(fmt::format("{}:{}: expected 3 fields, got {}", file, line, fields.size()));
@@ -259,7 +259,7 @@ std::vector<int64_t> frame_targets(const ClipEntry& clip, int64_t frames, double
       break;
     }
     case AnnotationKind::segments: {
-      std::vector<std::pair<int64_t, const Segment*>> placed;
+      std::vector<std::pair<int64_t, const LabelledRange*>> placed;
       for (const auto& segment : clip.segments) {
         const std::string at = fmt::format("{}:{}", where, segment.line);
         const int64_t index = index_of(segment.label);
@@ -281,8 +281,8 @@ std::vector<int64_t> frame_targets(const ClipEntry& clip, int64_t frames, double
       std::sort(placed.begin(), placed.end(),
                 [](const auto& a, const auto& b) { return a.first < b.first; });
       for (size_t i = 1; i < placed.size(); ++i) {
-        const Segment& before = *placed[i - 1].second;
-        const Segment& after = *placed[i].second;
+        const LabelledRange& before = *placed[i - 1].second;
+        const LabelledRange& after = *placed[i].second;
         const double before_end = before.end;
         if (after.start < before_end) {
           problems.add(fmt::format("{}:{}: segment [{}, {}) overlaps line {}'s [{}, {})", where,
@@ -320,4 +320,4 @@ std::vector<const ClipEntry*> clips_in_split(const Manifest& manifest, const std
   return clips;
 }
 
-}  // namespace actrec::train
+}  // namespace actrec::data

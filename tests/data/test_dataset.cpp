@@ -1,10 +1,10 @@
 #include <gtest/gtest.h>
 
 #include "actrec/core/error.hpp"
-#include "actrec/train/dataset.hpp"
+#include "actrec/data/dataset.hpp"
 #include "temp_dir.hpp"
 
-namespace actrec::train {
+namespace actrec::data {
 namespace {
 
 class DatasetTest : public ::testing::Test {
@@ -136,4 +136,4 @@ TEST_F(DatasetTest, MissingManifestAndEmptyManifest) {
 }
 
 }  // namespace
-}  // namespace actrec::train
+}  // namespace actrec::data

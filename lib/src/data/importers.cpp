@@ -1,4 +1,4 @@
-#include "actrec/train/importers.hpp"
+#include "actrec/data/importers.hpp"
 
 #include <fmt/format.h>
 #include <fnmatch.h>
@@ -14,11 +14,11 @@
 #include "actrec/core/error.hpp"
 #include "actrec/core/natural_sort.hpp"
 #include "actrec/core/text.hpp"
-#include "actrec/train/dataset.hpp"
+#include "actrec/data/dataset.hpp"
 #include "actrec/video/inputs.hpp"
 #include "actrec/video/probe.hpp"
 
-namespace actrec::train {
+namespace actrec::data {
 namespace fs = std::filesystem;
 
 ImportFormat parse_import_format(const std::string& text) {
@@ -36,7 +36,7 @@ std::optional<std::string> map_label(const config::LabelMap& map, const std::str
   return std::nullopt;
 }
 
-std::vector<TimedLabel> resolve_overlaps(const std::vector<TimedLabel>& segments,
+std::vector<LabelledRange> resolve_overlaps(const std::vector<LabelledRange>& segments,
                                          const std::vector<std::string>& precedence) {
   auto rank = [&](const std::string& label) {
     const auto at = std::find(precedence.begin(), precedence.end(), label);
@@ -47,10 +47,10 @@ std::vector<TimedLabel> resolve_overlaps(const std::vector<TimedLabel>& segments
     cuts.insert(s.start);
     cuts.insert(s.end);
   }
-  std::vector<TimedLabel> out;
+  std::vector<LabelledRange> out;
   for (auto it = cuts.begin(); it != cuts.end() && std::next(it) != cuts.end(); ++it) {
     const double from = *it, to = *std::next(it);
-    const TimedLabel* winner = nullptr;
+    const LabelledRange* winner = nullptr;
     for (const auto& s : segments) {
       if (s.start > from || s.end < to) continue;
       if (!winner || rank(s.label) < rank(winner->label)) winner = &s;
@@ -73,7 +73,7 @@ bool parse_seconds(const std::string& text, double& value) {
 
 // One GMDCSA24 "Classes" cell: `Name[a to b; c to d]; Other[e to f]`. Returns the reason it
 // cannot be read, or "" with `out` filled.
-std::string parse_classes(const std::string& cell, std::vector<TimedLabel>& out) {
+std::string parse_classes(const std::string& cell, std::vector<LabelledRange>& out) {
   size_t i = 0;
   while (i < cell.size()) {
     while (i < cell.size() && (cell[i] == ';' || std::isspace(static_cast<unsigned char>(cell[i])))) ++i;
@@ -138,7 +138,7 @@ class Writer {
 
   // A clip annotated with segments in seconds (`-`: not scored).
   void segments(const fs::path& video, const std::string& group, const std::string& name,
-                const std::vector<TimedLabel>& segments) {
+                const std::vector<LabelledRange>& segments) {
     std::string text = "start_s,end_s,label\n";
     for (const auto& s : segments) {
       text += fmt::format("{:g},{:g},{}\n", s.start, s.end, csv_field(s.label));
@@ -201,8 +201,8 @@ class Writer {
 };
 
 // The mapped segments of one clip, or the reason they cannot be had.
-std::string map_segments(const config::LabelMap& map, std::vector<TimedLabel>& segments) {
-  std::vector<TimedLabel> kept;
+std::string map_segments(const config::LabelMap& map, std::vector<LabelledRange>& segments) {
+  std::vector<LabelledRange> kept;
   for (auto& s : segments) {
     const auto target = map_label(map, s.label);
     if (!target) return "label '" + s.label.substr(0, 40) + "' is not in the label map";
@@ -215,10 +215,10 @@ std::string map_segments(const config::LabelMap& map, std::vector<TimedLabel>& s
 
 // Annotations end where the video ends: a range reaching less than a second past it (the
 // annotator's rounding) is cut there and the cut noted; one reaching further is a problem.
-std::string clamp_to_length(std::vector<TimedLabel>& segments, double length_s,
+std::string clamp_to_length(std::vector<LabelledRange>& segments, double length_s,
                             const std::string& where, std::vector<std::string>& notes) {
   constexpr double kSlack_s = 1.0;
-  std::vector<TimedLabel> kept;
+  std::vector<LabelledRange> kept;
   for (auto s : segments) {
     const double past = s.end - length_s;
     if (past >= kSlack_s) {
@@ -270,7 +270,7 @@ void import_gmdcsa24(const ImportOptions& options, ImportReport& report) {
         if (!fs::exists(video)) continue;  // listed but not part of this copy of the dataset
         std::string cell = fields[5];
         for (size_t f = 6; f < fields.size(); ++f) cell += "," + fields[f];
-        std::vector<TimedLabel> segments;
+        std::vector<LabelledRange> segments;
         std::string problem = parse_classes(cell, segments);
         if (problem.empty()) problem = map_segments(options.labels, segments);
         if (!problem.empty()) {
@@ -293,7 +293,7 @@ void import_gmdcsa24(const ImportOptions& options, ImportReport& report) {
           continue;
         }
         // Time no range covers is unlabelled, not a class: not scored, up to the clip's length.
-        std::vector<TimedLabel> with_gaps;
+        std::vector<LabelledRange> with_gaps;
         double at = 0;
         for (const auto& s : resolved) {
           if (s.start > at) with_gaps.push_back({at, s.start, "-"});
@@ -410,4 +410,4 @@ ImportReport import_dataset(const ImportOptions& options) {
   return report;
 }
 
-}  // namespace actrec::train
+}  // namespace actrec::data

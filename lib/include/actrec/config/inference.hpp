@@ -1,0 +1,96 @@
+#pragma once
+// What labelling needs to know: how frames become observations, the model's shape, smoothing,
+// whose activity is labelled. Plain structs whose defaults are the recommended settings; only
+// config.cpp touches YAML (config.hpp reads and writes them).
+#include <string>
+#include <vector>
+
+namespace actrec::config {
+
+enum class ResizeMode {
+  stretch,    ///< plain resize to the target size; aspect ratio not kept
+  letterbox,  ///< scale to fit inside, pad with black, centred (what MoveNet demos do)
+  crop,       ///< scale to cover, centre crop
+};
+enum class ColorOrder { rgb, bgr };
+enum class PixelType { int32, float32 };
+enum class Layout { nhwc, nchw };
+/// Which backbone outputs make a frame's observation.
+enum class Preset {
+  pose,             ///< keypoints only: what generalises across people, rooms and cameras
+  appearance,       ///< the pooled feature map only
+  pose_appearance,  ///< both ("pose+appearance")
+};
+enum class Cell { lstm, gru, rnn, linear };
+enum class Persons {
+  single,  ///< one person per frame: the most prominent one
+  multi,   ///< every person, tracked, each with its own recurrent state
+};
+
+const char* to_string(ResizeMode value);
+const char* to_string(ColorOrder value);
+const char* to_string(PixelType value);
+const char* to_string(Layout value);
+const char* to_string(Preset value);
+const char* to_string(Cell value);
+const char* to_string(Persons value);
+
+struct RuntimeConfig {
+  int threads = 0;  ///< LibTorch intra-op threads; 0 = all cores
+};
+
+struct VideoConfig {
+  int queue_size = 8;              ///< frames buffered between the decode thread and its consumer
+  double image_folder_fps = 25.0;  ///< frame rate assumed for a folder of images
+};
+
+/// How frames become observations (the backbone, the input it expects, the outputs used) and
+/// observations become the model's per-frame features.
+struct FeaturesConfig {
+  std::string backbone = "models/movenet-multipose.pt";  ///< relative: cwd, then $ACTREC_MODELS
+  int input_width = 256;   ///< MoveNet MultiPose takes any multiple of 32
+  int input_height = 256;
+  ResizeMode resize = ResizeMode::letterbox;
+  ColorOrder color = ColorOrder::rgb;
+  PixelType input_dtype = PixelType::int32;  ///< pixel values 0..255 either way
+  Layout input_layout = Layout::nhwc;
+  double input_scale = 1.0;  ///< float32 input: x * input_scale, then (x - mean) / std
+  std::vector<double> mean = {0, 0, 0};
+  std::vector<double> std = {1, 1, 1};
+  Preset preset = Preset::pose;
+  int pose_output = 0;  ///< index of the keypoint output ([..,17,3] or MultiPose [..,P,56]); -1 none
+  int map_output = -1;  ///< index of a feature map (or vector) output to average-pool; -1: none
+  Layout map_layout = Layout::nhwc;
+  int batch_size = 8;       ///< frames per forward pass, where the backbone takes any batch size
+  double min_score = 0.2;   ///< keypoints scoring lower are treated as unseen
+  double motion_s = 0.2;    ///< time constant of the motion estimates, seconds
+};
+
+struct ModelConfig {
+  Cell cell = Cell::gru;
+  int hidden = 64;
+  int layers = 1;
+  double dropout = 0.3;
+  int projection = 0;  ///< project the normalised features to this size first; 0: no projection
+};
+
+/// Causal smoothing of the per-frame labels: a label change costs `switch_penalty` (in units of
+/// log probability), decided with `delay_s` of look-ahead. live emits labels that much later.
+struct SmoothingConfig {
+  double switch_penalty = 4;  ///< 0: off (every frame its own most likely class)
+  double delay_s = 0.5;
+  /// "label=offset" entries: the offset is added to that class's log probability before the
+  /// labels are decided (a decision threshold; e.g. "falling=-1" asks for more evidence).
+  std::vector<std::string> class_bias;
+};
+
+/// Whose activity is labelled, and how people are followed from frame to frame.
+struct PeopleConfig {
+  Persons persons = Persons::single;
+  double min_person_score = 0.15;  ///< people scoring lower are not labelled...
+  double keep_person_score = 0.08;  ///< ...unless already followed and scoring at least this
+  double max_age_s = 1.0;          ///< a track unseen this long is dropped
+  double min_match = 0.2;          ///< box overlap (IoU) or keypoint similarity to keep an id
+};
+
+}  // namespace actrec::config

@@ -1,0 +1,62 @@
+#pragma once
+// What training needs beyond labelling: annotated data, augmentation, the recipe.
+#include <string>
+#include <vector>
+
+#include "actrec/config/inference.hpp"
+
+namespace actrec::config {
+
+enum class Optimizer { adam, sgd };
+enum class Schedule { cosine, step, none };
+enum class ClassWeights { inverse_frequency, none };
+/// How training sequences are cut and where the loss falls.
+enum class Recipe {
+  tbptt,    ///< random crops, truncated BPTT in chunks, loss on every frame
+  windows,  ///< short windows from a zero state, loss on their last steps (MiniROAD)
+};
+const char* to_string(Optimizer value);
+const char* to_string(Schedule value);
+const char* to_string(ClassWeights value);
+const char* to_string(Recipe value);
+
+/// How annotated clips become per-frame training targets.
+struct DataConfig {
+  std::vector<std::string> labels;        ///< the class list, in order; empty: inferred, sorted
+  std::string background = "background";  ///< class of frames no segment covers; "": ignored
+  double fps = 15;  ///< the model steps at this rate: faster sources are sampled down to it
+};
+
+/// Keypoint augmentation at training time; each applied per clip with its own draw.
+struct AugmentConfig {
+  bool enabled = true;
+  double mirror = 0.5;             ///< probability of a left-right mirror (sides swapped)
+  double scale = 0.2;              ///< scale by a factor in [1-s, 1+s]
+  double rotate_deg = 10;          ///< rotate by up to this many degrees
+  double keypoint_dropout = 0.05;  ///< probability that a keypoint is unseen in a frame
+  double cut_lower_body = 0.15;    ///< probability that a clip shows no knees and ankles
+  double rate_jitter = 0.25;       ///< speed change: time stretched by a factor in [1-j, 1+j]
+  double min_crop = 0.5;           ///< tbptt recipe: shortest random crop, fraction of a clip
+  double feature_noise = 0.05;     ///< Gaussian noise, in units of each feature's std
+};
+
+struct TrainConfig {
+  Recipe recipe = Recipe::tbptt;
+  int epochs = 60;
+  int batch_size = 8;      ///< sequences per step
+  int tbptt_steps = 64;    ///< tbptt: frames per truncated-BPTT chunk; 0: full BPTT
+  int window = 48;         ///< windows: frames per window
+  int loss_steps = 16;     ///< windows: the loss is on this many last frames of each window
+  double clip_norm = 1.0;  ///< global gradient-norm clipping; 0: off
+  Optimizer optimizer = Optimizer::adam;
+  double lr = 2e-3;
+  double weight_decay = 1e-4;
+  Schedule schedule = Schedule::cosine;
+  int patience = 20;  ///< epochs without validation gain before stopping; 0: never
+  int seed = 1;
+  ClassWeights class_weights = ClassWeights::none;  ///< tune.sh: better than inverse frequency
+  AugmentConfig augment;
+  std::string cache_dir;  ///< feature cache; "": $XDG_CACHE_HOME or ~/.cache/actrec/features
+};
+
+}  // namespace actrec::config
