@@ -7,6 +7,7 @@
 #include "actrec/core/error.hpp"
 #include "actrec/core/log.hpp"
 #include "actrec/core/progress.hpp"
+#include "actrec/core/text.hpp"
 #include "actrec/output/chart.hpp"
 #include "actrec/pipeline/evaluate.hpp"
 #include "actrec/core/threads.hpp"
@@ -23,7 +24,27 @@ struct EvalOptions {
   std::string cache;
   std::vector<std::string> events;
   double min_event_s = 0.25;
+  std::string probabilities;
 };
+
+// Per frame: the clip, frame, true and shown labels, the confidence shown and the model's own
+// probabilities (before calibration): what `actrec calibrate` reads.
+std::string probabilities_csv(const pipeline::EvaluationResult& result,
+                              const std::vector<std::string>& labels) {
+  std::string text = "video,frame,truth,label,confidence";
+  for (const auto& label : labels) text += "," + csv_field(label);
+  text += "\n";
+  auto name = [&](int64_t c) { return c >= 0 ? csv_field(labels[static_cast<size_t>(c)]) : ""; };
+  for (const auto& clip : result.clips) {
+    for (size_t f = 0; f < clip.predicted.size(); ++f) {
+      text += fmt::format("{},{},{},{},{:.5f}", csv_field(clip.video), f, name(clip.truth[f]),
+                          name(clip.predicted[f]), clip.confidence[f]);
+      for (float p : clip.probabilities[f]) text += fmt::format(",{:.6g}", p);
+      text += "\n";
+    }
+  }
+  return text;
+}
 
 int run_eval(const EvalOptions& options, const Context& context) {
   config::Config config = context.load_config("");
@@ -57,6 +78,17 @@ int run_eval(const EvalOptions& options, const Context& context) {
         "  {} (runs of at least {:g} s): found in {} of the {} videos that show it; in {} of the "
         "{} that do not\n",
         event, options.min_event_s, e.found, e.with, e.false_alarms, e.without);
+  }
+  const auto raised = evaluation.raised();
+  if (raised.with + raised.without > 0) {
+    std::cout << fmt::format(
+        "  {} events (a {} run, then down for {:g} s): raised in {} of the {} videos that show "
+        "one; in {} of the {} that do not ({:.2f} h of video)\n",
+        config.events.fall_label, config.events.fall_label, config.events.confirm_s, raised.found,
+        raised.with, raised.false_alarms, raised.without, raised.hours_without);
+  }
+  if (!options.probabilities.empty()) {
+    write_text_atomically(options.probabilities, probabilities_csv(result, labels));
   }
   if (!options.json.empty()) {
     write_text_atomically(options.json, evaluation.to_json(options.min_event_s) + "\n");
@@ -94,6 +126,10 @@ std::vector<Command> add_eval_command(CLI::App& parent, Context& context) {
   app->add_option("--min-event-s", options->min_event_s,
                   "A predicted run at least this long is an event")
       ->check(CLI::NonNegativeNumber);
+  app->add_option("--probabilities", options->probabilities,
+                  "Write each frame's truth, label, confidence and probabilities as CSV (what "
+                  "`actrec calibrate` reads)")
+      ->type_name("OUT.csv");
   app->add_option("--cache", options->cache,
                   "Feature cache folder (default: train.cache_dir, else ~/.cache/actrec/features)");
   return {{app, [options, &context] { return run_eval(*options, context); }}};

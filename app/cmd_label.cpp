@@ -41,6 +41,7 @@ int run_label(const LabelCommandOptions& options, const Context& context) {
   pipeline::LabelOptions label_options = options.label;
   label_options.queue_size = static_cast<size_t>(config.video.queue_size);
   label_options.people = config.people;
+  label_options.fall_events = config.events;
   const auto report = run_batch(
       videos,
       [&](const std::string& video, size_t i) {
@@ -85,6 +86,9 @@ std::vector<Command> add_label_command(CLI::App& parent, Context& context) {
   app->add_flag("--overlay", options->label.overlay,
                 "Also write <stem>.overlay.mp4: the video with skeletons and labels drawn in");
   app->add_flag("--vtt", options->label.vtt, "Also write WebVTT subtitles (<stem>.vtt)");
+  app->add_flag("--events", options->label.events,
+                "Also write <stem>.events.json: each fall (a falling run, then the person down "
+                "for events.confirm_s) and when it cleared");
   app->add_option(
          "--min-segment", options->label.min_segment,
          "Merge label runs shorter than this many frames in segments and subtitles (0: off)")

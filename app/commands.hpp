@@ -45,6 +45,7 @@ std::vector<Command> add_data_command(CLI::App& parent, Context& context);
 std::vector<Command> add_data_import_command(CLI::App& data, Context& context);
 std::vector<Command> add_train_command(CLI::App& parent, Context& context);
 std::vector<Command> add_eval_command(CLI::App& parent, Context& context);
+std::vector<Command> add_calibrate_command(CLI::App& parent, Context& context);
 std::vector<Command> add_label_command(CLI::App& parent, Context& context);
 std::vector<Command> add_live_command(CLI::App& parent, Context& context);
 

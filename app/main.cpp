@@ -102,7 +102,8 @@ int main(int argc, char** argv) {
   for (auto* add : {&cli::add_probe_command, &cli::add_config_command,
                     &cli::add_import_tfjs_command, &cli::add_extract_command,
                     &cli::add_label_command, &cli::add_live_command, &cli::add_data_command,
-                    &cli::add_train_command, &cli::add_eval_command, &cli::add_bench_command}) {
+                    &cli::add_train_command, &cli::add_eval_command, &cli::add_calibrate_command,
+                    &cli::add_bench_command}) {
     for (auto& command : add(app, context)) commands.push_back(std::move(command));
   }
 

@@ -92,7 +92,8 @@ TEST_F(LabelCommands, SeveralPeopleEachGetRowsIdsAndTheSameLabelsLiveAndInFiles)
   std::ifstream csv(dir_.file("out/two.frames.csv"));
   std::string header;
   std::getline(csv, header);
-  EXPECT_EQ(header, "frame,time_s,person,x,y,w,h,label,confidence,dark,light,background");
+  EXPECT_EQ(header,
+            "frame,time_s,person,x,y,w,h,label,confidence,visible,edge,dark,light,background");
   std::map<std::pair<std::string, std::string>, std::string> rows;  // (frame, person) -> label
   std::set<std::string> ids;
   for (std::string line; std::getline(csv, line);) {
@@ -296,6 +297,35 @@ class BusyCpu {
   std::atomic<bool> stop_{false};
   std::vector<std::thread> spinners_;
 };
+
+TEST_F(LabelCommands, AFallThatStaysDownIsAnEventThatStandingUpClears) {
+  // A figure that tips over moving left (labelled dark: the fall class here), lies still,
+  // then stands: one fall, one clearance, in events.json; the overlay and CSV are written too.
+  write_people_backbone(dir_.file("people.pt"));
+  write_falling_person_video(dir_.file("fall.avi"));
+  write_motion_bundle(dir_.file("motion.actrec"), people_features(dir_.file("people.pt")));
+  const auto labelled = run_actrec("label --model " + q("motion.actrec") + " " + q("fall.avi") +
+                                   " -o " + q("out") + " --persons multi --events --overlay "
+                                   "--set events.fall_label=dark");
+  ASSERT_EQ(labelled.exit_code, 0) << labelled.err;
+  const auto json = nlohmann::json::parse(read_text(dir_.file("out/fall.events.json")));
+  ASSERT_EQ(json["events"].size(), 2u) << json.dump(2) << read_text(dir_.file("out/fall.frames.csv"));
+  const auto& fall = json["events"][0];
+  EXPECT_EQ(fall["event"], "fall");
+  EXPECT_GE(fall["start_s"].get<double>(), 0.75);  // tipping over starts at 0.8 s
+  EXPECT_LE(fall["start_s"].get<double>(), 1.25);
+  EXPECT_GE(fall["end_s"].get<double>(), fall["start_s"].get<double>() + 1.0);  // confirmed down
+  EXPECT_EQ(json["events"][1]["event"], "up");
+  EXPECT_EQ(json["events"][1]["person"], fall["person"]);
+  EXPECT_FALSE(json["events"][1]["left_view"].get<bool>());
+  EXPECT_GE(json["events"][1]["time_s"].get<double>(), 3.6 + 2.0);  // up from 3.6 s, for 2 s
+  // Without --events no file; with a zone over where it lies, no fall.
+  const auto zoned = run_actrec("label --model " + q("motion.actrec") + " " + q("fall.avi") +
+                                " -o " + q("zoned") + " --persons multi --events "
+                                "--set events.fall_label=dark --set 'events.zones=[\"0.5,0 1,0 1,1 0.5,1\"]'");
+  ASSERT_EQ(zoned.exit_code, 0) << zoned.err;
+  EXPECT_TRUE(nlohmann::json::parse(read_text(dir_.file("zoned/fall.events.json")))["events"].empty());
+}
 
 TEST_F(LabelCommands, OpenMPWaitsPassivelyUnlessTheUserChoseOtherwise) {
   // Spinning OpenMP workers starve everything else on a busy machine (docs/results.md): actrec

@@ -115,20 +115,20 @@ TEST(FramesCsv, OneRowPerFrameOrPerPersonWithTheBoxInPixels) {
     single.write(3, 0.12, {0, pose.data(), 1, 0.75, p});
     single.commit();
     FramesCsvWriter multi(dir.file("multi.csv"), labels, true);
-    multi.write(3, 0.12, {7, pose.data(), 1, 0.75, p});
+    multi.write(3, 0.12, {7, pose.data(), 1, 0.75, p, 0.65f, true});
     multi.write(3, 0.12, {9, nullptr, 0, 0.25, p});
     multi.commit();
     FramesCsvWriter dropped(dir.file("dropped.csv"), labels, false);
     dropped.write(0, 0, {0, nullptr, 0, 0.25, p});
   }
   EXPECT_EQ(lines_of(dir.file("single.csv")),
-            (std::vector<std::string>{"frame,time_s,label,confidence,walking,falling",
-                                      "3,0.120,falling,0.7500,0.2500,0.7500"}));
+            (std::vector<std::string>{"frame,time_s,label,confidence,visible,edge,walking,falling",
+                                      "3,0.120,falling,0.7500,0.00,0,0.2500,0.7500"}));
   EXPECT_EQ(lines_of(dir.file("multi.csv")),
             (std::vector<std::string>{
-                "frame,time_s,person,x,y,w,h,label,confidence,walking,falling",
-                "3,0.120,7,10.0,20.0,30.0,80.0,falling,0.7500,0.2500,0.7500",
-                "3,0.120,9,0.0,0.0,0.0,0.0,walking,0.2500,0.2500,0.7500"}));
+                "frame,time_s,person,x,y,w,h,label,confidence,visible,edge,walking,falling",
+                "3,0.120,7,10.0,20.0,30.0,80.0,falling,0.7500,0.65,1,0.2500,0.7500",
+                "3,0.120,9,0.0,0.0,0.0,0.0,walking,0.2500,0.00,0,0.2500,0.7500"}));
   EXPECT_FALSE(std::filesystem::exists(dir.file("dropped.csv")));  // never committed
 }
 
@@ -145,9 +145,9 @@ TEST(FramesCsv, LabelsWithCommasAndQuotesStayOneField) {
   const auto lines = lines_of(dir.file("f.csv"));
   ASSERT_EQ(lines.size(), 3u);
   const auto header = split_csv(lines[0]);
-  EXPECT_EQ(header.size(), 11u);
-  EXPECT_EQ(header[9], "box,ing");
-  EXPECT_EQ(header[10], "stand \"x\"");
+  EXPECT_EQ(header.size(), 13u);
+  EXPECT_EQ(header[11], "box,ing");
+  EXPECT_EQ(header[12], "stand \"x\"");
   for (size_t i = 1; i < lines.size(); ++i) {
     const auto fields = split_csv(lines[i]);
     EXPECT_EQ(fields.size(), header.size()) << lines[i];

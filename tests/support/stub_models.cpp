@@ -2,6 +2,7 @@
 
 #include <torch/script.h>
 
+#include <algorithm>
 #include <cmath>
 #include <opencv2/imgproc.hpp>
 #include <opencv2/videoio.hpp>
@@ -130,6 +131,21 @@ void write_motion_bundle(const std::string& path, const config::FeaturesConfig& 
     }
   }
   model::save_bundle(path, info, model);
+}
+
+void write_falling_person_video(const std::string& path) {
+  // 320 wide: the figure stays in the right half, which the people backbone's second slot sees.
+  cv::VideoWriter writer(path, cv::VideoWriter::fourcc('M', 'J', 'P', 'G'), 25, {320, 120});
+  if (!writer.isOpened()) throw std::runtime_error("cannot write " + path);
+  for (int f = 0; f < 160; ++f) {
+    // 0 upright .. 1 lying: tips over in frames 20-29, lies until 89, gets up in 90-99.
+    const double down = f < 90 ? std::clamp((f - 20) / 10.0, 0.0, 1.0)
+                               : std::clamp(1 - (f - 90) / 10.0, 0.0, 1.0);
+    cv::Mat frame(120, 320, CV_8UC3, cv::Scalar::all(0));
+    cv::ellipse(frame, {static_cast<int>(260 - 40 * down), 60}, {7, 30}, 90 * down, 0, 360,
+                cv::Scalar::all(255), cv::FILLED);
+    writer.write(frame);
+  }
 }
 
 void write_two_people_video(const std::string& path, int frames, double fps, int right_from,

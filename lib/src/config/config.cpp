@@ -18,6 +18,27 @@
 namespace actrec::config {
 namespace {
 
+}  // namespace
+
+std::vector<std::pair<double, double>> parse_polygon(const std::string& text) {
+  std::vector<std::pair<double, double>> points;
+  std::istringstream in(text);
+  for (std::string point; in >> point;) {
+    const auto comma = point.find(',');
+    char* end = nullptr;
+    const std::string xs = comma == std::string::npos ? "" : point.substr(0, comma);
+    const std::string ys = comma == std::string::npos ? "" : point.substr(comma + 1);
+    const double x = std::strtod(xs.c_str(), &end);
+    if (xs.empty() || *end) return {};
+    const double y = std::strtod(ys.c_str(), &end);
+    if (ys.empty() || *end || !std::isfinite(x) || !std::isfinite(y) || x < 0 || y < 0) return {};
+    points.push_back({x, y});
+  }
+  return points;
+}
+
+namespace {
+
 // A bound as people write it: 1e+09, 0.001, 60; never hundreds of digits.
 std::string number_text(double value) { return fmt::format("{:g}", value); }
 
@@ -246,6 +267,32 @@ void describe(V& v, PeopleConfig& c) {
   v.field("min_match", c.min_match, "least box overlap or keypoint similarity to keep an id",
           Between{0, 1});
 }
+// "x,y x,y x,y ...": at least three points of finite numbers, not negative.
+struct Polygons {
+  std::string check(const std::vector<std::string>& zones) const {
+    for (const auto& zone : zones) {
+      if (parse_polygon(zone).size() < 3) {
+        return "each zone must read 'x,y x,y x,y ...' (three points or more, pixels or "
+               "fractions), got '" + zone + "'";
+      }
+    }
+    return "";
+  }
+};
+
+template <typename V>
+void describe(V& v, EventsConfig& c) {
+  v.field("fall_label", c.fall_label, "the class whose runs may be falls", NonEmpty{});
+  v.field("min_fall_s", c.min_fall_s, "shorter falling runs are not falls", Between{0, 60});
+  v.field("confirm_s", c.confirm_s, "down this long after falling raises a fall event",
+          Between{0, 600});
+  v.field("up_s", c.up_s, "up this long after a fall clears it", Between{0, 600});
+  v.field("min_visible", c.min_visible,
+          "share of the body's keypoints seen below which falling is not claimed", Between{0, 1});
+  v.field("zones", c.zones,
+          "polygons where falls are not raised: 'x,y x,y x,y ...' in pixels or fractions",
+          Polygons{});
+}
 template <typename V>
 void describe(V& v, Config& c) {
   v.section("runtime", c.runtime);
@@ -256,6 +303,7 @@ void describe(V& v, Config& c) {
   v.section("train", c.train);
   v.section("smoothing", c.smoothing);
   v.section("people", c.people);
+  v.section("events", c.events);
 }
 
 template <typename T>
@@ -559,6 +607,7 @@ std::string to_yaml(const FeaturesConfig& features) { return section_to_yaml(fea
 std::string to_yaml(const ModelConfig& model) { return section_to_yaml(model); }
 std::string to_yaml(const TrainConfig& train) { return section_to_yaml(train); }
 std::string to_yaml(const SmoothingConfig& smoothing) { return section_to_yaml(smoothing); }
+std::string to_yaml(const EventsConfig& events) { return section_to_yaml(events); }
 
 FeaturesConfig features_from_yaml(const std::string& text, const std::string& source) {
   return section_from_yaml<FeaturesConfig>(text, source);

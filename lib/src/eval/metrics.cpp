@@ -109,7 +109,7 @@ Evaluation::Evaluation(std::vector<std::string> class_names, std::vector<int64_t
       confusion_(names_.size(), std::vector<int64_t>(names_.size(), 0)) {}
 
 void Evaluation::add(const Labels& predicted, const Labels& truth, const std::string& name,
-                     double fps) {
+                     double fps, int64_t raised) {
   if (predicted.size() != truth.size()) {
     // Scoring a prefix would hide a labeller that lost or invented frames.
     throw DataError(fmt::format("cannot evaluate {}: {} predicted labels for {} annotated frames",
@@ -141,8 +141,14 @@ void Evaluation::add(const Labels& predicted, const Labels& truth, const std::st
   ++videos_;
   const int64_t truth_class = majority(y);
   if (truth_class >= 0 && majority(p) == truth_class) ++clips_correct_;
-  Video video{name, fps, majority(p), truth_class, std::vector<int64_t>(names_.size(), 0),
-              std::vector<bool>(names_.size(), false)};
+  Video video{name,
+              fps,
+              majority(p),
+              truth_class,
+              std::vector<int64_t>(names_.size(), 0),
+              std::vector<bool>(names_.size(), false),
+              raised,
+              static_cast<int64_t>(n)};
   for (size_t i = 0; i < n; ++i) {
     if (y[i] >= 0 && y[i] < static_cast<int64_t>(names_.size())) video.in_truth[static_cast<size_t>(y[i])] = true;
   }
@@ -155,6 +161,23 @@ void Evaluation::add(const Labels& predicted, const Labels& truth, const std::st
     start = i;
   }
   video_results_.push_back(std::move(video));
+}
+
+Evaluation::Raised Evaluation::raised() const {
+  Raised result;
+  if (raised_class_ < 0) return result;
+  for (const auto& video : video_results_) {
+    if (video.raised < 0) continue;
+    if (video.in_truth[static_cast<size_t>(raised_class_)]) {
+      ++result.with;
+      result.found += video.raised > 0;
+    } else {
+      ++result.without;
+      result.false_alarms += video.raised > 0;
+      if (video.fps > 0) result.hours_without += static_cast<double>(video.frames) / video.fps / 3600;
+    }
+  }
+  return result;
 }
 
 Evaluation::Events Evaluation::events(size_t c, double min_s) const {
@@ -240,6 +263,17 @@ std::string Evaluation::to_json(double min_event_s) const {
                       {"majority_truth", name_of(video.majority_truth)},
                       {"truth_labels", shown},
                       {"longest_run_s", longest}});
+    if (video.raised >= 0) videos.back()["raised_events"] = video.raised;
+  }
+  nlohmann::json raised_json;
+  if (raised_class_ >= 0) {
+    const Raised r = raised();
+    raised_json = {{"class", names_[static_cast<size_t>(raised_class_)]},
+                   {"videos_with", r.with},
+                   {"found", r.found},
+                   {"videos_without", r.without},
+                   {"false_alarms", r.false_alarms},
+                   {"hours_without", r.hours_without}};
   }
   return nlohmann::json{{"frames", frames_},
                         {"videos", videos_},
@@ -254,6 +288,7 @@ std::string Evaluation::to_json(double min_event_s) const {
                         {"confusion", confusion_},
                         {"min_event_s", min_event_s},
                         {"events", events_json},
+                        {"raised_events", raised_json},
                         {"per_video", videos}}
       .dump(2);
 }

@@ -33,7 +33,8 @@ std::string bundle_info_to_json(const BundleInfo& info) {
                          {"observation_names", info.observation_names},
                          {"probe", info.probe},
                          {"feature_dim", info.feature_dim},
-                         {"fps", info.fps}};
+                         {"fps", info.fps},
+                         {"temperature", info.temperature}};
   json["training"] = info.training_json.empty() ? nlohmann::json::object()
                                                 : nlohmann::json::parse(info.training_json);
   return json.dump(1);
@@ -65,6 +66,7 @@ BundleInfo bundle_info_from_json(const std::string& text, const std::string& sou
     info.probe = json.at("probe").get<std::vector<float>>();
     info.feature_dim = json.at("feature_dim").get<int64_t>();
     info.fps = json.at("fps").get<double>();
+    info.temperature = json.value("temperature", 1.0);  // bundles made before calibration: 1
     info.training_json = json.value("training", nlohmann::json::object()).dump();
   } catch (const nlohmann::json::exception& e) {
     throw ModelError("cannot load model bundle: " + source + ": malformed metadata: " + e.what());
@@ -73,9 +75,9 @@ BundleInfo bundle_info_from_json(const std::string& text, const std::string& sou
   }
   if (info.labels.empty() || info.feature_dim <= 0 || info.observation_names.empty() ||
       info.probe.empty() || info.probe.size() % info.observation_names.size() != 0 ||
-      !(info.fps > 0)) {
+      !(info.fps > 0) || !(info.temperature > 0 && info.temperature < 1000)) {
     throw ModelError("cannot load model bundle: " + source +
-                     ": no labels, feature size, observations, probe observations or frame rate");
+                     ": no labels, feature size, observations, probe observations, frame rate or temperature");
   }
   return info;
 }

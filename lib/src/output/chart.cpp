@@ -19,6 +19,39 @@ void text(cv::Mat& image, const std::string& s, cv::Point at, double scale = 0.4
 }
 }  // namespace
 
+cv::Mat reliability_image(const std::vector<std::pair<std::string, eval::Reliability>>& panels) {
+  const int side = 300, margin = 40;
+  cv::Mat image(side + 2 * margin, static_cast<int>(panels.size()) * (side + margin) + margin,
+                CV_8UC3, kPaper);
+  for (size_t i = 0; i < panels.size(); ++i) {
+    const auto& [title, r] = panels[i];
+    const cv::Rect plot(margin + static_cast<int>(i) * (side + margin), margin, side, side);
+    auto x_of = [&](double v) { return plot.x + static_cast<int>(v * side); };
+    auto y_of = [&](double v) { return plot.y + side - static_cast<int>(v * side); };
+    const double width = 1.0 / static_cast<double>(std::max<size_t>(1, r.bins.size()));
+    for (size_t b = 0; b < r.bins.size(); ++b) {
+      const auto& bin = r.bins[b];
+      if (bin.frames == 0) continue;
+      const cv::Rect bar(cv::Point(x_of(static_cast<double>(b) * width) + 1, y_of(bin.accuracy)),
+                         cv::Point(x_of(static_cast<double>(b + 1) * width) - 1, y_of(0)));
+      cv::rectangle(image, bar, cv::Scalar(200, 140, 60), cv::FILLED);
+      cv::circle(image, {x_of(bin.confidence), y_of(bin.confidence)}, 2, cv::Scalar(0, 0, 200),
+                 cv::FILLED, cv::LINE_AA);
+    }
+    cv::rectangle(image, plot, kInk);
+    cv::line(image, {x_of(0), y_of(0)}, {x_of(1), y_of(1)}, cv::Scalar(0, 0, 200), 1, cv::LINE_AA);
+    text(image, fmt::format("{}: ECE {:.3f}, {} frames", title, r.ece, r.frames),
+         {plot.x, plot.y - 10}, 0.45);
+    text(image, "confidence shown", {plot.x + side / 2 - 50, plot.y + side + 28});
+    text(image, "right", {plot.x - 36, plot.y + side / 2});
+    for (double v : {0.0, 0.5, 1.0}) {
+      text(image, fmt::format("{:g}", v), {x_of(v) - 6, plot.y + side + 14});
+      text(image, fmt::format("{:g}", v), {plot.x - 22, y_of(v) + 4});
+    }
+  }
+  return image;
+}
+
 cv::Mat line_chart(const std::string& title, const std::vector<Series>& series, cv::Size size,
                    bool log_scale) {
   cv::Mat image(size, CV_8UC3, kPaper);

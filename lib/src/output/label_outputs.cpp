@@ -214,7 +214,8 @@ FramesCsvWriter::FramesCsvWriter(const std::string& path, const std::vector<std:
                                  bool per_person)
     : file_(path), labels_(labels), per_person_(per_person), out_(file_.path(), std::ios::trunc) {
   if (!out_) throw Error("cannot write " + path + ": cannot create " + file_.path());
-  out_ << (per_person ? "frame,time_s,person,x,y,w,h,label,confidence" : "frame,time_s,label,confidence");
+  out_ << (per_person ? "frame,time_s,person,x,y,w,h,label,confidence,visible,edge"
+                      : "frame,time_s,label,confidence,visible,edge");
   for (const auto& label : labels) out_ << "," << csv_field(label);
   out_ << "\n";
 }
@@ -228,7 +229,7 @@ void FramesCsvWriter::write(int64_t frame, double time_s, const PersonFrame& per
          << fmt::format(",{:.1f},{:.1f},{:.1f},{:.1f}", box.x, box.y, box.width, box.height);
   }
   out_ << ',' << csv_field(labels_[static_cast<size_t>(person.label)]) << ','
-       << fmt::format("{:.4f}", person.confidence);
+       << fmt::format("{:.4f},{:.2f},{}", person.confidence, person.visible, person.at_edge ? 1 : 0);
   for (size_t c = 0; c < labels_.size(); ++c) {
     out_ << ',' << fmt::format("{:.4f}", person.probabilities[c]);
   }
@@ -266,6 +267,21 @@ void draw_skeleton(cv::Mat& frame, const float* values, cv::Scalar colour, int t
   }
 }
 
+void draw_dashed_rectangle(cv::Mat& frame, const cv::Rect& box, cv::Scalar colour, int thickness) {
+  const cv::Point corners[] = {box.tl(), {box.x + box.width, box.y}, box.br(),
+                               {box.x, box.y + box.height}};
+  const int dash = 6 * thickness;
+  for (int side = 0; side < 4; ++side) {
+    const cv::Point a = corners[side], b = corners[(side + 1) % 4];
+    const double length = cv::norm(b - a);
+    for (double at = 0; at < length; at += 2 * dash) {
+      const double end = std::min(length, at + dash);
+      cv::line(frame, a + (b - a) * (at / length), a + (b - a) * (end / length), colour, thickness,
+               cv::LINE_AA);
+    }
+  }
+}
+
 }  // namespace
 
 void draw_overlay(cv::Mat& frame, const std::vector<std::string>& labels,
@@ -276,14 +292,20 @@ void draw_overlay(cv::Mat& frame, const std::vector<std::string>& labels,
   const int thickness = std::max(1, static_cast<int>(2 * scale));
   for (const auto& person : people) {
     if (!person.pose) continue;
-    const cv::Scalar colour = class_colour(person.label);
+    const bool partly = person.visible < kPartlySeenBelow || person.at_edge;
+    const cv::Scalar colour = person.fallen ? cv::Scalar(0, 0, 255) : class_colour(person.label);
     draw_skeleton(frame, person.pose, colour, thickness);
     if (!per_person) continue;
     const cv::Rect box = features::ConstPose{person.pose}.rect();
-    cv::rectangle(frame, box, colour, thickness, cv::LINE_AA);
-    const std::string text = fmt::format("#{} {} {:.0f}%", person.person,
-                                         labels[static_cast<size_t>(person.label)],
-                                         100 * person.confidence);
+    if (partly) {
+      draw_dashed_rectangle(frame, box, colour, thickness);
+    } else {
+      cv::rectangle(frame, box, colour, person.fallen ? 3 * thickness : thickness, cv::LINE_AA);
+    }
+    const std::string text =
+        fmt::format("#{} {}{} {:.0f}%{}{}", person.person, labels[static_cast<size_t>(person.label)],
+                    person.confidence < kUncertainBelow ? "?" : "", 100 * person.confidence,
+                    partly ? " (partly seen)" : "", person.fallen ? " FALL" : "");
     int baseline = 0;
     const cv::Size size = cv::getTextSize(text, cv::FONT_HERSHEY_SIMPLEX, 0.5 * scale, 1, &baseline);
     const cv::Point corner(std::clamp(box.x, 0, std::max(0, w - size.width)),
@@ -300,8 +322,15 @@ void draw_overlay(cv::Mat& frame, const std::vector<std::string>& labels,
   if (per_person) {
     left = fmt::format("{} {}", people.size(), people.size() == 1 ? "person" : "people");
   } else if (!people.empty()) {
-    left = fmt::format("{}  {:.0f}%", labels[static_cast<size_t>(people[0].label)],
-                       100 * people[0].confidence);
+    left = fmt::format("{}{}  {:.0f}%{}", labels[static_cast<size_t>(people[0].label)],
+                       people[0].confidence < kUncertainBelow ? "?" : "", 100 * people[0].confidence,
+                       people[0].fallen ? "  FALL" : "");
+  }
+  const bool fall_stands = std::any_of(people.begin(), people.end(), [](const PersonFrame& p) {
+    return p.fallen;
+  });
+  if (fall_stands) {  // a red frame around the picture while a fall stands
+    cv::rectangle(frame, cv::Rect(0, 0, w, h), {0, 0, 255}, std::max(4, 3 * thickness));
   }
   cv::putText(frame, left, {8, band - 10}, cv::FONT_HERSHEY_SIMPLEX, 0.8 * scale, {255, 255, 255},
               2, cv::LINE_AA);

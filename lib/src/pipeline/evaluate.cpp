@@ -1,6 +1,9 @@
 #include "actrec/pipeline/evaluate.hpp"
 
+#include <algorithm>
+
 #include "actrec/core/error.hpp"
+#include "actrec/eval/calibration.hpp"
 #include "actrec/pipeline/labeler.hpp"
 #include "actrec/data/clips.hpp"
 
@@ -31,21 +34,33 @@ EvaluationResult evaluate(const std::string& bundle_path, const std::string& man
     background.push_back(at - labels.begin());
   }
   EvaluationResult result{eval::Evaluation(labels, background), {}};
+  if (auto at = std::find(labels.begin(), labels.end(), config.events.fall_label); at != labels.end()) {
+    result.evaluation.set_raised_class(at - labels.begin());
+  }
+  const double temperature = labeler.info().temperature;
   for (const auto& clip : loaded) {
     const features::FeatureFile& file = clip.observations;
     config::PeopleConfig single = config.people;
     single.persons = config::Persons::single;
-    StreamLabeler stream(labeler, file.fps, {file.width, file.height}, single);
-    ClipResult scored{clip.clip->video, {}, clip.data.targets};
+    StreamLabeler stream(labeler, file.fps, {file.width, file.height}, single, config.events);
+    ClipResult scored{clip.clip->video, {}, clip.data.targets, {}, {}, 0};
     auto keep = [&](const std::vector<LabelledFrame>& frames) {
-      for (const auto& frame : frames) scored.predicted.push_back(frame.people.at(0).label);
+      for (const auto& frame : frames) {
+        const PersonLabel& person = frame.people.at(0);
+        scored.predicted.push_back(person.label);
+        scored.confidence.push_back(person.confidence);
+        scored.probabilities.push_back(
+            temperature == 1.0 ? person.probabilities
+                               : eval::with_temperature(person.probabilities, 1.0 / temperature));
+        for (const auto& event : frame.events) scored.falls += event.kind == PersonEvent::Kind::fall;
+      }
     };
     for (int64_t f = 0; f < file.frames(); ++f) {
       keep(stream.push_observation(f, file.timestamps_us[static_cast<size_t>(f)],
                                    file.values.data() + f * file.dim()));
     }
     keep(stream.finish());
-    result.evaluation.add(scored.predicted, scored.truth, scored.video, file.fps);
+    result.evaluation.add(scored.predicted, scored.truth, scored.video, file.fps, scored.falls);
     result.clips.push_back(std::move(scored));
   }
   return result;

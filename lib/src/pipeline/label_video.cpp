@@ -23,6 +23,7 @@ std::vector<std::string> label_output_paths(const std::string& stem, const Label
   std::vector<std::string> paths = {base.string() + ".frames.csv", base.string() + ".segments.json",
                                     base.string() + ".srt"};
   if (options.vtt) paths.push_back(base.string() + ".vtt");
+  if (options.events) paths.push_back(base.string() + ".events.json");
   if (options.overlay) paths.push_back(base.string() + ".overlay.mp4");
   return paths;
 }
@@ -55,13 +56,28 @@ std::pair<size_t, size_t> parse_shard(const std::string& text) {
 
 namespace {
 
-std::vector<output::PersonFrame> people_of(const LabelledFrame& frame) {
+std::vector<output::PersonFrame> people_of(const LabelledFrame& frame, const std::set<int>& fallen) {
   std::vector<output::PersonFrame> people;
   for (const auto& person : frame.people) {
     people.push_back({person.person, person.pose.empty() ? nullptr : person.pose.data(),
-                      person.label, person.confidence, person.probabilities.data()});
+                      person.label, person.confidence, person.probabilities.data(),
+                      person.visible, person.at_edge, fallen.count(person.person) > 0});
   }
   return people;
+}
+
+nlohmann::json event_json(const PersonEvent& event) {
+  nlohmann::json json = {{"event", to_string(event.kind)}, {"person", event.person},
+                         {"frame", event.frame}};
+  if (event.kind == PersonEvent::Kind::fall) {
+    json["start_s"] = std::round(event.start_s * 1000) / 1000;
+    json["end_s"] = std::round(event.end_s * 1000) / 1000;
+    json["confidence"] = std::round(event.confidence * 10000) / 10000;
+  } else {
+    json["time_s"] = std::round(event.end_s * 1000) / 1000;
+    json["left_view"] = event.left_view;
+  }
+  return json;
 }
 
 }  // namespace
@@ -131,7 +147,8 @@ LabelResult label_source(Labeler& labeler, std::unique_ptr<video::FrameSource> i
                                  if (!keep_image) frame.image.release();
                                });
   const bool multi = options.people.persons == config::Persons::multi;
-  StreamLabeler stream(labeler, source.fps(), source.frame_size(), options.people);
+  StreamLabeler stream(labeler, source.fps(), source.frame_size(), options.people,
+                       options.fall_events);
   const auto& labels = labeler.labels();
   const double period = 1.0 / source.fps();
   output::FramesCsvWriter frames_csv(result.outputs[0], labels, multi);
@@ -140,10 +157,21 @@ LabelResult label_source(Labeler& labeler, std::unique_ptr<video::FrameSource> i
     overlay.emplace(result.outputs.back(), source.fps(), source.frame_size(), labels, multi);
   }
   std::map<int, output::SegmentBuilder> segments;  // per person
+  nlohmann::json events = nlohmann::json::array();
+  std::set<int> fallen;  // people whose fall stands
   auto write = [&](const std::vector<LabelledFrame>& frames) {
     for (const auto& frame : frames) {
       const double time_s = static_cast<double>(frame.timestamp_us) * 1e-6;
-      const auto people = people_of(frame);
+      for (const auto& event : frame.events) {
+        events.push_back(event_json(event));
+        if (event.kind == PersonEvent::Kind::fall) {
+          fallen.insert(event.person);
+          ++result.falls;
+        } else {
+          fallen.erase(event.person);
+        }
+      }
+      const auto people = people_of(frame, fallen);
       for (const auto& person : people) {
         frames_csv.write(frame.index, time_s, person);
         segments[person.person].add(frame.index, time_s, person.label, person.confidence, period);
@@ -185,6 +213,12 @@ LabelResult label_source(Labeler& labeler, std::unique_ptr<video::FrameSource> i
   }
   write_text_atomically(result.outputs[2], output::subtitles(all_cues, false));
   if (options.vtt) write_text_atomically(result.outputs[3], output::subtitles(all_cues, true));
+  if (options.events) {
+    write_text_atomically(result.outputs[options.vtt ? 4 : 3],
+                          nlohmann::json{{"video", video}, {"fps", source.fps()}, {"events", events}}
+                                  .dump(2) +
+                              "\n");
+  }
   if (overlay) overlay->commit();
   result.seconds = clock.seconds();
   return result;

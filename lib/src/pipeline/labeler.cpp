@@ -1,14 +1,18 @@
 #include "actrec/pipeline/labeler.hpp"
 
+#include <algorithm>
 #include <deque>
+#include <tuple>
 #include <map>
 
 #include "actrec/core/error.hpp"
+#include "actrec/eval/calibration.hpp"
 #include "actrec/features/feature_builder.hpp"
 #include "actrec/features/pose.hpp"
 #include "actrec/features/tracker.hpp"
 #include "actrec/model/bundle.hpp"
 #include "actrec/model/smoother.hpp"
+#include "actrec/pipeline/fall_events.hpp"
 #include "actrec/preprocess/frame_sampler.hpp"
 
 namespace actrec::pipeline {
@@ -66,33 +70,49 @@ struct Track {
   struct Step {
     std::vector<float> probabilities, pose;
     std::vector<int64_t> frames;
+    float visible = 0;
+    bool at_edge = false;
   };
   std::deque<Step> pending;
-  // The last final step: what frames after it get until the next step is final.
+  // The last final step: what frames after it get until the next step is final (probabilities
+  // calibrated).
   int64_t label = 0;
   std::vector<float> probabilities, pose;
+  float visible = 0;
+  bool at_edge = false;
 };
 
 }  // namespace detail
 using detail::Track;
 
 struct StreamLabeler::Impl {
-  Impl(Labeler::Impl& labeler, double source_fps, cv::Size size, const config::PeopleConfig& who)
+  Impl(Labeler::Impl& labeler, double source_fps, cv::Size size, const config::PeopleConfig& who,
+       const config::EventsConfig& when)
       : shared(labeler),
         frame_size(size),
         people(who),
+        events(when),
         sampler(labeler.bundle.info.fps, source_fps),
         tracker(who),
         delay(model::delay_steps(labeler.bundle.info.smoothing, labeler.bundle.info.fps)),
-        bias(model::class_bias(labeler.bundle.info.smoothing, labeler.bundle.info.labels)) {}
+        bias(model::class_bias(labeler.bundle.info.smoothing, labeler.bundle.info.labels)),
+        falls(when, labeler.bundle.info.labels, size),
+        fall_class([&] {
+          const auto& labels = labeler.bundle.info.labels;
+          const auto at = std::find(labels.begin(), labels.end(), when.fall_label);
+          return at == labels.end() ? int64_t{-1} : at - labels.begin();
+        }()) {}
 
   Labeler::Impl& shared;
   cv::Size frame_size;
   config::PeopleConfig people;
+  config::EventsConfig events;
   preprocess::FrameSampler sampler;
   features::Tracker tracker;
   int64_t delay;
   std::vector<double> bias;
+  FallEvents falls;
+  int64_t fall_class;  // -1: the model has no class for falls
   std::map<int, Track> tracks;
   std::vector<int> active;  // the people of the last sampled frame: unsampled frames show them
   // Frames some of whose people's labels are not final, found by a sequence number the stream
@@ -129,36 +149,44 @@ struct StreamLabeler::Impl {
     return next_sequence++;
   }
 
-  void fill(int64_t sequence, int id, int64_t label, const std::vector<float>& probabilities,
-            const std::vector<float>& pose) {
+  // The final label of track `id`'s last step (t.label and the rest) for a waiting frame.
+  void fill(int64_t sequence, int id, const Track& t) {
     const int64_t at = sequence - first_waiting;
     if (at < 0 || at >= static_cast<int64_t>(waiting.size())) {
       throw std::logic_error("StreamLabeler: a label for a frame that is not waiting");
     }
     for (auto& person : waiting[static_cast<size_t>(at)].people) {
       if (person.person != id) continue;
-      person.label = label;
-      person.confidence = probabilities[static_cast<size_t>(label)];
-      person.probabilities = probabilities;
-      person.pose = pose;
+      person.label = t.label;
+      person.confidence = t.probabilities[static_cast<size_t>(t.label)];
+      person.probabilities = t.probabilities;
+      person.pose = t.pose;
+      person.visible = t.visible;
+      person.at_edge = t.at_edge;
       --missing[static_cast<size_t>(at)];
     }
   }
 
   void finalise(int id, Track& t, const std::vector<int64_t>& labels) {
+    const double temperature = shared.bundle.info.temperature;
     for (int64_t label : labels) {
       Track::Step step = std::move(t.pending.front());
       t.pending.pop_front();
       t.label = label;
-      t.probabilities = std::move(step.probabilities);
+      // Shown as calibrated; decided (smoothing) on the model's own.
+      t.probabilities = temperature == 1.0 ? std::move(step.probabilities)
+                                           : eval::with_temperature(step.probabilities, temperature);
       t.pose = std::move(step.pose);
-      for (int64_t sequence : step.frames) fill(sequence, id, label, t.probabilities, t.pose);
+      t.visible = step.visible;
+      t.at_edge = step.at_edge;
+      for (int64_t sequence : step.frames) fill(sequence, id, t);
     }
   }
 
   std::vector<LabelledFrame> ready() {
     std::vector<LabelledFrame> out;
     while (!waiting.empty() && missing.front() == 0) {
+      falls.watch(waiting.front());
       out.push_back(std::move(waiting.front()));
       waiting.pop_front();
       missing.pop_front();
@@ -182,6 +210,7 @@ struct StreamLabeler::Impl {
         finalise(id, it->second, it->second.smoother.flush());
         tracks.erase(it);  // its state is freed: memory stays flat however many come and go
       }
+      falls.gone(id);
     }
     std::vector<std::pair<int, int>> people_seen;
     for (const auto& person : seen) people_seen.push_back({person.id, person.slot});
@@ -194,7 +223,25 @@ struct StreamLabeler::Impl {
     return people_seen;
   }
 
-  std::vector<LabelledFrame> sampled(const Frame& frame, const float* observation) {
+  // How much of a person the camera sees: the share of keypoints seen, and whether the box
+  // touches an edge of the frame (cut by it).
+  std::pair<float, bool> visibility(const float* pose, cv::Size size) const {
+    if (!pose) return {0.0f, false};
+    const features::ConstPose view{pose};
+    int seen = 0;
+    for (int k = 0; k < features::kKeypoints; ++k) {
+      seen += view.score(k) >= shared.bundle.info.features.min_score;
+    }
+    const cv::Rect2f box = view.rect();
+    const float margin_x = std::max(2.0f, 0.01f * static_cast<float>(size.width));
+    const float margin_y = std::max(2.0f, 0.01f * static_cast<float>(size.height));
+    const bool at_edge = size.area() > 0 && (box.x <= margin_x || box.y <= margin_y ||
+                                             box.x + box.width >= size.width - margin_x ||
+                                             box.y + box.height >= size.height - margin_y);
+    return {static_cast<float>(seen) / features::kKeypoints, at_edge};
+  }
+
+  std::vector<LabelledFrame> sampled(const Frame& frame, const float* observation, cv::Size size) {
     const auto people_seen = people_in(observation, frame.timestamp_us);
     std::vector<int> ids;
     for (const auto& p : people_seen) ids.push_back(p.first);
@@ -211,15 +258,28 @@ struct StreamLabeler::Impl {
       const float* pose =
           people_seen[i].second >= 0 ? observation + people_seen[i].second * kPoseValues : nullptr;
       t.builder.push(pose, map, frame.timestamp_us, features.data() + i * dim);
-      t.pending.push_back({{}, pose ? std::vector<float>(pose, pose + kPoseValues)
-                                    : std::vector<float>{},
-                           {sequence}});
+      Track::Step next;
+      if (pose) next.pose.assign(pose, pose + kPoseValues);
+      next.frames = {sequence};
+      std::tie(next.visible, next.at_edge) = visibility(pose, size);
+      t.pending.push_back(std::move(next));
       stepping.push_back(&t);
     }
     step(features, stepping);
     for (size_t i = 0; i < stepping.size(); ++i) {
       Track& t = *stepping[i];
-      finalise(ids[i], t, t.smoother.push(t.pending.back().probabilities.data()));
+      Track::Step& last = t.pending.back();
+      // A fall is not claimed from a body the camera barely sees: its probability goes to the
+      // other classes before anything is decided.
+      if (fall_class >= 0 && last.visible < events.min_visible) {
+        float& fall = last.probabilities[static_cast<size_t>(fall_class)];
+        const float rest = 1.0f - fall;
+        fall = 0;
+        if (rest > 0) {
+          for (float& p : last.probabilities) p /= rest;
+        }
+      }
+      finalise(ids[i], t, t.smoother.push(last.probabilities.data()));
     }
     return ready();
   }
@@ -233,7 +293,7 @@ struct StreamLabeler::Impl {
     for (int id : ids) {
       Track& t = tracks.at(id);
       if (t.pending.empty()) {
-        fill(sequence, id, t.label, t.probabilities, t.pose);
+        fill(sequence, id, t);
       } else {
         t.pending.back().frames.push_back(sequence);
       }
@@ -272,8 +332,9 @@ struct StreamLabeler::Impl {
 };
 
 StreamLabeler::StreamLabeler(Labeler& labeler, double source_fps, cv::Size frame_size,
-                             const config::PeopleConfig& people)
-    : impl_(std::make_unique<Impl>(*labeler.impl_, source_fps, frame_size, people)) {}
+                             const config::PeopleConfig& people,
+                             const config::EventsConfig& events)
+    : impl_(std::make_unique<Impl>(*labeler.impl_, source_fps, frame_size, people, events)) {}
 
 StreamLabeler::~StreamLabeler() = default;
 bool StreamLabeler::thins() const { return impl_->sampler.thins(); }
@@ -290,7 +351,7 @@ std::vector<LabelledFrame> StreamLabeler::push(Frame frame) {
                                                 : impl.frame_size;
   impl.shared.extractor->infer({frame.prepared}, size, observation);
   frame.prepared.release();
-  return impl.sampled(frame, observation.data());
+  return impl.sampled(frame, observation.data(), size);
 }
 
 std::vector<LabelledFrame> StreamLabeler::push_observation(int64_t index, int64_t timestamp_us,
@@ -300,7 +361,7 @@ std::vector<LabelledFrame> StreamLabeler::push_observation(int64_t index, int64_
   frame.index = index;
   frame.timestamp_us = timestamp_us;
   if (!impl.sampler.take(timestamp_us)) return impl.held(frame);
-  return impl.sampled(frame, observation);
+  return impl.sampled(frame, observation, impl.frame_size);
 }
 
 std::vector<LabelledFrame> StreamLabeler::finish() {

@@ -19,6 +19,7 @@ struct Config {
   TrainConfig train;
   SmoothingConfig smoothing;
   PeopleConfig people;
+  EventsConfig events;
 };
 
 /// Loads `path` (empty: defaults only), then applies each override "dotted.key=value" in order.
@@ -37,6 +38,7 @@ std::string to_yaml(const FeaturesConfig& features);
 std::string to_yaml(const ModelConfig& model);
 std::string to_yaml(const TrainConfig& train);
 std::string to_yaml(const SmoothingConfig& smoothing);
+std::string to_yaml(const EventsConfig& events);
 FeaturesConfig features_from_yaml(const std::string& text, const std::string& source);
 ModelConfig model_from_yaml(const std::string& text, const std::string& source);
 SmoothingConfig smoothing_from_yaml(const std::string& text, const std::string& source);

@@ -3,6 +3,7 @@
 // whose activity is labelled. Plain structs whose defaults are the recommended settings; only
 // config.cpp touches YAML (config.hpp reads and writes them).
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace actrec::config {
@@ -92,5 +93,24 @@ struct PeopleConfig {
   double max_age_s = 1.0;          ///< a track unseen this long is dropped
   double min_match = 0.2;          ///< box overlap (IoU) or keypoint similarity to keep an id
 };
+
+/// Fall events: a `falling` run followed by the person staying down (lying, or the body low and
+/// level) for `confirm_s` raises a fall; being up again for `up_s` clears it. A fall is never
+/// claimed from a body the camera barely sees, nor inside a zone where lying is normal.
+struct EventsConfig {
+  std::string fall_label = "falling";  ///< the class whose runs may be falls
+  double min_fall_s = 0.25;  ///< shorter falling runs are not falls
+  double confirm_s = 1.0;    ///< down this long after the fall: an event
+  double up_s = 2.0;         ///< up this long after a fall: it clears
+  /// Share of the body's keypoints seen below which `falling` is not claimed at all (its
+  /// probability goes to the other classes): a body cut by the frame's edge or too small to see.
+  double min_visible = 0.0;
+  /// Polygons where falls are not raised (a bed, a sofa): "x,y x,y x,y ..." in pixels of the
+  /// frame, or in fractions of its width and height when every value is at most 1.
+  std::vector<std::string> zones;
+};
+
+/// A zone's points ("x,y x,y ..."); empty when the text is not such a list.
+std::vector<std::pair<double, double>> parse_polygon(const std::string& text);
 
 }  // namespace actrec::config

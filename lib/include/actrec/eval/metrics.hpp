@@ -39,7 +39,10 @@ class Evaluation {
   /// video when their lengths differ). Frames whose truth is -1 are left out of frame-wise
   /// figures. `fps` (0: unknown) times the event figures.
   void add(const Labels& predicted, const Labels& truth, const std::string& name = "",
-           double fps = 0);
+           double fps = 0, int64_t raised = -1);
+  /// `raised` (in add()) counts events the labeller raised for class `c` (fall events, not
+  /// just falling frames): to_json() then scores them against the truth as events() does runs.
+  void set_raised_class(int64_t c) { raised_class_ = c; }
 
   int64_t frames() const { return frames_; }
   double frame_accuracy() const;       ///< in [0, 1]
@@ -62,6 +65,11 @@ class Evaluation {
     int with = 0, found = 0, without = 0, false_alarms = 0;
   };
   Events events(size_t c, double min_s) const;
+  /// The same for raised events (set_raised_class), and the hours of video without the class.
+  struct Raised : Events {
+    double hours_without = 0;
+  };
+  Raised raised() const;
 
   /// frame_accuracy, edit, f1@10/25/50, clip_accuracy, per_class, confusion, events (runs of at
   /// least `min_event_s`) per class, and per video its majority labels and longest runs.
@@ -81,7 +89,10 @@ class Evaluation {
     int64_t majority_predicted = -1, majority_truth = -1;
     std::vector<int64_t> longest_run;  ///< per class, frames of the longest predicted run
     std::vector<bool> in_truth;         ///< per class, whether the truth shows it
+    int64_t raised = -1;                ///< events raised (-1: not counted)
+    int64_t frames = 0;
   };
+  int64_t raised_class_ = -1;
   std::vector<Video> video_results_;
   OverlapCounts overlaps_[3];
 };

@@ -22,6 +22,10 @@ struct BundleInfo {
   std::vector<float> probe;
   int64_t feature_dim = 0;  ///< features per frame the model takes
   double fps = 0;           ///< the rate the model steps at (data.fps when it was trained)
+  /// Confidences shown are softmax(logits / temperature): fitted on held-out predictions so
+  /// that a label shown at 80% is right about 80% of the time (1: as trained). Labels, and
+  /// smoothing, use the model's own probabilities.
+  double temperature = 1.0;
   std::string training_json;  ///< how it was trained and how well it did (free-form JSON)
 };
 

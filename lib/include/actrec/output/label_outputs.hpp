@@ -47,9 +47,18 @@ struct PersonFrame {
   int person = 0;                      ///< id (0 for the one person of single mode)
   const float* pose = nullptr;         ///< kPoseValues floats (pixels), null when none seen
   int64_t label = 0;
-  double confidence = 0;
+  double confidence = 0;                 ///< calibrated
   const float* probabilities = nullptr;  ///< one per class
+  float visible = 0;                     ///< share of the body's keypoints seen
+  bool at_edge = false;                  ///< cut by the frame's edge
+  bool fallen = false;                   ///< a fall event stands for this person (not cleared)
 };
+
+/// Below this confidence a label is shown as uncertain (the overlay adds "?"): calibrated
+/// confidences mean how often such labels are right.
+inline constexpr double kUncertainBelow = 0.5;
+/// A person seeing less of whose body than this, or cut by an edge, is drawn as partly seen.
+inline constexpr float kPartlySeenBelow = 0.6f;
 
 /// `segments` of a video as JSON: {video, fps, classes, segments: [...]}; with `per_person`
 /// people's segments instead: {..., people: [{person, segments: [...]}]}.
@@ -76,9 +85,10 @@ std::vector<Cue> people_cues(const std::vector<std::pair<int, std::vector<Segmen
 /// SubRip (`vtt` false) or WebVTT subtitles.
 std::string subtitles(const std::vector<Cue>& cues, bool vtt);
 
-/// The frames CSV, streamed: `frame,time_s,label,confidence,<one probability per class>`; with
-/// `per_person` one row per person per frame: `frame,time_s,person,x,y,w,h,label,confidence,
-/// <probabilities>` (the box in pixels of the frame).
+/// The frames CSV, streamed: `frame,time_s,label,confidence,visible,edge,<one probability per
+/// class>`; with `per_person` one row per person per frame: `frame,time_s,person,x,y,w,h,label,
+/// confidence,visible,edge,<probabilities>` (the box in pixels of the frame; visible: the share
+/// of the body's keypoints seen; edge: 1 when the box touches the frame's edge).
 class FramesCsvWriter {
  public:
   FramesCsvWriter(const std::string& path, const std::vector<std::string>& labels,

@@ -13,6 +13,10 @@ namespace actrec::pipeline {
 struct ClipResult {
   std::string video;
   std::vector<int64_t> predicted, truth;  ///< per frame
+  std::vector<double> confidence;         ///< per frame, of the predicted label (calibrated)
+  /// Per frame, the model's own probabilities (before calibration): what calibration fits.
+  std::vector<std::vector<float>> probabilities;
+  int64_t falls = 0;  ///< fall events raised
 };
 
 struct EvaluationResult {

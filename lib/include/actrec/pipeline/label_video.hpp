@@ -18,8 +18,10 @@ struct LabelOptions {
   bool vtt = false;         ///< also <stem>.vtt
   int64_t min_segment = 0;  ///< merge shorter runs in segments and subtitles (0: off)
   bool skip_existing = false;
+  bool events = false;      ///< also <stem>.events.json: falls and when they cleared
   size_t queue_size = 8;
   config::PeopleConfig people;  ///< single: one person per frame; multi: everyone, tracked
+  config::EventsConfig fall_events;  ///< when a fall is raised (the overlay marks them too)
 };
 
 struct LabelResult {
@@ -30,6 +32,7 @@ struct LabelResult {
   int64_t person_frames = 0;         ///< people labelled, summed over frames
   int max_people = 0;                ///< most people labelled in one frame
   int people_seen = 0;               ///< ids given out (multi)
+  int64_t falls = 0;                 ///< fall events raised
   StageTimes stages;                 ///< per-frame time of each stage
 };
 

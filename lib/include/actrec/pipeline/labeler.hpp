@@ -43,8 +43,10 @@ struct PersonLabel {
   int person = 0;               ///< track id (multi); 0 for the one person of single mode
   std::vector<float> pose;      ///< kPoseValues floats (pixels of the frame); empty: none seen
   int64_t label = 0;
-  double confidence = 0;        ///< the model's probability of `label`
-  std::vector<float> probabilities;  ///< one per class
+  double confidence = 0;        ///< calibrated probability of `label` (the bundle's temperature)
+  std::vector<float> probabilities;  ///< one per class, calibrated
+  float visible = 0;            ///< share of the body's 17 keypoints seen (0: nobody seen)
+  bool at_edge = false;         ///< the box touches the frame's edge: partly out of view
 };
 
 /// Something that happened to a person, decided with the labels of the frame that carries it.
@@ -59,6 +61,7 @@ struct PersonEvent {
   double start_s = 0;       ///< a fall: when the falling run began
   double end_s = 0;         ///< a fall: when staying down confirmed it; up: when it cleared
   double confidence = 0;    ///< a fall: the mean confidence of its falling run
+  bool left_view = false;   ///< up: the person left view rather than being seen up
 };
 const char* to_string(PersonEvent::Kind kind);  ///< "fall", "up"
 
@@ -75,9 +78,10 @@ struct LabelledFrame {
 class StreamLabeler {
  public:
   /// A new stream of `frame_size` frames at `source_fps`: frames are sampled to the model's rate
-  /// by timestamp; `people` says whose activity is labelled.
+  /// by timestamp; `people` says whose activity is labelled, `events` when a fall is raised
+  /// (and from how much of a body a fall may be claimed at all).
   StreamLabeler(Labeler& labeler, double source_fps, cv::Size frame_size,
-                const config::PeopleConfig& people);
+                const config::PeopleConfig& people, const config::EventsConfig& events = {});
   ~StreamLabeler();
   StreamLabeler(const StreamLabeler&) = delete;
   StreamLabeler& operator=(const StreamLabeler&) = delete;
