@@ -38,7 +38,7 @@ margin-bottom:14px;font-weight:bold}
 #events .fall{color:#ff7b6b;font-weight:bold}
 </style></head><body>
 <header><h1 id="title">actrec live</h1><span id="status">connecting…</span></header>
-<main><img id="video" alt="live video with labels">
+<main><img id="video" src="stream.mjpg" alt="live video with labels">
 <aside><div id="down">Person down</div>
 <h2>People</h2><table><tbody id="people"></tbody></table>
 <h2>Events</h2><ul id="events"></ul></aside></main>
@@ -76,7 +76,7 @@ function listen(){
   source.onmessage=m=>render(JSON.parse(m.data));
   source.onerror=()=>{document.getElementById('status').textContent='page disconnected, retrying…'};
 }
-addEventListener('load',()=>{document.getElementById('video').src='stream.mjpg';listen()});
+listen();
 </script></body></html>
 )html";
 

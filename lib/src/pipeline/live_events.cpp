@@ -7,13 +7,11 @@
 #include <ctime>
 
 namespace actrec::pipeline {
-namespace {
-// `value` to `digits` decimals (divided, not multiplied by a step: 0.3, not 0.30000000000000004).
+// Divided by a power of ten, not multiplied by a step: 0.3, not 0.30000000000000004.
 double rounded(double value, int digits) {
   const double scale = std::pow(10.0, digits);
   return std::round(value * scale) / scale;
 }
-}  // namespace
 
 std::string utc_now_iso8601() {
   const auto now = std::chrono::system_clock::now();

@@ -13,8 +13,8 @@ namespace actrec::pipeline {
 struct LiveOptions {
   bool realtime = false;  ///< a file source is played at its own frame rate, like a camera
   bool display = true;    ///< a window with labels, people, fps and latency
-  /// One JSON line per labelled person and frame, and every event line (see live_events.hpp):
-  /// a path, "-" for stdout.
+  /// One JSON line per labelled person and frame, and the event lines these cannot show
+  /// (stream_lost, stream_back, fall, up; see live_events.hpp): a path, "-" for stdout.
   std::string jsonl;
   std::string events;                       ///< the event lines only: a path, "-" for stdout
   const std::atomic<bool>* stop = nullptr;  ///< set (e.g. by SIGINT) to end cleanly

@@ -56,6 +56,9 @@ class LiveEvents {
   std::set<int> down_;
 };
 
+/// `value` rounded to `digits` decimals, for JSON that people read.
+double rounded(double value, int digits);
+
 /// The wall clock now as UTC ISO 8601 with milliseconds: "2025-01-31T18:04:05.123Z".
 std::string utc_now_iso8601();
 
