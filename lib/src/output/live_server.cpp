@@ -35,7 +35,7 @@ td{padding:4px 6px;border-bottom:1px solid #333}
 margin-bottom:14px;font-weight:bold}
 #events{list-style:none;padding:0;margin:0;font-size:13px}
 #events li{padding:3px 0;border-bottom:1px solid #2c2c2c}
-#events .fall{color:#ff7b6b;font-weight:bold}
+#events .ev-fall,#events .ev-stream_lost{color:#ff7b6b;font-weight:bold}
 </style></head><body>
 <header><h1 id="title">actrec live</h1><span id="status">connecting…</span></header>
 <main><img id="video" src="stream.mjpg" alt="live video with labels">
@@ -57,18 +57,19 @@ function describe(e){
   }
 }
 function render(s){
+  if(!s.camera)return;
   document.getElementById('title').textContent='actrec · '+s.camera;
   const st=document.getElementById('status');
   st.className=s.online?'':'lost';
   st.textContent=s.online?(s.fps.toFixed(1)+' fps · latency '+Math.round(s.latency_ms)+' ms'):
-    'stream lost, reconnecting…';
+    s.frame<0?'waiting for the source…':'stream lost, reconnecting…';
   document.getElementById('down').style.display=s.person_down?'block':'none';
   document.getElementById('people').innerHTML=s.people.map(p=>'<tr><td>#'+p.person+
     '</td><td><span class="label" style="background:'+p.colour+'">'+text(p.label)+
     '</span></td><td>'+Math.round(100*p.confidence)+'%</td></tr>').join('')||
     '<tr><td>nobody in view</td></tr>';
   document.getElementById('events').innerHTML=s.events.slice().reverse().map(e=>
-    '<li class="'+text(e.event)+'">'+text((e.time||'').slice(11,19))+' '+text(describe(e))+
+    '<li class="ev-'+text(e.event)+'">'+text((e.time||'').slice(11,19))+' '+text(describe(e))+
     '</li>').join('');
 }
 function listen(){
@@ -76,6 +77,7 @@ function listen(){
   source.onmessage=m=>render(JSON.parse(m.data));
   source.onerror=()=>{document.getElementById('status').textContent='page disconnected, retrying…'};
 }
+render(/*STATE*/);
 listen();
 </script></body></html>
 )html";
@@ -85,8 +87,22 @@ listen();
 LiveServer::LiveServer(const std::string& host, int port)
     : server_(std::make_unique<httplib::Server>()), host_(host) {
   httplib::Server& server = *server_;
-  server.Get("/", [](const httplib::Request&, httplib::Response& response) {
-    response.set_content(kPage, "text/html; charset=utf-8");
+  server.Get("/", [this](const httplib::Request&, httplib::Response& response) {
+    // The state now, in the page itself: it shows people and events at once, not at the first
+    // push. "</" is escaped so that no text in it can end the script.
+    std::string state;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      state = state_;
+    }
+    for (size_t at = 0; (at = state.find("</", at)) != std::string::npos; at += 3) {
+      state.replace(at, 2, "<\\/");
+    }
+    std::string page = kPage;
+    const std::string slot = "/*STATE*/";
+    page.replace(page.find(slot), slot.size(), state);
+    response.set_header("Cache-Control", "no-store");
+    response.set_content(page, "text/html; charset=utf-8");
   });
   server.Get("/state.json", [this](const httplib::Request&, httplib::Response& response) {
     std::lock_guard<std::mutex> lock(mutex_);

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
 
 #include "actrec/core/error.hpp"
 #include "actrec/core/log.hpp"
@@ -79,6 +80,12 @@ class LiveRun {
   const video::ThreadedSource* source_ = nullptr;  // the connection now, for its drop count
   int64_t dropped_before_ = 0;                     // by earlier connections
   int64_t last_arrival_us_ = 0;                    // of the newest frame read
+  double first_fps_ = 0;                           // what the source claimed at first
+  // Frames delivered (index) over time (timestamps), for the rate delivered: per connection
+  // since its first frame read, and in all.
+  std::optional<std::pair<int64_t, int64_t>> connection_first_;
+  std::pair<int64_t, int64_t> connection_span_{0, 0};
+  int64_t delivered_frames_ = 0, delivered_us_ = 0;
 
   // Frame indices, times and person ids go on across connections: each new connection's own
   // start from zero, and are moved past what earlier ones emitted.
@@ -108,7 +115,7 @@ LiveSummary LiveRun::run() {
   } else {
     inner = open();  // a camera or file that is not there is a mistake: said at once (exit 3)
   }
-  const double source_fps = inner->fps();
+  const double source_fps = first_fps_ = inner->fps();
   int64_t last_frame_us = steady_now_us();
   for (bool first = true;; first = false) {
     outputs_.connected(source_fps);
@@ -150,6 +157,11 @@ LiveSummary LiveRun::finish(const Stopwatch& clock) {
   summary_.latency_p95_ms = latencies_.quantile(0.95);
   summary_.smoothing_p50_ms = smoothing_waits_.quantile(0.50);
   summary_.smoothing_p95_ms = smoothing_waits_.quantile(0.95);
+  // Slower sources step the model at every frame, faster ones at the model's rate.
+  const double delivered_fps = delivered_us_ > 0 ? static_cast<double>(delivered_frames_) * 1e6 /
+                                                       static_cast<double>(delivered_us_)
+                                                 : first_fps_;
+  summary_.step_fps = std::min(delivered_fps, labeler_.model_fps());
   return summary_;
 }
 
@@ -171,8 +183,6 @@ LiveRun::Ended LiveRun::connection(std::unique_ptr<video::FrameSource> inner, bo
   if (first) {
     summary_.thinned = stream.thins();
     summary_.delay_frames = stream.delay_steps();
-    // Slower sources step the model at every frame, faster ones at the model's rate.
-    summary_.step_fps = std::min(source.fps(), labeler_.model_fps());
     if (summary_.thinned) {
       log::info(
           "{} delivers {:.3g} fps; the model steps at {:.3g} fps: frames are sampled to that "
@@ -185,16 +195,21 @@ LiveRun::Ended LiveRun::connection(std::unique_ptr<video::FrameSource> inner, bo
           source.describe(), source.fps(), labeler_.model_fps());
     }
     if (summary_.delay_frames > 0) {
+      // In seconds only at the end: a stream's claimed rate may not be the one it delivers.
       log::info(
-          "labels are smoothed: each is final {} model steps ({:.2f} s at {:.3g} fps) after "
-          "its frame; the latency includes that wait",
-          summary_.delay_frames, summary_.delay_frames / summary_.step_fps, summary_.step_fps);
+          "labels are smoothed: each is final {} model steps after its frame; the latency "
+          "figures include that wait",
+          summary_.delay_frames);
     }
   } else if (std::abs(source.fps() - first_fps) > 0.01 * first_fps) {
     log::warn("{}: came back at {:.3g} fps instead of {:.3g}", shown_source_, source.fps(),
               first_fps);
   }
+  connection_first_.reset();
+  connection_span_ = {0, 0};
   const Ended ended = pump(source, stream, reason);
+  delivered_frames_ += connection_span_.first;
+  delivered_us_ += connection_span_.second;
   emit(stream.finish(), steady_now_us());
   outputs_.flush();
   dropped_before_ += source.dropped();
@@ -225,6 +240,11 @@ LiveRun::Ended LiveRun::pump(video::ThreadedSource& source, StreamLabeler& strea
     }
     const int64_t arrival_us = frame->arrival_us;
     last_arrival_us_ = arrival_us;
+    // The rate the source really delivers, from its timestamps and frame count (dropped
+    // frames included): a stream's claim (MPEG-TS says 25 for anything) can be far off.
+    if (!connection_first_) connection_first_ = {frame->index, frame->timestamp_us};
+    connection_span_ = {frame->index - connection_first_->first,
+                        frame->timestamp_us - connection_first_->second};
     // The frames this one makes final: the smoothing waited for it.
     emit(stream.push(std::move(*frame)), arrival_us);
   }

@@ -72,7 +72,11 @@ LiveOutputs::LiveOutputs(const std::vector<std::string>& labels, const LiveOptio
     mqtt.camera = name_;
     mqtt.discovery = options.mqtt_discovery;
     mqtt_ = std::make_unique<output::LiveMqtt>(mqtt);
-    log::info("publishing to MQTT broker {} under {}/", mqtt_->client().address(), mqtt.prefix);
+    // A broker on the network answers in milliseconds: waiting a little keeps the first events.
+    // One that is not up yet is tried again in the background (the client says so).
+    if (mqtt_->client().wait_connected(2.0)) {
+      log::info("publishing to MQTT broker {} under {}/", mqtt_->client().address(), mqtt.prefix);
+    }
   }
   if (!options.serve.empty()) {
     // A bare port listens on this machine only: the page shows the camera to whoever reaches it.

@@ -29,7 +29,7 @@ struct Reconnection {
 class Reconnector {
  public:
   /// `open` opens the source once (throwing InputError when it cannot); `name` names it in
-  /// errors (without credentials: see redact_credentials).
+  /// errors (without credentials: see redact_credentials()).
   using Opener = std::function<std::unique_ptr<FrameSource>()>;
   Reconnector(Opener open, ReconnectPolicy policy, std::string name);
 
@@ -47,12 +47,5 @@ class Reconnector {
   ReconnectPolicy policy_;
   std::string name_;
 };
-
-/// A source's location fit to print and publish: the user:password of a URL replaced by "***".
-std::string redact_credentials(const std::string& location);
-
-/// A short name made of a source's location, for topics and file names: "camera0",
-/// "127_0_0_1_8554_cam" (host, port and path of a URL, credentials left out).
-std::string source_slug(const SourceSpec& spec);
 
 }  // namespace actrec::video
