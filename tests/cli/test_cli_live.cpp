@@ -210,53 +210,19 @@ TEST_F(LiveNetwork, StreamWithCredentialsNeverShowsThePassword) {
 
 class LiveMqttBroker : public LiveNetwork {
  protected:
-  void SetUp() override {
-    LiveNetwork::SetUp();
-    port_ = free_port();
-    write_text(dir_.file("mosquitto.conf"), "listener " + std::to_string(port_) +
-                                                " 127.0.0.1\nallow_anonymous true\n"
-                                                "persistence false\n");
-    broker_ = std::make_unique<ChildProcess>(
-        std::vector<std::string>{"mosquitto", "-c", dir_.file("mosquitto.conf")},
-        dir_.file("mosquitto.log"));
-    ASSERT_TRUE(wait_until([&] { return listening(port_); }, 10))
-        << read_text(dir_.file("mosquitto.log"));
-    // A subscriber to everything, ready once it has seen a retained message of the test's own.
-    subscriber_ = std::make_unique<ChildProcess>(
-        std::vector<std::string>{"mosquitto_sub", "-h", "127.0.0.1", "-p", std::to_string(port_),
-                                 "-t", "#", "-v"},
-        messages_);
-    run_command("mosquitto_pub -h 127.0.0.1 -p " + std::to_string(port_) +
-                " -t test/ready -m yes -r");
-    ASSERT_TRUE(wait_until([&] { return contains(read_text(messages_), "test/ready yes"); }, 10));
-  }
-  static void run_command(const std::string& command) {
-    ASSERT_EQ(std::system(command.c_str()), 0) << command;
-  }
-  // The messages so far on `topic`, in order.
-  std::vector<std::string> messages(const std::string& topic) {
-    std::vector<std::string> found;
-    std::istringstream in(read_text(messages_));
-    for (std::string line; std::getline(in, line);) {
-      if (line.rfind(topic + " ", 0) == 0) found.push_back(line.substr(topic.size() + 1));
-    }
-    return found;
-  }
-
-  int port_ = 0;
-  const std::string messages_ = dir_.file("messages.txt");
-  std::unique_ptr<ChildProcess> broker_, subscriber_;
+  std::vector<std::string> messages(const std::string& topic) { return broker_.messages(topic); }
+  MqttTestBroker broker_{dir_.file("")};
 };
 
 TEST_F(LiveMqttBroker, PublishesEventsStateAndHomeAssistantDiscovery) {
-  auto run = live({"--source", video_, "--realtime", "--mqtt", "127.0.0.1:" + std::to_string(port_),
-                   "--name", "hall"});
+  auto run =
+      live({"--source", video_, "--realtime", "--mqtt", broker_.address(), "--name", "hall"});
   EXPECT_EQ(run->wait(60), 0) << read_text(log_);
   ASSERT_TRUE(wait_until([&] { return messages("actrec/hall/availability").size() >= 2; }, 10))
-      << read_text(messages_);
+      << broker_.all();
   // Home Assistant's discovery: a "person down" binary sensor for this camera, by itself.
   const auto configs = messages("homeassistant/binary_sensor/actrec_hall/person_down/config");
-  ASSERT_EQ(configs.size(), 1u) << read_text(messages_);
+  ASSERT_EQ(configs.size(), 1u) << broker_.all();
   const auto config = nlohmann::json::parse(configs[0]);
   EXPECT_EQ(config["state_topic"], "actrec/hall/person_down");
   EXPECT_EQ(config["device_class"], "safety");
@@ -279,8 +245,8 @@ TEST_F(LiveMqttBroker, PublishesEventsStateAndHomeAssistantDiscovery) {
 
 TEST_F(LiveMqttBroker, KilledProcessIsReportedOfflineByTheBroker) {
   write_index_video(dir_.file("long.avi"), 300, 10.0);
-  auto run = live({"--source", dir_.file("long.avi"), "--realtime", "--mqtt",
-                   "127.0.0.1:" + std::to_string(port_), "--name", "hall"});
+  auto run = live({"--source", dir_.file("long.avi"), "--realtime", "--mqtt", broker_.address(),
+                   "--name", "hall"});
   ASSERT_TRUE(wait_until(
       [&] {
         const auto said = messages("actrec/hall/availability");
@@ -295,7 +261,7 @@ TEST_F(LiveMqttBroker, KilledProcessIsReportedOfflineByTheBroker) {
         return said.back() == "offline";
       },
       10))
-      << read_text(messages_);
+      << broker_.all();
 }
 
 TEST_F(LiveNetwork, PageShowsTheVideoAndLabelledPeopleInABrowser) {

@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cstdio>
 #include <fstream>
+#include <functional>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
@@ -94,6 +95,54 @@ int ChildProcess::stop(int signal) {
   if (wait(5) >= 0) return status_;
   ::kill(pid_, SIGKILL);
   return wait(5);
+}
+
+MqttTestBroker::MqttTestBroker(const std::string& folder) : folder_(folder) {
+  port_ = free_port();
+  {
+    std::ofstream config(folder_ + "/mosquitto.conf");
+    config << "listener " << port_ << " 127.0.0.1\nallow_anonymous true\npersistence false\n";
+  }
+  broker_ = std::make_unique<ChildProcess>(
+      std::vector<std::string>{"mosquitto", "-c", folder_ + "/mosquitto.conf"},
+      folder_ + "/mosquitto.log");
+  auto wait = [](const std::function<bool()>& ready) {
+    for (int i = 0; i < 500 && !ready(); ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    return ready();
+  };
+  if (!wait([&] { return listening(port_); })) {
+    throw std::runtime_error("MqttTestBroker: mosquitto did not listen on port " +
+                             std::to_string(port_));
+  }
+  subscriber_ = std::make_unique<ChildProcess>(
+      std::vector<std::string>{"mosquitto_sub", "-h", "127.0.0.1", "-p", std::to_string(port_),
+                               "-t", "#", "-v"},
+      folder_ + "/messages.txt");
+  // Ready once the subscriber has seen a retained message of the test's own.
+  ChildProcess publish({"mosquitto_pub", "-h", "127.0.0.1", "-p", std::to_string(port_), "-t",
+                        "test/ready", "-m", "yes", "-r"},
+                       folder_ + "/mosquitto_pub.log");
+  if (publish.wait(10) != 0 ||
+      !wait([&] { return all().find("test/ready yes") != std::string::npos; })) {
+    throw std::runtime_error("MqttTestBroker: the subscriber saw nothing");
+  }
+}
+
+std::string MqttTestBroker::all() const {
+  std::ifstream in(folder_ + "/messages.txt");
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+std::vector<std::string> MqttTestBroker::messages(const std::string& topic) const {
+  std::vector<std::string> found;
+  std::istringstream in(all());
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind(topic + " ", 0) == 0) found.push_back(line.substr(topic.size() + 1));
+  }
+  return found;
 }
 
 }  // namespace actrec::test

@@ -1,6 +1,7 @@
 #pragma once
 // Servers and senders a test starts on loopback (ffmpeg, mosquitto, an RTSP server, Chromium),
 // stopped by the test or, at the latest, when the test ends.
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -37,6 +38,25 @@ class ChildProcess {
  private:
   int pid_ = -1;
   int status_ = -1;  // once reaped
+};
+
+/// A mosquitto broker on 127.0.0.1 (a free port, anonymous, nothing kept on disk) with a
+/// subscriber to every topic: what a test publishes to, and reads back what was published.
+class MqttTestBroker {
+ public:
+  /// Starts both in `folder` and waits until the subscriber has seen a message; throws when
+  /// they do not come up within a few seconds.
+  explicit MqttTestBroker(const std::string& folder);
+  int port() const { return port_; }
+  std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
+  /// The payloads published on `topic` so far, in order (retained ones included).
+  std::vector<std::string> messages(const std::string& topic) const;
+  std::string all() const;  ///< every "topic payload" line so far
+
+ private:
+  std::string folder_;
+  int port_ = 0;
+  std::unique_ptr<ChildProcess> broker_, subscriber_;
 };
 
 }  // namespace actrec::test

@@ -1,6 +1,7 @@
 #include "actrec/output/event_clips.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
@@ -128,9 +129,12 @@ void EventClipRecorder::write(const Clip& clip) const {
   cv::Size size;
   cv::Mat shown;
   size_t next = 0;
-  const double period = 1.0 / fps_;
   // On a fixed grid, each tick shows the newest frame at or before it.
-  for (double t = clip.frames.front().first; t <= clip.frames.back().first + 1e-9; t += period) {
+  const double first = clip.frames.front().first;
+  const auto ticks =
+      static_cast<int64_t>(std::floor((clip.frames.back().first - first) * fps_ + 1e-6)) + 1;
+  for (int64_t tick = 0; tick < ticks; ++tick) {
+    const double t = first + static_cast<double>(tick) / fps_;
     bool changed = false;
     while (next < clip.frames.size() && clip.frames[next].first <= t + 1e-9) {
       ++next;

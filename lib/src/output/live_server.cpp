@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 #include <httplib.h>
+#include <sys/socket.h>
 
 #include <chrono>
 
@@ -116,11 +117,12 @@ LiveServer::LiveServer(const std::string& host, int port)
         "multipart/x-mixed-replace; boundary=frame",
         [this, shown = int64_t{-1}](size_t, httplib::DataSink& sink) mutable {
           std::unique_lock<std::mutex> lock(mutex_);
-          // A bounded wait, so that a stopping server is noticed while the stream is still.
+          // A bounded wait: a stopping server is noticed while the stream is still, and the
+          // frame shown is sent again, which finds viewers who have gone.
           changed_.wait_for(lock, std::chrono::milliseconds(500),
                             [&] { return stopping_ || (jpeg_ && frame_number_ != shown); });
           if (stopping_) return false;
-          if (!jpeg_ || frame_number_ == shown) return true;  // nothing new: ask again
+          if (!jpeg_) return true;  // nothing to show yet: ask again
           const Jpeg jpeg = jpeg_;
           shown = frame_number_;
           lock.unlock();
@@ -150,6 +152,12 @@ LiveServer::LiveServer(const std::string& host, int port)
           return ok;
         });
   });
+  // SO_REUSEADDR alone: httplib's default adds SO_REUSEPORT, with which a second `live --serve`
+  // on the same port would share it silently instead of being told it is taken.
+  server.set_socket_options([](int socket) {
+    const int yes = 1;
+    ::setsockopt(socket, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+  });
   port_ = port == 0 ? server.bind_to_any_port(host) : (server.bind_to_port(host, port) ? port : -1);
   if (port_ <= 0) {
     throw Error(
@@ -158,6 +166,11 @@ LiveServer::LiveServer(const std::string& host, int port)
                     host, port));
   }
   thread_ = std::thread([this] { server_->listen_after_bind(); });
+  // stop() does nothing to a server not yet listening: wait until it is, so that a server
+  // destroyed at once is stopped too.
+  for (int i = 0; i < 5000 && !server_->is_running(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
 }
 
 LiveServer::~LiveServer() {
