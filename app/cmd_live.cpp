@@ -1,3 +1,5 @@
+#include <fmt/format.h>
+
 #include <atomic>
 #include <csignal>
 #include <cstdlib>
@@ -24,6 +26,7 @@ struct LiveCommandOptions {
   pipeline::LiveOptions live;
   bool no_display = false;
   std::string persons;
+  double max_downtime_s = -1;
 };
 
 int run_live_command(const LiveCommandOptions& options, const Context& context) {
@@ -31,25 +34,30 @@ int run_live_command(const LiveCommandOptions& options, const Context& context) 
   set_torch_threads(config.runtime.threads);
   pipeline::Labeler labeler(options.bundle);
   if (context.sets_smoothing()) labeler.set_smoothing(config.smoothing);
-  const video::SourceSpec spec = !options.source.empty()
-                                     ? video::classify_source(options.source)
-                                     : video::SourceSpec{video::SourceKind::camera,
-                                                         options.camera.empty() ? "0" : options.camera};
+  const video::SourceSpec spec =
+      !options.source.empty() ? video::classify_source(options.source)
+                              : video::SourceSpec{video::SourceKind::camera,
+                                                  options.camera.empty() ? "0" : options.camera};
   pipeline::LiveOptions live = options.live;
   live.display = !options.no_display;
   live.stop = &g_stop;
   live.people = config.people;
+  live.fall_events = config.events;
+  live.reconnect.max_downtime_s = options.max_downtime_s;
+  // A password on the command line shows in `ps`: it comes from the environment instead.
+  if (const char* password = std::getenv("ACTREC_MQTT_PASSWORD")) live.mqtt_password = password;
   std::signal(SIGINT, request_stop);
   std::signal(SIGTERM, request_stop);
   const auto summary = pipeline::run_live(labeler, spec, live);
-  log::info(
-      "{} frames labelled in {:.1f} s ({:.1f} fps), {} dropped; latency p50 {:.1f} ms, p95 "
-      "{:.1f} ms{}{}",
-      summary.frames, summary.seconds, summary.frames / std::max(summary.seconds, 1e-9),
-      summary.dropped, summary.latency_p50_ms, summary.latency_p95_ms,
-      summary.delay_frames > 0 ? fmt::format(" (plus {} steps of smoothing delay)", summary.delay_frames)
-                               : "",
-      g_stop ? " (interrupted)" : "");
+  log::info("{} frames labelled in {:.1f} s ({:.1f} fps), {} dropped; {}{}{}{}", summary.frames,
+            summary.seconds, summary.frames / std::max(summary.seconds, 1e-9), summary.dropped,
+            pipeline::latency_text(summary),
+            summary.reconnects > 0
+                ? fmt::format("; {} reconnect{}, {:.1f} s without frames", summary.reconnects,
+                              summary.reconnects == 1 ? "" : "s", summary.downtime_s)
+                : "",
+            summary.clips > 0 ? fmt::format("; {} event clips", summary.clips) : "",
+            g_stop ? " (interrupted)" : "");
   return 0;
 }
 
@@ -68,11 +76,58 @@ std::vector<Command> add_live_command(CLI::App& parent, Context& context) {
       ->excludes(camera);
   add_persons_option(*app, options->persons);
   app->add_flag("--no-display", options->no_display, "No window (headless)");
-  app->add_option("--jsonl", options->live.jsonl,
-                  "Write one JSON line per labelled person and frame to PATH, or - for stdout")
+  app->add_option(
+         "--jsonl", options->live.jsonl,
+         "Write one JSON line per labelled person and frame, and every event line, to PATH, or - "
+         "for stdout")
       ->type_name("PATH|-");
   app->add_flag("--realtime", options->live.realtime,
                 "Play a file source at its own frame rate, as a camera would (frames may drop)");
+  app->add_option("--events", options->live.events,
+                  "Write only the event lines (label changes, falls, stream lost/back) to PATH, "
+                  "or - for stdout")
+      ->type_name("PATH|-");
+  app->add_option("--name", options->live.name,
+                  "The camera's short name in events, MQTT topics and clip names (default: made "
+                  "of the source, e.g. camera0)");
+  app->add_option("--timeout", options->live.timeout_s,
+                  "Streams: seconds opening, and then each read, may wait before the stream "
+                  "counts as lost")
+      ->check(CLI::Range(0.1, 3600.0))
+      ->type_name("S");
+  app->add_option("--max-downtime", options->max_downtime_s,
+                  "Give up (exit 3) when a lost stream or camera has sent no frame for S seconds "
+                  "(default: never; it is opened again and again)")
+      ->check(CLI::NonNegativeNumber)
+      ->default_str("never")
+      ->type_name("S");
+  app->add_option("--mqtt", options->live.mqtt,
+                  "Publish events and Home Assistant sensors to this MQTT broker")
+      ->type_name("HOST[:PORT]");
+  app->add_option("--mqtt-topic", options->live.mqtt_topic,
+                  "MQTT topic prefix (default: actrec/NAME)")
+      ->type_name("PREFIX");
+  app->add_option("--mqtt-discovery", options->live.mqtt_discovery,
+                  "Home Assistant's MQTT discovery prefix; \"\" sends no discovery messages")
+      ->type_name("PREFIX");
+  app->add_option("--mqtt-user", options->live.mqtt_user,
+                  "MQTT user name (the password comes from $ACTREC_MQTT_PASSWORD)")
+      ->type_name("USER");
+  app->add_option("--serve", options->live.serve,
+                  "Serve a page with the live overlay, labels and events on [ADDR:]PORT (ADDR "
+                  "127.0.0.1 unless given; PORT 0: any free port)")
+      ->type_name("[ADDR:]PORT");
+  app->add_option("--clips", options->live.clips,
+                  "Write a short MP4 of each fall (with the overlay) into DIR")
+      ->type_name("DIR");
+  app->add_option("--clip-before", options->live.clip_before_s,
+                  "Seconds a clip shows before the fall")
+      ->check(CLI::Range(0.0, 20.0))
+      ->type_name("S");
+  app->add_option("--clip-after", options->live.clip_after_s,
+                  "Seconds a clip shows after the fall was confirmed")
+      ->check(CLI::Range(0.0, 60.0))
+      ->type_name("S");
   return {{app, [options, &context] { return run_live_command(*options, context); }}};
 }
 

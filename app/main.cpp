@@ -78,7 +78,6 @@ void wait_passively(char** argv) {
 
 int main(int argc, char** argv) {
   using namespace actrec;
-  wait_passively(argv);
   CLI::App app{"actrec: label every frame of a video with the activity it shows.", "actrec"};
   app.set_version_flag("--version", std::string("actrec ") + ACTREC_VERSION);
   app.footer(kFooter);
@@ -131,6 +130,10 @@ int main(int argc, char** argv) {
     if (!chosen) {
       std::fprintf(stderr, "%s", app.help().c_str());
       return static_cast<int>(ExitCode::usage);
+    }
+    // Only commands that run models pay for starting again (loading LibTorch takes a while).
+    for (const char* heavy : {"label", "live", "extract", "train", "eval", "bench"}) {
+      if (app.got_subcommand(heavy)) wait_passively(argv);
     }
     return chosen->run();
   } catch (const Error& error) {

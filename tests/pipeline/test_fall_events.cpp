@@ -7,7 +7,7 @@
 namespace actrec::pipeline {
 namespace {
 
-const std::vector<std::string> kLabels = {"standing", "walking", "falling", "lying"};
+const std::vector<std::string> kFallTestLabels = {"standing", "walking", "falling", "lying"};
 constexpr int64_t kStanding = 0, kFalling = 2, kLying = 3;
 
 // A person standing (upright box) or lying (wide box) at (x, y) in a 640x480 frame.
@@ -60,7 +60,7 @@ config::EventsConfig events_config() {
 }
 
 TEST(FallEvents, AFallThenStayingDownRaisesOneFallAndGettingUpClearsIt) {
-  FallEvents events(events_config(), kLabels, {640, 480});
+  FallEvents events(events_config(), kFallTestLabels, {640, 480});
   const auto raised = run(events, repeat(kStanding, 10) + repeat(kFalling, 5) + repeat(kLying, 15) +
                                       repeat(kStanding, 25));
   ASSERT_EQ(raised.size(), 2u);
@@ -76,7 +76,7 @@ TEST(FallEvents, AFallThenStayingDownRaisesOneFallAndGettingUpClearsIt) {
 }
 
 TEST(FallEvents, StumblesBlipsAndSittingDownQuicklyRaiseNothing) {
-  FallEvents events(events_config(), kLabels, {640, 480});
+  FallEvents events(events_config(), kFallTestLabels, {640, 480});
   // Falling, then straight back up; a 0.1 s blip of falling then lying; down too briefly.
   EXPECT_TRUE(run(events, repeat(kFalling, 6) + repeat(kStanding, 20)).empty());
   EXPECT_TRUE(run(events, repeat(kFalling, 1) + repeat(kLying, 20), 100).empty());
@@ -84,7 +84,7 @@ TEST(FallEvents, StumblesBlipsAndSittingDownQuicklyRaiseNothing) {
 }
 
 TEST(FallEvents, ABodyLowAndLevelIsDownWhateverItsLabel) {
-  FallEvents events(events_config(), kLabels, {640, 480});
+  FallEvents events(events_config(), kFallTestLabels, {640, 480});
   PersonLabel person;
   person.label = kStanding;
   person.visible = 1;
@@ -99,17 +99,17 @@ TEST(FallEvents, ABodyLowAndLevelIsDownWhateverItsLabel) {
 TEST(FallEvents, NoFallInAZoneWhereLyingIsNormal) {
   config::EventsConfig config = events_config();
   config.zones = {"0,0 0.5,0 0.5,0.5 0,0.5"};  // the top-left quarter, in fractions
-  FallEvents events(config, kLabels, {640, 480});
+  FallEvents events(config, kFallTestLabels, {640, 480});
   EXPECT_TRUE(events.in_zone({100, 100}));
   EXPECT_FALSE(events.in_zone({400, 100}));
   EXPECT_TRUE(run(events, repeat(kFalling, 5) + repeat(kLying, 15)).empty());
   config.zones = {"300,300 600,300 600,470 300,470"};  // in pixels, elsewhere
-  FallEvents elsewhere(config, kLabels, {640, 480});
+  FallEvents elsewhere(config, kFallTestLabels, {640, 480});
   EXPECT_EQ(run(elsewhere, repeat(kFalling, 5) + repeat(kLying, 15)).size(), 1u);
 }
 
 TEST(FallEvents, APersonWhoLeavesWhileDownClearsSayingSo) {
-  FallEvents events(events_config(), kLabels, {640, 480});
+  FallEvents events(events_config(), kFallTestLabels, {640, 480});
   ASSERT_EQ(run(events, repeat(kFalling, 5) + repeat(kLying, 15)).size(), 1u);
   events.gone(1);
   LabelledFrame next;

@@ -350,6 +350,27 @@ void draw_overlay(cv::Mat& frame, const std::vector<std::string>& labels,
   }
 }
 
+std::string open_browser_video(cv::VideoWriter& writer, const std::string& path,
+                               const std::string& name, double fps, cv::Size size) {
+  // H.264 is what browsers and phones play, and several times smaller than MPEG-4 Part 2.
+  const bool even = size.width % 2 == 0 && size.height % 2 == 0;  // what H.264's 4:2:0 takes
+  if (even &&
+      writer.open(path, cv::CAP_FFMPEG, cv::VideoWriter::fourcc('a', 'v', 'c', '1'), fps, size)) {
+    return "h264";
+  }
+  if (writer.open(path, cv::CAP_FFMPEG, cv::VideoWriter::fourcc('m', 'p', '4', 'v'), fps, size)) {
+    log::warn("{}: no H.264 encoder in OpenCV's FFmpeg back-end{}: writing MPEG-4 Part 2, which "
+              "browsers do not play",
+              name, even ? "" : " for an odd frame size");
+    return "mpeg4";
+  }
+  const bool too_big = std::max(size.width, size.height) > 8191;  // MPEG-4 Part 2's limit
+  throw Error("cannot write " + name + ": " +
+              (too_big ? "the MPEG-4 encoder takes at most 8191 pixels a side, the video is " +
+                             std::to_string(size.width) + "x" + std::to_string(size.height)
+                       : std::string("no H.264 or MPEG-4 encoder in OpenCV's FFmpeg back-end")));
+}
+
 OverlayWriter::OverlayWriter(const std::string& path, double fps, cv::Size size,
                              const std::vector<std::string>& labels, bool per_person)
     : file_(path),
@@ -357,26 +378,7 @@ OverlayWriter::OverlayWriter(const std::string& path, double fps, cv::Size size,
       per_person_(per_person),
       size_(size),
       history_(static_cast<size_t>(size.width)) {
-  // H.264 is what browsers and phones play, and several times smaller than MPEG-4 Part 2.
-  const bool even = size.width % 2 == 0 && size.height % 2 == 0;  // what H.264's 4:2:0 takes
-  if (even && writer_.open(file_.path(), cv::CAP_FFMPEG, cv::VideoWriter::fourcc('a', 'v', 'c', '1'),
-                           fps, size)) {
-    codec_ = "h264";
-    return;
-  }
-  if (writer_.open(file_.path(), cv::CAP_FFMPEG, cv::VideoWriter::fourcc('m', 'p', '4', 'v'), fps,
-                   size)) {
-    codec_ = "mpeg4";
-    log::warn("{}: no H.264 encoder in OpenCV's FFmpeg back-end{}: writing MPEG-4 Part 2, which "
-              "browsers do not play",
-              path, even ? "" : " for an odd frame size");
-    return;
-  }
-  const bool too_big = std::max(size.width, size.height) > 8191;  // MPEG-4 Part 2's limit
-  throw Error("cannot write " + path + ": " +
-              (too_big ? "the MPEG-4 encoder takes at most 8191 pixels a side, the video is " +
-                             std::to_string(size.width) + "x" + std::to_string(size.height)
-                       : std::string("no H.264 or MPEG-4 encoder in OpenCV's FFmpeg back-end")));
+  codec_ = open_browser_video(writer_, file_.path(), path, fps, size);
 }
 
 void OverlayWriter::write(const cv::Mat& frame, const std::vector<PersonFrame>& people,

@@ -49,8 +49,9 @@ int camera_number(const std::string& text) {
   int number = 0;
   const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), number);
   if (error != std::errc() || end != text.data() + text.size() || number > 4096) {
-    throw InputError("cannot open camera: " + (text.size() > 20 ? text.substr(0, 20) + "..." : text) +
-                     ": no such camera number (cameras are numbered 0, 1, ...)");
+    throw InputError(
+        "cannot open camera: " + (text.size() > 20 ? text.substr(0, 20) + "..." : text) +
+        ": no such camera number (cameras are numbered 0, 1, ...)");
   }
   return number;
 }
@@ -58,7 +59,11 @@ int camera_number(const std::string& text) {
 }  // namespace
 
 CaptureSource::CaptureSource(const SourceSpec& spec, const SourceOptions& options)
-    : spec_(spec), options_(options), timestamps_(0), opened_at_(std::chrono::steady_clock::now()) {
+    : spec_(spec),
+      shown_(redact_credentials(spec.location)),
+      options_(options),
+      timestamps_(0),
+      opened_at_(std::chrono::steady_clock::now()) {
   const char* what = spec.kind == SourceKind::file ? "video" : to_string(spec.kind);
   try {
     switch (spec.kind) {
@@ -67,7 +72,8 @@ CaptureSource::CaptureSource(const SourceSpec& spec, const SourceOptions& option
         capture_.open(spec.location, cv::CAP_FFMPEG);
         break;
       case SourceKind::stream: {
-        const int timeout_ms = static_cast<int>(std::clamp(options.stream_timeout_s, 0.1, 3600.0) * 1000);
+        const int timeout_ms =
+            static_cast<int>(std::clamp(options.stream_timeout_s, 0.1, 3600.0) * 1000);
         capture_.open(spec.location, cv::CAP_FFMPEG,
                       {cv::CAP_PROP_OPEN_TIMEOUT_MSEC, timeout_ms, cv::CAP_PROP_READ_TIMEOUT_MSEC,
                        timeout_ms});
@@ -85,10 +91,10 @@ CaptureSource::CaptureSource(const SourceSpec& spec, const SourceOptions& option
         throw std::logic_error("CaptureSource does not read image folders");
     }
   } catch (const cv::Exception& e) {
-    throw InputError(fmt::format("cannot open {}: {}: {}", what, spec.location, e.err));
+    throw InputError(fmt::format("cannot open {}: {}: {}", what, shown_, e.err));
   }
   if (!capture_.isOpened()) {
-    throw InputError(fmt::format("cannot open {}: {}: {}", what, spec.location,
+    throw InputError(fmt::format("cannot open {}: {}: {}", what, shown_,
                                  spec.kind == SourceKind::file
                                      ? "not a video file, or a format FFmpeg cannot read"
                                      : "no such device or it did not answer"));
@@ -97,7 +103,7 @@ CaptureSource::CaptureSource(const SourceSpec& spec, const SourceOptions& option
   codec_ = fourcc_text(capture_.get(cv::CAP_PROP_FOURCC));
   fps_ = capture_.get(cv::CAP_PROP_FPS);
   if (!std::isfinite(fps_) || fps_ <= 0 || fps_ > 1000) {
-    log::debug("{}: no usable frame rate in the container ({}); assuming 25", spec.location, fps_);
+    log::debug("{}: no usable frame rate in the container ({}); assuming 25", shown_, fps_);
     fps_ = 25.0;
   }
   timestamps_ = MonotonicTimestamps(fps_);
@@ -110,14 +116,14 @@ CaptureSource::CaptureSource(const SourceSpec& spec, const SourceOptions& option
            static_cast<int>(capture_.get(cv::CAP_PROP_FRAME_HEIGHT))};
   first_ = decode_next();
   if (!first_) {
-    throw InputError(fmt::format("cannot read {}: {}: no decodable frame", what, spec.location));
+    throw InputError(fmt::format("cannot read {}: {}: no decodable frame", what, shown_));
   }
   if (first_->image.size() != size_) size_ = first_->image.size();
 }
 
 std::string CaptureSource::describe() const {
-  return fmt::format("{} {} ({}, {}, {}x{} @ {:.3g} fps)", to_string(spec_.kind), spec_.location,
-                     backend_, codec_.empty() ? "?" : codec_, size_.width, size_.height, fps_);
+  return fmt::format("{} {} ({}, {}, {}x{} @ {:.3g} fps)", to_string(spec_.kind), shown_, backend_,
+                     codec_.empty() ? "?" : codec_, size_.width, size_.height, fps_);
 }
 
 std::optional<Frame> CaptureSource::decode_next() {
@@ -127,14 +133,13 @@ std::optional<Frame> CaptureSource::decode_next() {
   try {
     ok = capture_.read(image) && !image.empty();
   } catch (const cv::Exception& e) {
-    throw InputError(
-        fmt::format("cannot decode frame {}: {}: {}", next_index_, spec_.location, e.err));
+    throw InputError(fmt::format("cannot decode frame {}: {}: {}", next_index_, shown_, e.err));
   }
   if (!ok) {
     ended_ = true;
     if (spec_.kind == SourceKind::camera) {
-      throw InputError(fmt::format("camera {}: stopped delivering frames after frame {}",
-                                   spec_.location, next_index_));
+      throw InputError(
+          fmt::format("camera {}: stopped delivering frames after frame {}", shown_, next_index_));
     }
     return std::nullopt;
   }

@@ -1,6 +1,7 @@
 #include "actrec/video/frame_source.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <cstdlib>
 #include <filesystem>
 #include <opencv2/core/utils/logger.hpp>
@@ -37,6 +38,50 @@ const char* to_string(SourceKind kind) {
       return "stream";
   }
   return "?";
+}
+
+std::string redact_credentials(const std::string& location) {
+  const size_t scheme = location.find("://");
+  if (scheme == std::string::npos) return location;
+  const size_t host = scheme + 3;
+  const size_t path = location.find('/', host);
+  const size_t at = location.rfind('@', path == std::string::npos ? std::string::npos : path);
+  if (at == std::string::npos || at < host) return location;
+  return location.substr(0, host) + "***" + location.substr(at);
+}
+
+std::string source_slug(const SourceSpec& spec) {
+  std::string text = spec.location;
+  if (spec.kind == SourceKind::camera) {
+    const size_t slash = text.rfind('/');
+    text = "camera" + (slash == std::string::npos ? text : text.substr(slash + 1));
+    if (text.rfind("cameravideo", 0) == 0) text = "camera" + text.substr(11);
+  } else if (const size_t scheme = text.find("://"); scheme != std::string::npos) {
+    text = text.substr(scheme + 3);
+    text = text.substr(0, text.find_first_of("?#"));  // a query may hold a token
+    const size_t path = text.find('/');
+    const size_t at = text.rfind('@', path);
+    if (at != std::string::npos && (path == std::string::npos || at < path)) {
+      text = text.substr(at + 1);
+    }
+  } else {
+    const size_t slash = text.find_last_of('/');
+    if (slash != std::string::npos) text = text.substr(slash + 1);
+    const size_t dot = text.rfind('.');
+    if (dot != std::string::npos && dot > 0) text = text.substr(0, dot);
+  }
+  std::string slug;
+  for (char c : text) {
+    const bool keep = std::isalnum(static_cast<unsigned char>(c)) != 0;
+    if (keep) {
+      slug += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    } else if (!slug.empty() && slug.back() != '_') {
+      slug += '_';
+    }
+  }
+  while (!slug.empty() && slug.back() == '_') slug.pop_back();
+  if (slug.size() > 48) slug.resize(48);
+  return slug.empty() ? "source" : slug;
 }
 
 bool ends_short(int64_t decoded, int64_t claimed) {

@@ -128,6 +128,12 @@ class OverlayWriter {
   int64_t written_ = 0;
 };
 
+/// Opens `writer` on `path` for a video browsers play: H.264 where OpenCV's FFmpeg has an
+/// encoder for it and the size is even, else MPEG-4 Part 2 with a warning naming `name` (the
+/// file the user will see). Returns "h264" or "mpeg4"; Error naming `name` when neither opens.
+std::string open_browser_video(cv::VideoWriter& writer, const std::string& path,
+                               const std::string& name, double fps, cv::Size size);
+
 /// A colour per class, the same everywhere (overlay, charts).
 cv::Scalar class_colour(int64_t label);
 

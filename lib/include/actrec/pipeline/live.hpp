@@ -6,28 +6,64 @@
 #include "actrec/config/inference.hpp"
 #include "actrec/pipeline/labeler.hpp"
 #include "actrec/video/frame_source.hpp"
+#include "actrec/video/reconnector.hpp"
 
 namespace actrec::pipeline {
 
 struct LiveOptions {
   bool realtime = false;  ///< a file source is played at its own frame rate, like a camera
   bool display = true;    ///< a window with labels, people, fps and latency
-  std::string jsonl;      ///< one JSON line per labelled person and frame: a path, "-" for stdout
+  /// One JSON line per labelled person and frame, and the event lines these cannot show
+  /// (stream_lost, stream_back, fall, up; see live_events.hpp): a path, "-" for stdout.
+  std::string jsonl;
+  std::string events;                       ///< the event lines only: a path, "-" for stdout
   const std::atomic<bool>* stop = nullptr;  ///< set (e.g. by SIGINT) to end cleanly
   config::PeopleConfig people;
+  config::EventsConfig fall_events;  ///< when falls are raised (zones, confirmation)
+  /// The camera's short name in events, topics and clip names; empty: made of the source.
+  std::string name;
+  /// Streams: how long opening, and then each read, may wait before the stream counts as lost.
+  double timeout_s = 5.0;
+  /// Streams and cameras that stop delivering are opened again as this says (files end).
+  video::ReconnectPolicy reconnect;
+
+  std::string mqtt;                              ///< broker as HOST[:PORT]; empty: no MQTT
+  std::string mqtt_topic;                        ///< topic prefix; empty: "actrec/<name>"
+  std::string mqtt_discovery = "homeassistant";  ///< Home Assistant's prefix; empty: none
+  std::string mqtt_user, mqtt_password;
+
+  std::string serve;  ///< the live page on [ADDR:]PORT (ADDR 127.0.0.1 unless given); empty: none
+  std::function<void(const std::string& url)> on_serving;  ///< called once the page is up
+
+  std::string clips;  ///< a folder for a short MP4 of each fall; empty: none
+  double clip_before_s = 5, clip_after_s = 5;
 };
 
 struct LiveSummary {
   int64_t frames = 0;   ///< frames labelled
   int64_t dropped = 0;  ///< frames the capture thread replaced before they were labelled
   double seconds = 0;
-  double latency_p50_ms = 0, latency_p95_ms = 0;  ///< decode to label
-  bool thinned = false;  ///< the source was faster than the model's rate: frames sampled
+  /// From a frame's arrival (decoded) to its label's emission, the smoothing's wait included.
+  double latency_p50_ms = 0, latency_p95_ms = 0;
+  /// The part of the latency a frame waited for the later frames the smoothing looks ahead to.
+  double smoothing_p50_ms = 0, smoothing_p95_ms = 0;
+  bool thinned = false;      ///< the source was faster than the model's rate: frames sampled
   int64_t delay_frames = 0;  ///< model steps a label waits for smoothing (0: smoothing off)
+  double step_fps = 0;       ///< the rate the model stepped at on this source
+  int reconnects = 0;        ///< times the source was lost and opened again
+  double downtime_s = 0;     ///< seconds without frames in all, between loss and reconnect
+  int64_t events = 0;        ///< event lines emitted
+  int64_t clips = 0;         ///< event clips written
 };
 
+/// "latency p50 828 ms, p95 901 ms, of which the smoothing's look-ahead p50 800 ms (8 steps at
+/// 10 fps)": the smoothing's share stated as a part of the figure, never added to it.
+std::string latency_text(const LiveSummary& summary);
+
 /// Labels a stream as it comes. Live sources (cameras, streams, realtime files) feed a capture
-/// thread where the newest frame wins, so no backlog builds up; a plain file drops nothing.
+/// thread where the newest frame wins, so no backlog builds up; a plain file drops nothing. A
+/// stream or camera that stops delivering is opened again (options.reconnect), people are then
+/// followed afresh; InputError naming it once it has been down longer than allowed.
 LiveSummary run_live(Labeler& labeler, const video::SourceSpec& source, const LiveOptions& options);
 
 }  // namespace actrec::pipeline

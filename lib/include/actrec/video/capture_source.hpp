@@ -28,6 +28,7 @@ class CaptureSource : public FrameSource {
   std::optional<Frame> decode_next();
 
   SourceSpec spec_;
+  std::string shown_;  // the location in messages: a URL's password left out
   SourceOptions options_;
   cv::VideoCapture capture_;
   std::string backend_, codec_;

@@ -40,6 +40,13 @@ SourceSpec classify_source(const std::string& text);
 
 const char* to_string(SourceKind kind);
 
+/// A source's location fit to print and publish: the user:password of a URL replaced by "***".
+std::string redact_credentials(const std::string& location);
+
+/// A short name made of a source's location, for topics and file names: "camera0",
+/// "127_0_0_1_8554_cam" (host, port and path of a URL, credentials left out).
+std::string source_slug(const SourceSpec& spec);
+
 struct SourceOptions {
   double image_folder_fps = 25.0;  ///< images carry no timing: they are spaced at this rate
   /// A video file that ends well short of the frame count its container claims is reported as
