@@ -114,9 +114,10 @@ std::vector<Command> add_data_import_command(CLI::App& data, Context&) {
   auto* app = data.add_subcommand(
       "import", "Turn a dataset's own annotations into a manifest (and annotation files)");
   app->add_option("format", options->format,
-                  "folders (label from folder or file name) | gmdcsa24 | mstcn")
+                  "folders (label from folder or file name) | gmdcsa24 | mstcn | labels (what "
+                  "`label --annotations` wrote, corrected or not)")
       ->required()
-      ->check(CLI::IsMember({"folders", "gmdcsa24", "mstcn"}))
+      ->check(CLI::IsMember({"folders", "gmdcsa24", "mstcn", "labels"}))
       ->type_name("FORMAT");
   app->add_option("source", options->source, "The dataset's folder")->required()->type_name("SRC");
   app->add_option("-o,--output", options->manifest, "Manifest to write (annotations beside it)")

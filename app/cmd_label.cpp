@@ -86,6 +86,9 @@ std::vector<Command> add_label_command(CLI::App& parent, Context& context) {
   app->add_flag("--overlay", options->label.overlay,
                 "Also write <stem>.overlay.mp4: the video with skeletons and labels drawn in");
   app->add_flag("--vtt", options->label.vtt, "Also write WebVTT subtitles (<stem>.vtt)");
+  app->add_flag("--annotations", options->label.annotations,
+                "Also write <stem>.labels.csv (per person in multi: <stem>.p<ID>.labels.csv): "
+                "the segments as start_s,end_s,label, to correct and train on (data import labels)");
   app->add_flag("--events", options->label.events,
                 "Also write <stem>.events.json: each fall (a falling run, then the person down "
                 "for events.confirm_s) and when it cleared");

@@ -20,6 +20,7 @@ struct TrainOptions {
   std::string manifest;
   std::string run_dir;
   bool resume = false;
+  std::string init;
 };
 
 int run_train(const TrainOptions& options, const Context& context) {
@@ -36,15 +37,18 @@ int run_train(const TrainOptions& options, const Context& context) {
     progress->advance(frames - progress->done());
   };
   Stopwatch since_start;  // ETA from whole epochs as seen here, checkpoint writing included
+  int epochs = config.train.epochs;
   int first_epoch = -1;
   callbacks.on_start = [&](const train::TrainPlan& plan) {
     progress.reset();
     since_start.restart();
     log::info("features: {} ({} per frame), cache {}", plan.backbone, plan.feature_dim,
               plan.cache_dir);
-    log::info("training {} on {} clips ({} steps at {:g} fps), validating on {}; {} classes: {}",
-              config::to_string(config.model.cell), plan.train_clips, plan.train_steps,
-              config.data.fps, plan.val_clips, plan.labels.size(), fmt::join(plan.labels, ", "));
+    epochs = plan.epochs;
+    log::info("{} {} on {} clips ({} steps), validating on {}; {} classes: {}",
+              plan.init.empty() ? "training" : "fine-tuning " + plan.init + ":", plan.cell,
+              plan.train_clips, plan.train_steps, plan.val_clips, plan.labels.size(),
+              fmt::join(plan.labels, ", "));
   };
   callbacks.on_epoch = [&](const train::TrainState& state) {
     const train::EpochLog& e = state.log.back();
@@ -58,12 +62,13 @@ int run_train(const TrainOptions& options, const Context& context) {
     log::info(
         "epoch {:>3}/{}  loss {:.4f}  acc {:.3f}  {}  grad {:.3g}/{:.3g} (clipped {:.0f}%)  "
         "{:.0f} frames/s  ETA {}{}",
-        e.epoch, config.train.epochs, e.train_loss, e.train_accuracy, validation, e.grad_norm_mean,
+        e.epoch, epochs, e.train_loss, e.train_accuracy, validation, e.grad_norm_mean,
         e.grad_norm_max, 100 * e.clipped_fraction, e.frames_per_second,
-        format_duration(per_epoch * (config.train.epochs - e.epoch)), e.best ? "  *best" : "");
+        format_duration(per_epoch * (epochs - e.epoch)), e.best ? "  *best" : "");
   };
   const auto state =
-      train::train_from_manifest(config, options.manifest, options.run_dir, options.resume, callbacks);
+      train::train_from_manifest(config, options.manifest, options.run_dir, options.resume, callbacks,
+                                 options.init);
   log::info("{}/best.actrec: best epoch {} (accuracy {:.3f}){}; last: {}/last.actrec; log: "
             "{}/train_log.csv",
             options.run_dir, state.best_epoch, state.best_accuracy,
@@ -88,6 +93,10 @@ std::vector<Command> add_train_command(CLI::App& parent, Context& context) {
   app->add_option("-o,--output", options->run_dir, "Run folder")->required()->type_name("RUN_DIR");
   app->add_flag("--resume", options->resume,
                 "Continue from RUN_DIR/last.actrec after an interruption");
+  app->add_option("--init", options->init,
+                  "Fine-tune this bundle on the data instead of starting from nothing: its "
+                  "features, model and classes (new classes added), train.finetune.* settings")
+      ->type_name("BUNDLE");
   return {{app, [options, &context] { return run_train(*options, context); }}};
 }
 

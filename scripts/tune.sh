@@ -15,28 +15,30 @@ scripts/make_manifests.sh >/dev/null
 out=results/tune
 mkdir -p "$out"
 groups=("Subject 1" "Subject 2" "Subject 3" "assist")
+manifest=${MANIFEST:-data/manifests/default.csv}  # the data the folds are cut from
 [ $# -gt 0 ] || set -- "defaults||"
 
-echo "| setting | frame accuracy | edit | F1@10 | F1@25 | F1@50 | fall clips, fall found | other clips, false fall | majority right, clips without a fall |"
-echo "|---|---|---|---|---|---|---|---|---|"
+echo "| setting | frame accuracy | edit | F1@25 | fall clips, falling run | fall clips, fall event | other clips, false falling run | other clips, false fall event | false falling runs ≥ 0.5 s per hour | false fall events per hour | majority right, clips without a fall |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|"
 for entry in "$@"; do
   IFS='|' read -r name train_options eval_options <<<"$entry"
   [[ -n "${ONLY:-}" && ! "$name" =~ $ONLY ]] && continue
   read -r -a train_args <<<"$train_options"
   read -r -a eval_args <<<"$eval_options"
-  runs=$(tr -c 'A-Za-z0-9.=\n' _ <<<"${train_options:-builtin}")
+  runs=$(tr -c 'A-Za-z0-9.=\n' _ <<<"$(basename "$manifest" .csv)${train_options:+ $train_options}")
   dirs=()
   for group in "${groups[@]}"; do
     run=$out/runs/$runs/${group// /_}
     dir=$out/${name// /_}/${group// /_}
     mkdir -p "$run" "$dir"
     awk -F, -v g="$group" 'BEGIN { OFS = "," } NR == 1 { print; next } { $2 = ($4 == g) ? "test" : "train"; print }' \
-      data/manifests/default.csv >"$run/manifest.csv"
+      "$manifest" >"$run/manifest.csv"
     # (every clip of the fold trains, so train's "no validation" warning says nothing here)
     [ -s "$run/run/last.actrec" ] || "$ACTREC" -q train --data "$run/manifest.csv" -o "$run/run" \
       "${train_args[@]}" 2> >(grep -v "no validation videos" >&2) >/dev/null
     "$ACTREC" -q eval --model "$run/run/last.actrec" --data "$run/manifest.csv" --split test \
-      --event falling --json "$dir/eval.json" "${eval_args[@]}" >/dev/null
+      --event falling --json "$dir/eval.json" --probabilities "$dir/probabilities.csv" \
+      "${eval_args[@]}" >/dev/null
     dirs+=("$dir")
   done
   echo "| $name | $(python3 scripts/tune_score.py "${dirs[@]}") |"

@@ -17,6 +17,7 @@
 #include <sstream>
 #include <thread>
 
+#include "actrec/data/dataset.hpp"
 #include "test_binary.hpp"
 #include "stub_models.hpp"
 #include "run_command.hpp"
@@ -325,6 +326,63 @@ TEST_F(LabelCommands, AFallThatStaysDownIsAnEventThatStandingUpClears) {
                                 "--set events.fall_label=dark --set 'events.zones=[\"0.5,0 1,0 1,1 0.5,1\"]'");
   ASSERT_EQ(zoned.exit_code, 0) << zoned.err;
   EXPECT_TRUE(nlohmann::json::parse(read_text(dir_.file("zoned/fall.events.json")))["events"].empty());
+}
+
+TEST_F(LabelCommands, LabelsBecomeAnnotationsThatComeBackAsTheSameSegments) {
+  // label -> (correct by hand) -> data import labels -> a manifest whose targets are the labels.
+  write_people_backbone(dir_.file("people.pt"));
+  write_two_people_video(dir_.file("two.avi"), 50, 25);
+  write_motion_bundle(dir_.file("motion.actrec"), people_features(dir_.file("people.pt")));
+  for (const char* persons : {"single", "multi"}) {
+    const auto labelled = run_actrec("label --model " + q("motion.actrec") + " " + q("two.avi") +
+                                     " -o " + q("out") + " --annotations --persons " + persons);
+    ASSERT_EQ(labelled.exit_code, 0) << labelled.err;
+  }
+  EXPECT_TRUE(std::filesystem::exists(dir_.file("out/two.p1.labels.csv")));  // from multi
+  // The single-person file, as written (the multi run wrote over the rest of the outputs).
+  const auto single = run_actrec("label --model " + q("motion.actrec") + " " + q("two.avi") +
+                                 " -o " + q("out") + " --annotations");
+  ASSERT_EQ(single.exit_code, 0) << single.err;
+  const auto frame_labels = csv_column(dir_.file("out/two.frames.csv"), 2);
+  const auto imported = run_actrec("data import labels " + q("out") + " -o " + q("m.csv"));
+  ASSERT_EQ(imported.exit_code, 0) << imported.err;
+  EXPECT_TRUE(contains(imported.err, "two.p1.labels.csv: one person of several; left out"))
+      << imported.err;
+  EXPECT_TRUE(contains(imported.out, "1 clips")) << imported.out;
+  const auto check = run_actrec("data check " + q("m.csv"));
+  EXPECT_EQ(check.exit_code, 0) << check.err << check.out;
+  // The manifest says, frame by frame, what label said: read it back through training's reader.
+  const auto targets = [&] {
+    data::DataProblems problems;
+    const auto manifest = data::read_manifest(dir_.file("m.csv"), problems);
+    EXPECT_TRUE(problems.empty());
+    config::DataConfig config;
+    config.labels = {"dark", "light", "background"};
+    return data::frame_targets(manifest.clips.at(0), 50, 25, config.labels, config, problems);
+  }();
+  ASSERT_EQ(targets.size(), frame_labels.size());
+  const std::vector<std::string> names = {"dark", "light", "background"};
+  for (size_t f = 0; f < targets.size(); ++f) {
+    ASSERT_GE(targets[f], 0) << f;
+    EXPECT_EQ(names[static_cast<size_t>(targets[f])], frame_labels[f]) << "frame " << f;
+  }
+  // A person corrects the first segment's label by hand: the manifest says what they said.
+  std::string edited = read_text(dir_.file("out/two.labels.csv"));
+  const size_t line_start = edited.find('\n') + 1, line_end = edited.find('\n', line_start);
+  const std::string line = edited.substr(line_start, line_end - line_start);  // start,end,label
+  const std::string wrong = line.substr(line.rfind(',') + 1);
+  const std::string right = wrong == "background" ? "dark" : "background";
+  edited.replace(line_start, line_end - line_start, line.substr(0, line.rfind(',') + 1) + right);
+  write_text(dir_.file("out/two.labels.csv"), edited);
+  ASSERT_EQ(run_actrec("data import labels " + q("out") + " -o " + q("m.csv")).exit_code, 0);
+  data::DataProblems problems;
+  const auto manifest = data::read_manifest(dir_.file("m.csv"), problems);
+  config::DataConfig config;
+  config.labels = names;
+  const auto corrected = data::frame_targets(manifest.clips.at(0), 50, 25, names, config, problems);
+  EXPECT_TRUE(problems.empty());
+  EXPECT_EQ(names[static_cast<size_t>(corrected[0])], right);
+  EXPECT_EQ(frame_labels[0], wrong);
 }
 
 TEST_F(LabelCommands, OpenMPWaitsPassivelyUnlessTheUserChoseOtherwise) {

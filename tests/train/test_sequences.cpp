@@ -101,5 +101,52 @@ TEST(Sequences, LegsCutAwayAndTimeStretchedAsDrawn) {
   EXPECT_TRUE(faster && slower);
 }
 
+config::AugmentConfig only(double config::AugmentConfig::*change) {
+  config::AugmentConfig augment;
+  augment.mirror = augment.scale = augment.rotate_deg = augment.keypoint_dropout = 0;
+  augment.cut_lower_body = augment.rate_jitter = 0;
+  augment.edge_cut = augment.small = 0;
+  augment.*change = 1;
+  return augment;
+}
+
+TEST(Sequences, FrameEdgesCutTheBodyOrItEntersAndLeavesAcrossThem) {
+  // Each draw hides part of the body beyond one edge: throughout, or less and less (entering),
+  // or more and more (leaving); the labels stay the clip's own.
+  const data::ClipData clip = walking_clip(90);
+  const auto augment = only(&config::AugmentConfig::edge_cut);
+  bool partly = false, entering = false, leaving = false;
+  for (uint64_t seed = 0; seed < 40; ++seed) {
+    std::mt19937_64 rng(seed);
+    const auto sequence = sample_sequence(clip, {}, 15, &augment, &rng);
+    const float first = value(sequence, 0, "seen.share"), last = value(sequence, sequence.steps() - 1, "seen.share");
+    EXPECT_LT(std::min(first, last), 0.99f) << seed;  // something is always cut
+    partly = partly || (first < 0.99f && std::abs(first - last) < 0.2f);
+    entering = entering || first < last - 0.5f;
+    leaving = leaving || last < first - 0.5f;
+    for (int64_t step = 0; step < sequence.steps(); ++step) {
+      EXPECT_EQ(sequence.targets[static_cast<size_t>(step)],
+                clip.targets[static_cast<size_t>(sequence.frames[static_cast<size_t>(step)])]);
+    }
+  }
+  EXPECT_TRUE(partly && entering && leaving);
+}
+
+TEST(Sequences, SmallPeopleAreJitteredAndLoseTheirExtremities) {
+  const data::ClipData clip = walking_clip(60);
+  const auto augment = only(&config::AugmentConfig::small);
+  std::mt19937_64 rng(3);
+  const auto small = sample_sequence(clip, {}, 15, &augment, &rng);
+  const auto plain = sample_sequence(clip, {}, 15);
+  double moved = 0, lost = 0;
+  for (int64_t step = 0; step < small.steps(); ++step) {
+    moved += std::abs(value(small, step, "pose.nose.y") - value(plain, step, "pose.nose.y"));
+    lost += 1 - value(small, step, "seen.share");
+  }
+  EXPECT_GT(moved / static_cast<double>(small.steps()), 0.01);  // torso lengths, on average
+  EXPECT_GT(lost, 0);
+  EXPECT_EQ(value(small, 2, "seen.left_hip"), 1.0f);  // the trunk stays seen
+}
+
 }  // namespace
 }  // namespace actrec::train

@@ -134,6 +134,7 @@ ACTREC_NAMES(Schedule,
 ACTREC_NAMES(ClassWeights,
              {{"auto", ClassWeights::inverse_frequency}, {"none", ClassWeights::none}})
 ACTREC_NAMES(Recipe, {{"tbptt", Recipe::tbptt}, {"windows", Recipe::windows}})
+ACTREC_NAMES(Freeze, {{"none", Freeze::none}, {"recurrent", Freeze::recurrent}})
 ACTREC_NAMES(Persons, {{"single", Persons::single}, {"multi", Persons::multi}})
 #undef ACTREC_NAMES
 
@@ -218,11 +219,24 @@ void describe(V& v, AugmentConfig& c) {
           Between{0, 1});
   v.field("cut_lower_body", c.cut_lower_body, "probability a clip shows no knees and ankles",
           Between{0, 1});
+  v.field("edge_cut", c.edge_cut,
+          "probability a frame edge cuts the body (out of view in part, entering or leaving)",
+          Between{0, 1});
+  v.field("small", c.small, "probability the person is seen small (jittered, extremities lost)",
+          Between{0, 1});
   v.field("rate_jitter", c.rate_jitter, "speed change: time stretched by [1-j, 1+j]",
           Between{0, 0.9});
   v.field("min_crop", c.min_crop, "tbptt: shortest random crop, fraction of a clip",
           Between{0.05, 1});
   v.field("feature_noise", c.feature_noise, "Gaussian noise in feature std units", Between{0, 10});
+}
+template <typename V>
+void describe(V& v, FinetuneConfig& c) {
+  v.field("epochs", c.epochs, "--init: passes over the videos (replaces train.epochs)",
+          Between{1, 100000});
+  v.field("lr", c.lr, "--init: learning rate (replaces train.lr)", Between{1e-9, 100});
+  v.field("freeze", c.freeze, "--init: what stays as it was: none | recurrent (the cell)",
+          Choice{});
 }
 template <typename V>
 void describe(V& v, TrainConfig& c) {
@@ -244,6 +258,7 @@ void describe(V& v, TrainConfig& c) {
   v.field("seed", c.seed, "random seed: same seed, same run", AtLeast{0});
   v.field("class_weights", c.class_weights, "auto (inverse frequency) | none", Choice{});
   v.section("augment", c.augment);
+  v.section("finetune", c.finetune);
   v.field("cache_dir", c.cache_dir, "feature cache folder; '' = ~/.cache/actrec/features",
           AnyString{});
 }
@@ -629,6 +644,7 @@ const char* to_string(Optimizer value) { return name_of(value); }
 const char* to_string(Schedule value) { return name_of(value); }
 const char* to_string(ClassWeights value) { return name_of(value); }
 const char* to_string(Recipe value) { return name_of(value); }
+const char* to_string(Freeze value) { return name_of(value); }
 const char* to_string(Persons value) { return name_of(value); }
 
 LabelMap load_label_map(const std::string& path) {

@@ -45,6 +45,56 @@ std::vector<std::string> read_lines(const std::string& path, DataProblems& probl
   return lines;
 }
 
+
+void read_frame_labels(ClipEntry& clip, DataProblems& problems) {
+  auto lines = read_lines(clip.annotation_path, problems);
+  while (!lines.empty() && trim(lines.back()).empty()) lines.pop_back();
+  for (size_t i = 0; i < lines.size(); ++i) {
+    const std::string label = trim(lines[i]);
+    if (label.empty()) {
+      problems.add(fmt::format("{}:{}: empty label", clip.annotation_path, i + 1));
+    }
+    clip.frame_labels.push_back(label);
+  }
+  if (clip.frame_labels.empty()) {
+    problems.add(fmt::format("{}: no labels in it", clip.annotation_path));
+  }
+}
+
+// MS-TCN's mapping.txt: "index label" per line, beside the annotations or one folder up.
+std::vector<std::string> read_mapping(const std::string& annotation, DataProblems& problems) {
+  const fs::path folder = fs::path(annotation).parent_path();
+  for (const auto& candidate : {folder / "mapping.txt", folder.parent_path() / "mapping.txt"}) {
+    std::error_code error;
+    if (!fs::exists(candidate, error)) continue;
+    std::vector<std::string> mapping;
+    const auto lines = read_lines(candidate.string(), problems);
+    for (size_t i = 0; i < lines.size(); ++i) {
+      if (trim(lines[i]).empty()) continue;
+      std::istringstream fields(lines[i]);
+      size_t index;
+      std::string label;
+      if (!(fields >> index >> label) || index != mapping.size()) {
+        problems.add(
+            fmt::format("{}:{}: expected '{} LABEL'", candidate.string(), i + 1, mapping.size()));
+        return {};
+      }
+      mapping.push_back(label);
+    }
+    return mapping;
+  }
+  return {};
+}
+
+std::string extension_of(const std::string& path) {
+  std::string ext = fs::path(path).extension().string();
+  std::transform(ext.begin(), ext.end(), ext.begin(),
+                 [](unsigned char c) { return std::tolower(c); });
+  return ext;
+}
+
+}  // namespace
+
 void read_segments(ClipEntry& clip, DataProblems& problems) {
   const auto lines = read_lines(clip.annotation_path, problems);
   const std::string& file = clip.annotation_path;
@@ -100,55 +150,6 @@ void read_segments(ClipEntry& clip, DataProblems& problems) {
     clip.segments.push_back(segment);
   }
 }
-
-void read_frame_labels(ClipEntry& clip, DataProblems& problems) {
-  auto lines = read_lines(clip.annotation_path, problems);
-  while (!lines.empty() && trim(lines.back()).empty()) lines.pop_back();
-  for (size_t i = 0; i < lines.size(); ++i) {
-    const std::string label = trim(lines[i]);
-    if (label.empty()) {
-      problems.add(fmt::format("{}:{}: empty label", clip.annotation_path, i + 1));
-    }
-    clip.frame_labels.push_back(label);
-  }
-  if (clip.frame_labels.empty()) {
-    problems.add(fmt::format("{}: no labels in it", clip.annotation_path));
-  }
-}
-
-// MS-TCN's mapping.txt: "index label" per line, beside the annotations or one folder up.
-std::vector<std::string> read_mapping(const std::string& annotation, DataProblems& problems) {
-  const fs::path folder = fs::path(annotation).parent_path();
-  for (const auto& candidate : {folder / "mapping.txt", folder.parent_path() / "mapping.txt"}) {
-    std::error_code error;
-    if (!fs::exists(candidate, error)) continue;
-    std::vector<std::string> mapping;
-    const auto lines = read_lines(candidate.string(), problems);
-    for (size_t i = 0; i < lines.size(); ++i) {
-      if (trim(lines[i]).empty()) continue;
-      std::istringstream fields(lines[i]);
-      size_t index;
-      std::string label;
-      if (!(fields >> index >> label) || index != mapping.size()) {
-        problems.add(
-            fmt::format("{}:{}: expected '{} LABEL'", candidate.string(), i + 1, mapping.size()));
-        return {};
-      }
-      mapping.push_back(label);
-    }
-    return mapping;
-  }
-  return {};
-}
-
-std::string extension_of(const std::string& path) {
-  std::string ext = fs::path(path).extension().string();
-  std::transform(ext.begin(), ext.end(), ext.begin(),
-                 [](unsigned char c) { return std::tolower(c); });
-  return ext;
-}
-
-}  // namespace
 
 Manifest read_manifest(const std::string& path, DataProblems& problems) {
   Manifest manifest;

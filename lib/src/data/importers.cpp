@@ -8,6 +8,8 @@
 #include <filesystem>
 #include <fstream>
 #include <optional>
+#include <nlohmann/json.hpp>
+#include <regex>
 #include <set>
 
 #include "actrec/core/atomic_file.hpp"
@@ -25,7 +27,8 @@ ImportFormat parse_import_format(const std::string& text) {
   if (text == "folders") return ImportFormat::folders;
   if (text == "gmdcsa24") return ImportFormat::gmdcsa24;
   if (text == "mstcn") return ImportFormat::mstcn;
-  throw ConfigError("unknown dataset format '" + text + "' (known: folders, gmdcsa24, mstcn)");
+  if (text == "labels") return ImportFormat::labels;
+  throw ConfigError("unknown dataset format '" + text + "' (known: folders, gmdcsa24, mstcn, labels)");
 }
 
 std::optional<std::string> map_label(const config::LabelMap& map, const std::string& source) {
@@ -149,6 +152,11 @@ class Writer {
     write_text_atomically(file.string(), text);
     report_.written.push_back(file.string());
     row(video, fs::path(labels_dir_) / (name + ".csv"), group);
+  }
+
+  // A clip annotated by a file that stays where it is (the manifest points at it).
+  void annotated(const fs::path& video, const std::string& group, const fs::path& annotation) {
+    row(video, relative(annotation), group);
   }
 
   // A clip with one label throughout.
@@ -388,6 +396,68 @@ void import_mstcn(const ImportOptions& options, ImportReport& report) {
   writer.finish();
 }
 
+// `actrec label --annotations` outputs: each <stem>.labels.csv (start_s,end_s,label, as a person
+// edited it or not) is the annotation of the video its <stem>.segments.json names. Files of one
+// person among several (<stem>.p<ID>.labels.csv) are left out: training learns one person a clip.
+void import_label_outputs(const ImportOptions& options, ImportReport& report) {
+  std::vector<fs::path> files;
+  for (const auto& entry : fs::directory_iterator(options.source)) {
+    const std::string name = entry.path().filename().string();
+    const std::string suffix = ".labels.csv";
+    if (name.size() > suffix.size() && name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0) {
+      files.push_back(entry.path());
+    }
+  }
+  std::sort(files.begin(), files.end(),
+            [](const fs::path& a, const fs::path& b) { return natural_less(a.string(), b.string()); });
+  if (files.empty()) {
+    throw InputError("cannot import: " + options.source +
+                     ": no <stem>.labels.csv in it (write them with `actrec label --annotations`)");
+  }
+  Writer writer(options, report);
+  for (const auto& file : files) {
+    const std::string name = file.filename().string();
+    const std::string stem = name.substr(0, name.size() - std::string(".labels.csv").size());
+    if (std::regex_match(stem, std::regex(R"(.*\.p[0-9]+)"))) {
+      report.problems.push_back(file.string() + ": one person of several; left out (training "
+                                "learns one person a clip: label with --persons single)");
+      continue;
+    }
+    const fs::path segments = file.parent_path() / (stem + ".segments.json");
+    std::string video;
+    try {
+      std::ifstream in(segments);
+      const auto json = nlohmann::json::parse(in);
+      video = json.value("video_path", json.value("video", ""));
+    } catch (const std::exception&) {
+      report.problems.push_back(file.string() + ": no readable " + segments.string() +
+                                " beside it to say which video it labels; left out");
+      continue;
+    }
+    std::error_code error;
+    if (video.empty() || !fs::exists(video, error)) {
+      report.problems.push_back(file.string() + ": the video it labels, '" + video +
+                                "', is not there; left out");
+      continue;
+    }
+    // Read as a manifest would, so that a hand-edit that breaks the file is said here.
+    ClipEntry clip;
+    clip.annotation_path = file.string();
+    clip.kind = AnnotationKind::segments;
+    DataProblems problems;
+    read_segments(clip, problems);
+    if (!problems.empty()) {
+      for (const auto& message : problems.messages()) report.problems.push_back(message + "; left out");
+      continue;
+    }
+    for (const auto& range : clip.segments) {
+      if (range.label != kNotScored) report.seconds[range.label] += range.end - range.start;
+    }
+    writer.annotated(video, "", file);
+  }
+  writer.finish();
+}
+
 }  // namespace
 
 ImportReport import_dataset(const ImportOptions& options) {
@@ -404,6 +474,9 @@ ImportReport import_dataset(const ImportOptions& options) {
       break;
     case ImportFormat::mstcn:
       import_mstcn(options, report);
+      break;
+    case ImportFormat::labels:
+      import_label_outputs(options, report);
       break;
   }
   report.seconds.erase("-");

@@ -157,6 +157,7 @@ void Evaluation::add(const Labels& predicted, const Labels& truth, const std::st
     if (i > start && p[start] >= 0 && p[start] < static_cast<int64_t>(names_.size())) {
       auto& longest = video.longest_run[static_cast<size_t>(p[start])];
       longest = std::max(longest, static_cast<int64_t>(i - start));
+      if (p[start] == raised_class_) video.raised_class_runs.push_back(static_cast<int64_t>(i - start));
     }
     start = i;
   }
@@ -264,6 +265,14 @@ std::string Evaluation::to_json(double min_event_s) const {
                       {"truth_labels", shown},
                       {"longest_run_s", longest}});
     if (video.raised >= 0) videos.back()["raised_events"] = video.raised;
+    if (raised_class_ >= 0) {
+      nlohmann::json runs = nlohmann::json::array();
+      for (int64_t run : video.raised_class_runs) {
+        if (video.fps > 0) runs.push_back(std::round(1000.0 * static_cast<double>(run) / video.fps) / 1000);
+      }
+      videos.back()["raised_class_runs_s"] = runs;
+      videos.back()["seconds"] = video.fps > 0 ? static_cast<double>(video.frames) / video.fps : 0;
+    }
   }
   nlohmann::json raised_json;
   if (raised_class_ >= 0) {

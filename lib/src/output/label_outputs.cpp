@@ -102,6 +102,13 @@ std::vector<int64_t> LabelHistory::last(size_t count) const {
 
 namespace {
 
+// Where `video` is on this machine, whatever folder a later command runs in.
+std::string where_is(const std::string& video) {
+  std::error_code error;
+  const auto path = fs::weakly_canonical(video, error);
+  return error ? video : path.string();
+}
+
 nlohmann::json segment_list(const std::vector<Segment>& segments,
                             const std::vector<std::string>& labels, const std::string& background) {
   nlohmann::json list = nlohmann::json::array();
@@ -124,6 +131,7 @@ std::string segments_json(const std::vector<Segment>& segments,
                           const std::vector<std::string>& labels, const std::string& background,
                           const std::string& video, double fps) {
   return nlohmann::json{{"video", video},
+                        {"video_path", where_is(video)},
                         {"fps", fps},
                         {"classes", labels},
                         {"segments", segment_list(segments, labels, background)}}
@@ -139,9 +147,23 @@ std::string people_segments_json(const std::vector<std::pair<int, std::vector<Se
   for (const auto& [person, segments] : people) {
     list.push_back({{"person", person}, {"segments", segment_list(segments, labels, background)}});
   }
-  return nlohmann::json{{"video", video}, {"fps", fps}, {"classes", labels}, {"people", list}}
+  return nlohmann::json{{"video", video},
+                        {"video_path", where_is(video)},
+                        {"fps", fps},
+                        {"classes", labels},
+                        {"people", list}}
              .dump(2) +
          "\n";
+}
+
+std::string annotation_csv(const std::vector<Segment>& segments,
+                           const std::vector<std::string>& labels) {
+  std::string text = "start_s,end_s,label\n";
+  for (const auto& s : segments) {
+    text += fmt::format("{:.3f},{:.3f},{}\n", s.start_s, s.end_s,
+                        csv_field(labels.at(static_cast<size_t>(s.label))));
+  }
+  return text;
 }
 
 std::vector<Cue> segment_cues(const std::vector<Segment>& segments,

@@ -18,14 +18,30 @@
 namespace actrec::pipeline {
 namespace fs = std::filesystem;
 
+namespace {
+std::string output_path(const LabelOptions& options, const std::string& stem, const char* suffix) {
+  return (fs::path(options.out_dir) / (stem + suffix)).string();
+}
+}  // namespace
+
 std::vector<std::string> label_output_paths(const std::string& stem, const LabelOptions& options) {
-  const fs::path base = fs::path(options.out_dir) / stem;
-  std::vector<std::string> paths = {base.string() + ".frames.csv", base.string() + ".segments.json",
-                                    base.string() + ".srt"};
-  if (options.vtt) paths.push_back(base.string() + ".vtt");
-  if (options.events) paths.push_back(base.string() + ".events.json");
-  if (options.overlay) paths.push_back(base.string() + ".overlay.mp4");
+  std::vector<std::string> paths;
+  for (const char* suffix : {".frames.csv", ".segments.json", ".srt"}) {
+    paths.push_back(output_path(options, stem, suffix));
+  }
+  if (options.vtt) paths.push_back(output_path(options, stem, ".vtt"));
+  if (options.events) paths.push_back(output_path(options, stem, ".events.json"));
+  if (options.annotations && options.people.persons == config::Persons::single) {
+    paths.push_back(output_path(options, stem, ".labels.csv"));  // (multi: one per person)
+  }
+  if (options.overlay) paths.push_back(output_path(options, stem, ".overlay.mp4"));
   return paths;
+}
+
+// <stem>.labels.csv, or per person (person >= 0) <stem>.p<ID>.labels.csv.
+std::string annotation_path(const LabelOptions& options, const std::string& stem, int person) {
+  return output_path(options, stem + (person >= 0 ? ".p" + std::to_string(person) : ""),
+                     ".labels.csv");
 }
 
 std::vector<std::string> output_stems(const std::vector<std::string>& videos) {
@@ -116,7 +132,7 @@ LabelResult label_video(Labeler& labeler, const std::string& video, const std::s
                         const LabelOptions& options,
                         const std::function<void(int64_t, int64_t)>& on_frame) {
   const auto outputs = label_output_paths(stem, options);
-  refuse_another_videos_outputs(outputs[1], video);
+  refuse_another_videos_outputs(output_path(options, stem, ".segments.json"), video);
   if (options.skip_existing &&
       std::all_of(outputs.begin(), outputs.end(),
                   [](const std::string& path) { return fs::exists(path); })) {
@@ -151,10 +167,11 @@ LabelResult label_source(Labeler& labeler, std::unique_ptr<video::FrameSource> i
                        options.fall_events);
   const auto& labels = labeler.labels();
   const double period = 1.0 / source.fps();
-  output::FramesCsvWriter frames_csv(result.outputs[0], labels, multi);
+  output::FramesCsvWriter frames_csv(output_path(options, stem, ".frames.csv"), labels, multi);
   std::optional<output::OverlayWriter> overlay;
   if (options.overlay) {
-    overlay.emplace(result.outputs.back(), source.fps(), source.frame_size(), labels, multi);
+    overlay.emplace(output_path(options, stem, ".overlay.mp4"), source.fps(), source.frame_size(),
+                    labels, multi);
   }
   std::map<int, output::SegmentBuilder> segments;  // per person
   nlohmann::json events = nlohmann::json::array();
@@ -202,19 +219,30 @@ LabelResult label_source(Labeler& labeler, std::unique_ptr<video::FrameSource> i
     for (const auto& [person, builder] : segments) {
       people.push_back({person, builder.segments(options.min_segment)});
     }
-    write_text_atomically(result.outputs[1], output::people_segments_json(
+    write_text_atomically(output_path(options, stem, ".segments.json"), output::people_segments_json(
                                                  people, labels, background, video, source.fps()));
     all_cues = output::people_cues(people, labels);
+    if (options.annotations) {
+      for (const auto& [person, runs] : people) {
+        write_text_atomically(annotation_path(options, stem, person),
+                              output::annotation_csv(runs, labels));
+      }
+    }
   } else {
     const auto runs = segments[0].segments(options.min_segment);
-    write_text_atomically(result.outputs[1],
+    write_text_atomically(output_path(options, stem, ".segments.json"),
                           output::segments_json(runs, labels, background, video, source.fps()));
     all_cues = output::segment_cues(runs, labels);
+    if (options.annotations) {
+      write_text_atomically(annotation_path(options, stem, -1), output::annotation_csv(runs, labels));
+    }
   }
-  write_text_atomically(result.outputs[2], output::subtitles(all_cues, false));
-  if (options.vtt) write_text_atomically(result.outputs[3], output::subtitles(all_cues, true));
+  write_text_atomically(output_path(options, stem, ".srt"), output::subtitles(all_cues, false));
+  if (options.vtt) {
+    write_text_atomically(output_path(options, stem, ".vtt"), output::subtitles(all_cues, true));
+  }
   if (options.events) {
-    write_text_atomically(result.outputs[options.vtt ? 4 : 3],
+    write_text_atomically(output_path(options, stem, ".events.json"),
                           nlohmann::json{{"video", video}, {"fps", source.fps()}, {"events", events}}
                                   .dump(2) +
                               "\n");

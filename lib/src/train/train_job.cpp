@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <set>
 
 #include "actrec/core/atomic_file.hpp"
@@ -11,6 +12,7 @@
 #include "actrec/features/extract.hpp"
 #include "actrec/features/feature_extractor.hpp"
 #include "actrec/features/pose.hpp"
+#include "actrec/model/bundle.hpp"
 #include "actrec/data/clips.hpp"
 #include "actrec/train/trainer.hpp"
 #include "actrec/video/probe.hpp"
@@ -54,17 +56,54 @@ void warn_about_the_data(const data::Manifest& manifest, const std::vector<std::
 
 }  // namespace
 
-TrainState train_from_manifest(const config::Config& config, const std::string& manifest_path,
+// Fine-tuning starts from a bundle: its features, model, smoothing and calibration; its classes
+// first (in its order, so that its output rows carry over), then any the data adds.
+config::Config starting_from(const model::BundleInfo& bundle, config::Config config,
+                             const data::Manifest& manifest) {
+  // The bundle's features; its backbone where it says, unless the config names another place.
+  const std::string backbone = config.features.backbone;
+  config.features = bundle.features;
+  if (backbone != config::FeaturesConfig{}.backbone) config.features.backbone = backbone;
+  config.model = bundle.model;
+  config.smoothing = bundle.smoothing;
+  config.data.background = bundle.background;
+  config.data.fps = bundle.fps;
+  std::vector<std::string> labels = bundle.labels;
+  config::DataConfig theirs = config.data;
+  theirs.labels.clear();
+  for (const auto& label : data::label_set(manifest, theirs)) {
+    if (std::find(labels.begin(), labels.end(), label) == labels.end()) labels.push_back(label);
+  }
+  config.data.labels = labels;
+  config.train.epochs = config.train.finetune.epochs;
+  config.train.lr = config.train.finetune.lr;
+  return config;
+}
+
+TrainState train_from_manifest(const config::Config& given, const std::string& manifest_path,
                                const std::string& run_dir, bool resume,
-                               const TrainCallbacks& callbacks) {
+                               const TrainCallbacks& callbacks, const std::string& init) {
   data::DataProblems problems;
   const data::Manifest manifest = data::read_manifest(manifest_path, problems);
   problems.throw_if_any();
+  std::optional<model::Bundle> start;
+  if (!init.empty()) start = model::load_bundle(init);
+  const config::Config config = start ? starting_from(start->info, given, manifest) : given;
   const auto labels = data::label_set(manifest, config.data);
   if (data::clips_in_split(manifest, "train").empty()) {
     throw DataError(manifest_path + ": no clips in split 'train'");
   }
   features::FeatureExtractor extractor(config.features);
+  if (start) {
+    // The clips' observations must be the ones the bundle learnt from, or refused saying how.
+    const int64_t map_dim = extractor.dim() - int64_t{extractor.persons()} * features::kPoseValues;
+    model::check_features_match(start->info, extractor.identity(),
+                                feature_dim(config.features, map_dim), init);
+    if (labels.size() > start->info.labels.size()) {
+      log::info("{}: {} new classes after the bundle's {}", init,
+                labels.size() - start->info.labels.size(), start->info.labels.size());
+    }
+  }
   const std::string cache = data::feature_cache_dir(config.train.cache_dir);
   // Every annotation against its video before anything is extracted: a segment past a video's
   // end is found in seconds, not after a long extraction.
@@ -115,16 +154,19 @@ TrainState train_from_manifest(const config::Config& config, const std::string& 
   job.train = config.train;
   job.run_dir = run_dir;
   job.resume = resume;
+  if (start) job.init = &*start;
   job.info.labels = labels;
   job.info.background = config.data.background;
   model::set_extractor(job.info, extractor.identity());
   job.info.smoothing = config.smoothing;
   job.info.fps = fps;
+  if (start) job.info.temperature = start->info.temperature;  // kept: recalibrate to change it
   const int64_t map_dim = extractor.dim() - int64_t{extractor.persons()} * features::kPoseValues;
   job.info.feature_dim = feature_dim(config.features, map_dim);
 
   TrainPlan plan{labels, train_clips.size(), val_clips.size(), 0, extractor.backbone_path(),
-                 job.info.feature_dim, cache};
+                 job.info.feature_dim, cache, config.train.epochs,
+                 config::to_string(config.model.cell), init};
   for (const auto& sequence : data.plain) plan.train_steps += sequence.features.size(0);
   std::filesystem::create_directories(run_dir);
   write_text_atomically(run_dir + "/config.yaml", config::to_yaml(config));

@@ -287,6 +287,36 @@ TrainState restore_checkpoint(const TrainJob& job, model::RecurrentLabeler& mode
   return state;
 }
 
+namespace {
+
+// Fine-tuning: `model` (shaped for the bundle's classes and any new ones after them) takes the
+// bundle's weights and normalisation; output rows of new classes keep their fresh start.
+void start_from(model::RecurrentLabeler& model, const model::Bundle& bundle, config::Freeze freeze) {
+  torch::NoGradGuard no_grad;
+  auto theirs = bundle.model->named_parameters();
+  for (auto& item : model->named_parameters()) {
+    const torch::Tensor* source = theirs.find(item.key());
+    if (!source) continue;
+    torch::Tensor mine = item.value();
+    if (mine.sizes() == source->sizes()) {
+      mine.copy_(*source);
+    } else if (item.key().rfind("head.", 0) == 0 && mine.size(0) > source->size(0)) {
+      mine.slice(0, 0, source->size(0)).copy_(*source);  // the bundle's classes come first
+    } else {
+      throw ModelError("cannot fine-tune: " + item.key() + " has another shape in the bundle");
+    }
+    if (freeze == config::Freeze::recurrent && item.key().rfind("head.", 0) != 0) {
+      mine.set_requires_grad(false);
+    }
+  }
+  auto buffers = bundle.model->named_buffers();
+  for (auto& item : model->named_buffers()) {
+    if (const torch::Tensor* source = buffers.find(item.key())) item.value().copy_(*source);
+  }
+}
+
+}  // namespace
+
 TrainState train_labeler(const TrainJob& job, const TrainingData& data,
                          const std::function<void(const TrainState&)>& on_epoch) {
   if (data.plain.empty()) throw DataError("cannot train: no training videos");
@@ -301,7 +331,9 @@ TrainState train_labeler(const TrainJob& job, const TrainingData& data,
   model::BundleInfo info = job.info;
   info.model = job.model;
   model::RecurrentLabeler model = model::make_labeler(info);
-  {
+  if (job.init) {
+    start_from(model, *job.init, config.finetune.freeze);
+  } else {
     // Normalise features with the training frames' statistics; stored in the model.
     std::vector<torch::Tensor> all;
     for (const auto& sequence : data.plain) all.push_back(sequence.features);
@@ -312,8 +344,10 @@ TrainState train_labeler(const TrainJob& job, const TrainingData& data,
   const torch::Tensor weights = class_weights(data.plain, classes, config.class_weights);
   TrainState state = restore_checkpoint(job, model, *optimizer);
   const bool has_validation = !data.validation.empty();
-  if (!has_validation)
-    log::warn("no validation videos: best.actrec is chosen by training accuracy");
+  if (!has_validation) {
+    log::warn("no validation clips: best.actrec is the last epoch's model (nothing to choose an "
+              "epoch by)");
+  }
 
   for (int epoch = state.epochs_done; epoch < config.epochs && !state.stopped_early; ++epoch) {
     Stopwatch watch;
@@ -336,7 +370,8 @@ TrainState train_labeler(const TrainJob& job, const TrainingData& data,
     entry.frames_per_second /= std::max(entry.seconds, 1e-9);
     const double accuracy = has_validation ? entry.val_accuracy : entry.train_accuracy;
     const double loss = has_validation ? entry.val_loss : entry.train_loss;
-    entry.best = state.best_epoch == 0 || accuracy > state.best_accuracy + 1e-9 ||
+    entry.best = !has_validation || state.best_epoch == 0 ||
+                 accuracy > state.best_accuracy + 1e-9 ||
                  (std::abs(accuracy - state.best_accuracy) <= 1e-9 && loss < state.best_loss);
     if (entry.best) {
       state.best_epoch = entry.epoch;

@@ -35,9 +35,30 @@ struct AugmentConfig {
   double rotate_deg = 10;          ///< rotate by up to this many degrees
   double keypoint_dropout = 0.05;  ///< probability that a keypoint is unseen in a frame
   double cut_lower_body = 0.15;    ///< probability that a clip shows no knees and ankles
+  /// Probability that a frame edge cuts the body (a street camera): part of it out of view
+  /// throughout, or the person entering or leaving across the edge.
+  double edge_cut = 0;
+  /// Probability that the person is seen small: keypoints jittered by a few percent of the
+  /// body's height and the extremities often lost, as a pose model sees someone far away.
+  double small = 0;
   double rate_jitter = 0.25;       ///< speed change: time stretched by a factor in [1-j, 1+j]
   double min_crop = 0.5;           ///< tbptt recipe: shortest random crop, fraction of a clip
   double feature_noise = 0.05;     ///< Gaussian noise, in units of each feature's std
+};
+
+/// What fine-tuning (`train --init BUNDLE`) leaves as it was.
+enum class Freeze {
+  none,       ///< every weight learns
+  recurrent,  ///< the recurrent cell (and projection) stay; the output layer learns
+};
+const char* to_string(Freeze value);
+
+/// Fine-tuning a bundle on a user's own clips: few clips, so fewer epochs and a smaller step
+/// than training from nothing; these replace train.epochs and train.lr when --init is given.
+struct FinetuneConfig {
+  int epochs = 20;
+  double lr = 5e-4;
+  Freeze freeze = Freeze::none;
 };
 
 struct TrainConfig {
@@ -56,6 +77,7 @@ struct TrainConfig {
   int seed = 1;
   ClassWeights class_weights = ClassWeights::none;  ///< tune.sh: better than inverse frequency
   AugmentConfig augment;
+  FinetuneConfig finetune;
   std::string cache_dir;  ///< feature cache; "": $XDG_CACHE_HOME or ~/.cache/actrec/features
 };
 

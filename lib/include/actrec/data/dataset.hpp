@@ -64,6 +64,10 @@ struct Manifest {
 /// annotation file, malformed line, bad number, start >= end) go to `problems`.
 Manifest read_manifest(const std::string& path, DataProblems& problems);
 
+/// Reads `clip.annotation_path`, a CSV of segments (start,end,label in frames or start_s,end_s,
+/// label in seconds), into clip.segments and clip.seconds; problems with file:line.
+void read_segments(ClipEntry& clip, DataProblems& problems);
+
 /// The class list: config's data.labels if set, else mapping.txt, else every label the data
 /// uses, sorted; plus the background class when some frames may be uncovered.
 std::vector<std::string> label_set(const Manifest& manifest, const config::DataConfig& data);

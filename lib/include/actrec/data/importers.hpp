@@ -16,6 +16,7 @@ enum class ImportFormat {
   folders,   ///< videos under a folder, the label from each one's folder or file name
   gmdcsa24,  ///< GMDCSA24: Subject N/{ADL,Fall}.csv with labelled time ranges in seconds
   mstcn,     ///< MS-TCN layout: groundTruth/*.txt (a label per frame), mapping.txt, videos/
+  labels,    ///< `actrec label --annotations` outputs (edited or not): <stem>.labels.csv files
 };
 
 ImportFormat parse_import_format(const std::string& text);  ///< ConfigError for others

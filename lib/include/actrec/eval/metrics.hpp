@@ -91,6 +91,7 @@ class Evaluation {
     std::vector<bool> in_truth;         ///< per class, whether the truth shows it
     int64_t raised = -1;                ///< events raised (-1: not counted)
     int64_t frames = 0;
+    std::vector<int64_t> raised_class_runs;  ///< frames of each predicted run of the raised class
   };
   int64_t raised_class_ = -1;
   std::vector<Video> video_results_;

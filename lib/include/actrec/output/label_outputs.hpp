@@ -62,6 +62,7 @@ inline constexpr float kPartlySeenBelow = 0.6f;
 
 /// `segments` of a video as JSON: {video, fps, classes, segments: [...]}; with `per_person`
 /// people's segments instead: {..., people: [{person, segments: [...]}]}.
+/// (Both name the video as given and, as `video_path`, where it is on this machine.)
 std::string segments_json(const std::vector<Segment>& segments,
                           const std::vector<std::string>& labels, const std::string& background,
                           const std::string& video, double fps);
@@ -69,6 +70,11 @@ std::string people_segments_json(const std::vector<std::pair<int, std::vector<Se
                                  const std::vector<std::string>& labels,
                                  const std::string& background, const std::string& video,
                                  double fps);
+
+/// Segments as an annotation a person corrects in any editor or spreadsheet and a manifest
+/// reads back: `start_s,end_s,label` per segment.
+std::string annotation_csv(const std::vector<Segment>& segments,
+                           const std::vector<std::string>& labels);
 
 /// A subtitle cue: text shown from start_s to end_s.
 struct Cue {

@@ -19,6 +19,9 @@ struct LabelOptions {
   int64_t min_segment = 0;  ///< merge shorter runs in segments and subtitles (0: off)
   bool skip_existing = false;
   bool events = false;      ///< also <stem>.events.json: falls and when they cleared
+  /// Also <stem>.labels.csv (multi: <stem>.p<ID>.labels.csv per person): the segments as an
+  /// annotation (start_s,end_s,label) to correct by hand and train on (`data import labels`).
+  bool annotations = false;
   size_t queue_size = 8;
   config::PeopleConfig people;  ///< single: one person per frame; multi: everyone, tracked
   config::EventsConfig fall_events;  ///< when a fall is raised (the overlay marks them too)

@@ -17,6 +17,9 @@ struct TrainPlan {
   std::string backbone;
   int64_t feature_dim = 0;
   std::string cache_dir;
+  int epochs = 0;        ///< train.epochs, or train.finetune.epochs when fine-tuning
+  std::string cell;      ///< the recurrent cell (the bundle's when fine-tuning)
+  std::string init;      ///< the bundle fine-tuned, or empty
 };
 
 struct TrainCallbacks {
@@ -27,9 +30,13 @@ struct TrainCallbacks {
 
 /// Reads `manifest_path` (DataError listing every problem), extracts or reuses the observations
 /// of its `train` and `val` clips, writes run_dir/config.yaml and trains: run_dir/best.actrec
-/// (best on validation) and last.actrec (to resume from with `resume`).
+/// (best on validation; the last epoch without validation clips) and last.actrec (to resume
+/// from with `resume`). With `init` (a bundle), fine-tunes it: its features, model, smoothing and
+/// calibration, its classes first and any new ones the data has after them, its weights to start
+/// from, train.finetune's epochs, learning rate and freezing; ModelError naming what differs when
+/// the clips' observations are not what it learnt from.
 TrainState train_from_manifest(const config::Config& config, const std::string& manifest_path,
                                const std::string& run_dir, bool resume,
-                               const TrainCallbacks& callbacks = {});
+                               const TrainCallbacks& callbacks = {}, const std::string& init = "");
 
 }  // namespace actrec::train

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "actrec/config/config.hpp"
+#include "actrec/model/bundle.hpp"
 #include "actrec/model/bundle_info.hpp"
 #include "actrec/model/recurrent_labeler.hpp"
 #include "actrec/train/sequences.hpp"
@@ -42,6 +43,9 @@ struct TrainJob {
   model::BundleInfo info;  ///< labels, features, identity, dim, fps: copied into checkpoints
   std::string run_dir;     ///< best.actrec, last.actrec
   bool resume = false;     ///< continue from run_dir/last.actrec when it is there
+  /// Fine-tuning: start from this bundle's weights and normalisation (its classes first in
+  /// info.labels; rows for new ones start fresh); train.finetune.freeze says what stays.
+  const model::Bundle* init = nullptr;
 };
 
 /// Trains and writes run_dir/best.actrec and last.actrec after every epoch. `on_epoch` sees
