@@ -45,9 +45,9 @@ if [[ " $sections " == *" heldout "* ]]; then
   echo
   # Each setting: the default recipe with one change (name|train options|eval-time options).
   scripts/tune.sh "default||" \
-    "gru seed 2|--set train.seed=2|" "gru seed 3|--set train.seed=3|" \
-    "lstm|--set model.cell=lstm|" "lstm seed 2|--set model.cell=lstm --set train.seed=2|" \
-    "lstm seed 3|--set model.cell=lstm --set train.seed=3|" \
+    "seed 2|--set train.seed=2|" "seed 3|--set train.seed=3|" \
+    "gru|--set model.cell=gru|" "gru seed 2|--set model.cell=gru --set train.seed=2|" \
+    "gru seed 3|--set model.cell=gru --set train.seed=3|" \
     "rnn (vanilla)|--set model.cell=rnn|" \
     "linear (no recurrence)|--set model.cell=linear|" \
     "no smoothing||--set smoothing.switch_penalty=0" \

@@ -142,7 +142,7 @@ TEST_F(TrainCommands, FineTuningABundleKeepsItsClassesAddsNewOnesAndRefusesOther
   const std::string cache = " --set train.cache_dir=" + q("cache");
   const auto tuned = run_actrec("train --init " + q("base/best.actrec") + " --data " +
                                 q("mine.csv") + " -o " + q("tuned") + cache +
-                                " --set train.finetune.lr=0.02 --set train.batch_size=2");
+                                " --set train.finetune.lr=0.05 --set train.batch_size=2");
   ASSERT_EQ(tuned.exit_code, 0) << tuned.err;
   EXPECT_TRUE(contains(tuned.err, "epoch  20/20")) << tuned.err;  // train.finetune.epochs
   EXPECT_TRUE(contains(tuned.err, "best.actrec is the last epoch's model")) << tuned.err;
@@ -186,7 +186,7 @@ TEST_F(TrainCommands, WithoutAConfigTrainingUsesTheBuiltInRecommendedSettings) {
   ASSERT_EQ(shown.exit_code, 0) << shown.err;
   EXPECT_EQ(read_text(dir_.file("defaults/config.yaml")), shown.out);
   const std::string defaults = run_actrec("config show").out;
-  for (const char* line : {"cell: gru", "hidden: 64", "recipe: tbptt", "fps: 15"}) {
+  for (const char* line : {"cell: lstm", "hidden: 64", "recipe: tbptt", "fps: 15"}) {
     EXPECT_TRUE(contains(defaults, line)) << line;
   }
 }

@@ -68,7 +68,7 @@ struct FeaturesConfig {
 };
 
 struct ModelConfig {
-  Cell cell = Cell::gru;
+  Cell cell = Cell::lstm;
   int hidden = 64;
   int layers = 1;
   double dropout = 0.3;
