@@ -6,6 +6,7 @@
 #include "actrec/core/batch.hpp"
 #include "actrec/core/error.hpp"
 #include "actrec/core/log.hpp"
+#include "actrec/core/model_paths.hpp"
 #include "actrec/core/progress.hpp"
 #include "actrec/pipeline/label_video.hpp"
 #include "actrec/core/threads.hpp"
@@ -16,7 +17,7 @@ namespace actrec::cli {
 namespace {
 
 struct LabelCommandOptions {
-  std::string bundle;
+  std::string bundle = kDefaultBundle;
   std::vector<std::string> inputs;
   pipeline::LabelOptions label;
   std::string shard;
@@ -36,7 +37,7 @@ int run_label(const LabelCommandOptions& options, const Context& context) {
     stems = pipeline::shard(stems, index, count);
     log::info("shard {}: {} of {} videos", options.shard, videos.size(), all);
   }
-  pipeline::Labeler labeler(options.bundle);
+  pipeline::Labeler labeler(find_model_file(options.bundle));
   if (context.sets_smoothing()) labeler.set_smoothing(config.smoothing);
   pipeline::LabelOptions label_options = options.label;
   label_options.queue_size = static_cast<size_t>(config.video.queue_size);
@@ -75,8 +76,9 @@ std::vector<Command> add_label_command(CLI::App& parent, Context& context) {
   auto* app = parent.add_subcommand(
       "label",
       "Label every frame of videos: CSV, segments JSON, subtitles, optional overlay video");
-  app->add_option("--model", options->bundle, "Model bundle (.actrec)")
-      ->required()
+  app->add_option("--model", options->bundle,
+                  "Model bundle (.actrec); relative: from here, then $ACTREC_MODELS, then the "
+                  "installed models")
       ->type_name("BUNDLE");
   app->add_option("inputs", options->inputs, "Video files, folders or globs")
       ->required()

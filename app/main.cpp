@@ -9,6 +9,7 @@
 
 #include "actrec/core/error.hpp"
 #include "actrec/core/log.hpp"
+#include "actrec/core/model_paths.hpp"
 #include "actrec/video/frame_source.hpp"
 #include "commands.hpp"
 
@@ -78,6 +79,7 @@ void wait_passively(char** argv) {
 
 int main(int argc, char** argv) {
   using namespace actrec;
+  default_models_environment();  // an installed actrec finds its own models (model_paths.hpp)
   CLI::App app{"actrec: label every frame of a video with the activity it shows.", "actrec"};
   app.set_version_flag("--version", std::string("actrec ") + ACTREC_VERSION);
   app.footer(kFooter);
