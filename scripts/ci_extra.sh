@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
-# What CI runs after the README's test command: the unit and smoke tests again, built with
-# AddressSanitizer + UBSan (build-asan/, leak checks included), then a short run of every fuzz
-# target (the parsers of outside input; scripts/fuzz.sh runs them longer).
+# What CI runs after the README's test command: actrec as others get it (the install, a program
+# built against it, the Debian package: scripts/check_package.sh, on the Release build), then
+# the unit and smoke tests again, built with AddressSanitizer + UBSan (build-asan/, leak checks
+# included), then a short run of every fuzz target (the parsers of outside input;
+# scripts/fuzz.sh runs them longer).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+scripts/check_package.sh
 started=$(date +%s)
 cmake -S . -B build-asan -G Ninja -DACTREC_SANITIZE=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build-asan

