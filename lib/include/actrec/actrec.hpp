@@ -14,10 +14,10 @@
 // Lifetimes: a Labeler is a handle to a loaded model (bundle + backbone); copies share it, and
 // every Stream keeps what it was made from alive, so a Labeler may go before its Streams.
 // Threading: a Labeler is immutable once open and may be used from any number of threads; each
-// Stream belongs to one thread at a time (streams of one Labeler run their backbone passes one
-// after another). Everything throws actrec::Error subclasses (actrec/core/error.hpp):
-// ModelError (a model that cannot be found, loaded or does not fit), InputError (a frame that
-// cannot be labelled), ConfigError (a bad option).
+// Stream belongs to one thread at a time (streams of one Labeler take turns at the backbone and
+// the model inside push(); frames are prepared for it in parallel). Everything throws actrec::Error
+// subclasses (actrec/core/error.hpp): ModelError (a model that cannot be found, loaded or does not
+// fit), InputError (a frame that cannot be labelled), ConfigError (a bad option).
 #include <array>
 #include <cstdint>
 #include <functional>
