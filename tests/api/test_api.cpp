@@ -139,6 +139,8 @@ TEST_F(ApiTest, APersonCarriesKeypointsBoxAndProbabilities) {
               1e-5);
   EXPECT_DOUBLE_EQ(person.confidence, person.probabilities[static_cast<size_t>(person.label)]);
   EXPECT_GT(person.box.area(), 0.0f);
+  EXPECT_GT(person.visible, 0.0f);
+  EXPECT_LE(person.visible, 1.0f);
   // The stand-in figure's keypoints lie in its box, in pixels of the 160x120 frame.
   for (const auto& k : person.keypoints) {
     EXPECT_GE(k.x, person.box.x - 1);

@@ -20,6 +20,8 @@ struct Row {
   cv::Rect2f box;
   std::string label;
   double confidence = 0;
+  float visible = 0;
+  bool at_edge = false;
 };
 
 std::vector<std::string> split(const std::string& line) {
@@ -33,7 +35,8 @@ std::vector<Row> read_csv(const std::string& path, bool multi) {
   std::ifstream in(path);
   if (!in) throw std::runtime_error("cannot read " + path);
   std::string line;
-  std::getline(in, line);  // frame,time_s,[person,x,y,w,h,]label,confidence,<one per class>
+  // frame,time_s,[person,x,y,w,h,]label,confidence,visible,edge,<one per class>
+  std::getline(in, line);
   std::vector<Row> rows;
   while (std::getline(in, line)) {
     const auto f = split(line);
@@ -47,6 +50,8 @@ std::vector<Row> read_csv(const std::string& path, bool multi) {
     }
     row.label = f.at(next);
     row.confidence = std::stod(f.at(next + 1));
+    row.visible = std::stof(f.at(next + 2));
+    row.at_edge = f.at(next + 3) == "1";
     rows.push_back(row);
   }
   return rows;
@@ -76,7 +81,8 @@ int main(int argc, char** argv) {
     // Each frame's people as their labels become final (a fixed delay after the frame).
     options.on_result = [&](const actrec::FrameResult& frame) {
       for (const auto& person : frame.people) {
-        got.push_back({frame.frame, person.id, person.box, person.label_name, person.confidence});
+        got.push_back({frame.frame, person.id, person.box, person.label_name, person.confidence,
+                       person.visible, person.at_edge});
       }
     };
     actrec::Stream stream = labeler.stream(options);
@@ -115,6 +121,8 @@ int main(int argc, char** argv) {
                          std::abs(a.box.width - b.box.width) > 0.1f ||
                          std::abs(a.box.height - b.box.height) > 0.1f)) {
       differ(i, "another box");  // the CSV has 1 decimal
+    } else if (std::abs(a.visible - b.visible) > 0.006f || a.at_edge != b.at_edge) {
+      differ(i, "another visibility");  // the CSV has 2 decimals
     }
   }
   if (differences > 0) {

@@ -79,6 +79,8 @@ PersonResult person_result(const pipeline::PersonLabel& person,
   result.label_name = labels.at(static_cast<size_t>(person.label));
   result.confidence = person.confidence;
   result.probabilities = person.probabilities;
+  result.visible = person.visible;
+  result.at_edge = person.at_edge;
   result.seen = !person.pose.empty();
   if (result.seen) {
     const features::ConstPose pose{person.pose.data()};
@@ -100,6 +102,7 @@ Event event_of(const pipeline::PersonEvent& event) {
   result.start_s = event.start_s;
   result.end_s = event.end_s;
   result.confidence = event.confidence;
+  result.left_view = event.left_view;
   return result;
 }
 
