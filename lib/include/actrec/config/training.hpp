@@ -53,11 +53,12 @@ enum class Freeze {
 };
 const char* to_string(Freeze value);
 
-/// Fine-tuning a bundle on a user's own clips: few clips, so fewer epochs and a smaller step
-/// than training from nothing; these replace train.epochs and train.lr when --init is given.
+/// Fine-tuning a bundle on a user's own clips: few clips, so fewer epochs than training from
+/// nothing (the same step: a smaller one barely moved the LSTM on GMDCSA24, docs/results.md);
+/// these replace train.epochs and train.lr when --init is given.
 struct FinetuneConfig {
   int epochs = 20;
-  double lr = 5e-4;
+  double lr = 2e-3;
   Freeze freeze = Freeze::none;
 };
 
