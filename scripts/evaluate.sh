@@ -155,7 +155,7 @@ if [[ " $sections " == *" finetune "* ]]; then
   echo "| base as it is | 0 s | $(python3 scripts/tune_score.py "$dir") |"
   finetune_row "gmdcsa24 fine-tuned (defaults)" "$m/gmdcsa24_subject1.csv" --init "$base/run/last.actrec"
   finetune_row "gmdcsa24 fine-tuned, lr 0.0005" "$m/gmdcsa24_subject1.csv" --init "$base/run/last.actrec" --set train.finetune.lr=0.0005
-  finetune_row "gmdcsa24 fine-tuned, 40 epochs" "$m/gmdcsa24_subject1.csv" --init "$base/run/last.actrec" --set train.finetune.epochs=40
+  finetune_row "gmdcsa24 fine-tuned, 20 epochs" "$m/gmdcsa24_subject1.csv" --init "$base/run/last.actrec" --set train.finetune.epochs=20
   finetune_row "gmdcsa24 fine-tuned, cell frozen" "$m/gmdcsa24_subject1.csv" --init "$base/run/last.actrec" --set train.finetune.freeze=recurrent
   finetune_row "gmdcsa24 from scratch" "$m/gmdcsa24_subject1.csv"
   echo

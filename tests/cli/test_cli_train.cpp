@@ -144,7 +144,7 @@ TEST_F(TrainCommands, FineTuningABundleKeepsItsClassesAddsNewOnesAndRefusesOther
                                 q("mine.csv") + " -o " + q("tuned") + cache +
                                 " --set train.finetune.lr=0.05 --set train.batch_size=2");
   ASSERT_EQ(tuned.exit_code, 0) << tuned.err;
-  EXPECT_TRUE(contains(tuned.err, "epoch  20/20")) << tuned.err;  // train.finetune.epochs
+  EXPECT_TRUE(contains(tuned.err, "epoch  40/40")) << tuned.err;  // train.finetune.epochs
   EXPECT_TRUE(contains(tuned.err, "best.actrec is the last epoch's model")) << tuned.err;
   EXPECT_TRUE(contains(tuned.err, "1 new classes")) << tuned.err;
   const auto evaluated = run_actrec("eval --model " + q("tuned/best.actrec") + " --data " +

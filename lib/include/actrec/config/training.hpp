@@ -53,11 +53,11 @@ enum class Freeze {
 };
 const char* to_string(Freeze value);
 
-/// Fine-tuning a bundle on a user's own clips: few clips, so fewer epochs than training from
-/// nothing (the same step: a smaller one barely moved the LSTM on GMDCSA24, docs/results.md);
-/// these replace train.epochs and train.lr when --init is given.
+/// Fine-tuning a bundle on a user's own clips: fewer epochs than training from nothing, at the
+/// same step (chosen on GMDCSA24, docs/results.md: a smaller step barely moved the LSTM, 20
+/// epochs left it short); these replace train.epochs and train.lr when --init is given.
 struct FinetuneConfig {
-  int epochs = 20;
+  int epochs = 40;
   double lr = 2e-3;
   Freeze freeze = Freeze::none;
 };
