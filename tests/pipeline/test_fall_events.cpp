@@ -75,6 +75,20 @@ TEST(FallEvents, AFallThenStayingDownRaisesOneFallAndGettingUpClearsIt) {
   EXPECT_FALSE(raised[1].left_view);
 }
 
+TEST(FallEvents, AFallingRunThatGoesOnIsAFallConfirmed) {
+  // Labels that call the lying after a fall `falling` to the end: down once the run is a fall.
+  FallEvents events(events_config(), kFallTestLabels, {640, 480});
+  const auto raised = run(events, repeat(kStanding, 10) + repeat(kFalling, 30));
+  ASSERT_EQ(raised.size(), 1u);
+  EXPECT_EQ(raised[0].kind, PersonEvent::Kind::fall);
+  EXPECT_EQ(raised[0].frame, 10);
+  // The first frame (10 fps) at least min_fall_s + confirm_s after the run began at 1.0 s.
+  EXPECT_NEAR(raised[0].end_s, 2.3, 1e-9);
+  // One frame short of that: nothing yet.
+  FallEvents shorter(events_config(), kFallTestLabels, {640, 480});
+  EXPECT_TRUE(run(shorter, repeat(kStanding, 10) + repeat(kFalling, 12) + repeat(kStanding, 30)).empty());
+}
+
 TEST(FallEvents, StumblesBlipsAndSittingDownQuicklyRaiseNothing) {
   FallEvents events(events_config(), kFallTestLabels, {640, 480});
   // Falling, then straight back up; a 0.1 s blip of falling then lying; down too briefly.

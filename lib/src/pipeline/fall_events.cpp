@@ -106,22 +106,25 @@ void FallEvents::watch(LabelledFrame& frame) {
       }
       w.run_confidence += person.confidence;
       ++w.run_frames;
-      continue;
-    }
-    if (w.run_start_s < 0) continue;
-    if (w.run_end_s < 0) {
-      w.run_end_s = now;
-      if (w.run_end_s - w.run_start_s < config_.min_fall_s) {  // a blip, not a fall
+      // A run that goes on is the person down too: models trained on labels that call the
+      // lying after a fall `falling` (UP-Fall's, GMDCSA24's own) never end the run.
+      if (now - w.run_start_s < config_.min_fall_s + config_.confirm_s) continue;
+    } else {
+      if (w.run_start_s < 0) continue;
+      if (w.run_end_s < 0) {
+        w.run_end_s = now;
+        if (w.run_end_s - w.run_start_s < config_.min_fall_s) {  // a blip, not a fall
+          w = Watch{};
+          continue;
+        }
+      }
+      if (!down) {  // up again at once: a stumble, or sitting down quickly
         w = Watch{};
         continue;
       }
+      if (w.down_since_s < 0) w.down_since_s = now;
+      if (now - w.down_since_s < config_.confirm_s) continue;
     }
-    if (!down) {  // up again at once: a stumble, or sitting down quickly
-      w = Watch{};
-      continue;
-    }
-    if (w.down_since_s < 0) w.down_since_s = now;
-    if (now - w.down_since_s < config_.confirm_s) continue;
     const cv::Rect2f box =
         person.pose.empty() ? cv::Rect2f() : features::ConstPose{person.pose.data()}.rect();
     const cv::Point2f centre(box.x + box.width / 2, box.y + box.height / 2);
