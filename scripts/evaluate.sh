@@ -53,7 +53,7 @@ if [[ " $sections " == *" heldout "* ]]; then
     "no smoothing||--set smoothing.switch_penalty=0" \
     "falling bias -1||--set smoothing.class_bias=[falling=-1]" \
     "fall events confirmed after 0.5 s||--set events.confirm_s=0.5" \
-    "fall events confirmed after 2 s||--set events.confirm_s=2" \
+    "fall events confirmed after 1 s||--set events.confirm_s=1" \
     "no falling claimed below half the body seen||--set events.min_visible=0.5" \
     "edge cuts and small people 0.1|--set train.augment.edge_cut=0.1 --set train.augment.small=0.1|" \
     "edge cuts and small people 0.3|--set train.augment.edge_cut=0.3 --set train.augment.small=0.3|" \

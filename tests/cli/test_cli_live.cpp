@@ -251,7 +251,8 @@ TEST_F(LiveMqttBroker, AFallThroughTheBinaryTurnsThePersonDownSensorOnThenOff) {
                                "--no-display", "--threads", "1", "--source", dir_.file("fall.avi"),
                                "--persons", "multi", "--events", events_, "--clips",
                                dir_.file("clips"), "--mqtt", broker_.address(), "--name", "hall",
-                               "--set", "events.fall_label=dark"},
+                               // (the figure lies for about 1.6 s: less than the default)
+                               "--set", "events.fall_label=dark", "--set", "events.confirm_s=1"},
       log_);
   EXPECT_EQ(run->wait(60), 0) << read_text(log_);
   const auto lines = json_lines(events_);
