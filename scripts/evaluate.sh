@@ -191,7 +191,7 @@ if [[ " $sections " == *" ud810 "* ]]; then
   echo
   echo "| setting | clip accuracy (mean) | frame accuracy (mean) | per fold (clip / frame) |"
   echo "|---|---|---|---|"
-  for entry in "default|" "lstm|--set model.cell=lstm"; do
+  for entry in "default|" "gru|--set model.cell=gru"; do
     name=${entry%%|*}
     read -r -a extra <<<"${entry#*|}"
     [[ -n "${ONLY:-}" && ! "$name" =~ $ONLY ]] && continue

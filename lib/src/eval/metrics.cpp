@@ -148,7 +148,8 @@ void Evaluation::add(const Labels& predicted, const Labels& truth, const std::st
               std::vector<int64_t>(names_.size(), 0),
               std::vector<bool>(names_.size(), false),
               raised,
-              static_cast<int64_t>(n)};
+              static_cast<int64_t>(n),
+              {}};
   for (size_t i = 0; i < n; ++i) {
     if (y[i] >= 0 && y[i] < static_cast<int64_t>(names_.size())) video.in_truth[static_cast<size_t>(y[i])] = true;
   }
