@@ -272,20 +272,10 @@ TEST_F(LiveMqttBroker, KilledProcessIsReportedOfflineByTheBroker) {
   write_index_video(dir_.file("long.avi"), 300, 10.0);
   auto run = live({"--source", dir_.file("long.avi"), "--realtime", "--mqtt", broker_.address(),
                    "--name", "hall"});
-  ASSERT_TRUE(wait_until(
-      [&] {
-        const auto said = messages("actrec/hall/availability");
-        return !said.empty() && said.back() == "online";
-      },
-      30))
+  ASSERT_TRUE(wait_until([&] { return broker_.last_is("actrec/hall/availability", "online"); }, 30))
       << read_text(log_);
   run->stop(SIGKILL);  // no goodbye: the broker's last will says it
-  EXPECT_TRUE(wait_until(
-      [&] {
-        const auto said = messages("actrec/hall/availability");
-        return said.back() == "offline";
-      },
-      10))
+  EXPECT_TRUE(wait_until([&] { return broker_.last_is("actrec/hall/availability", "offline"); }, 10))
       << broker_.all();
 }
 

@@ -69,11 +69,7 @@ TEST(MqttClient, PublishesRetainedStateAndSaysOfflineOnExit) {
     mqtt.event(R"({"event":"fall"})");
   }
   ASSERT_TRUE(test::wait_until(
-      [&] {
-        const auto said = broker.messages("actrec/test/availability");
-        return !said.empty() && said.back() == "offline";
-      },
-      10))
+      [&] { return broker.last_is("actrec/test/availability", "offline"); }, 10))
       << broker.all();
   EXPECT_EQ(broker.messages("actrec/test/person_down"),
             (std::vector<std::string>{"OFF", "ON", "OFF"}));

@@ -122,11 +122,7 @@ TEST(LiveOutputs, AFallReachesEveryOutputAndTheSensorClearsWhenThePersonIsUp) {
       if (i == 50) {
         EXPECT_TRUE(outputs.anyone_down());
         EXPECT_TRUE(test::wait_until(
-            [&] {
-              const auto down = broker.messages("actrec/hall/person_down");
-              return !down.empty() && down.back() == "ON";
-            },
-            10))
+            [&] { return broker.last_is("actrec/hall/person_down", "ON"); }, 10))
             << broker.all();
       }
     }
@@ -162,7 +158,7 @@ TEST(LiveOutputs, AFallReachesEveryOutputAndTheSensorClearsWhenThePersonIsUp) {
   EXPECT_EQ(shown.back(), 55);
   // Home Assistant's sensor: off, on at the fall, off again when the person is up.
   ASSERT_TRUE(test::wait_until(
-      [&] { return broker.messages("actrec/hall/availability").back() == "offline"; }, 10))
+      [&] { return broker.last_is("actrec/hall/availability", "offline"); }, 10))
       << broker.all();
   EXPECT_EQ(broker.messages("actrec/hall/person_down"),
             (std::vector<std::string>{"OFF", "ON", "OFF"}));

@@ -145,4 +145,9 @@ std::vector<std::string> MqttTestBroker::messages(const std::string& topic) cons
   return found;
 }
 
+bool MqttTestBroker::last_is(const std::string& topic, const std::string& payload) const {
+  const auto said = messages(topic);
+  return !said.empty() && said.back() == payload;
+}
+
 }  // namespace actrec::test

@@ -51,6 +51,8 @@ class MqttTestBroker {
   std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
   /// The payloads published on `topic` so far, in order (retained ones included).
   std::vector<std::string> messages(const std::string& topic) const;
+  /// Whether the newest payload on `topic` is `payload` (false while nothing came on it).
+  bool last_is(const std::string& topic, const std::string& payload) const;
   std::string all() const;  ///< every "topic payload" line so far
 
  private:
