@@ -399,6 +399,14 @@ std::vector<BadInput> cases() {
        "import-tfjs {}/model.json -o {}/out/m.pt",
        4,
        {"{}/model.json", "zero.bin"}},
+      {"FineTuningFromAMissingBundle",
+       [](TempDir& d) {
+         write_text(d.file("good.csv"), "start,end,label\n0,10,red\n");
+         write_text(d.file("m.csv"), "video,split,annotation\ngood.avi,train,good.csv\n");
+       },
+       "train --init {}/missing.actrec --data {}/m.csv -o {}/out",
+       4,
+       {"{}/missing.actrec: cannot open it (missing or unreadable)"}},
       {"TfjsModelJsonCorrupt",
        [](TempDir& d) { write_text(d.file("model.json"), "{\"modelTopology\": {\"node\": [ "); },
        "import-tfjs {}/model.json -o {}/out/m.pt",

@@ -56,6 +56,10 @@ uint16_t le16(const std::string& bytes, size_t at) {
 // NaN. Every stored entry's checksum is checked here first.
 void verify_checksums(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    throw ModelError("cannot load model bundle: " + path +
+                     ": cannot open it (missing or unreadable)");
+  }
   std::stringstream buffer;
   buffer << in.rdbuf();
   const std::string bytes = buffer.str();
