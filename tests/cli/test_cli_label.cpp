@@ -319,7 +319,7 @@ TEST_F(LabelCommands, AFallThatStaysDownIsAnEventThatStandingUpClears) {
   EXPECT_GE(fall["end_s"].get<double>(), fall["start_s"].get<double>() + 1.0);  // confirmed down
   EXPECT_EQ(json["events"][1]["event"], "up");
   EXPECT_EQ(json["events"][1]["person"], fall["person"]);
-  EXPECT_FALSE(json["events"][1]["left_view"].get<bool>());
+  EXPECT_FALSE(json["events"][1].contains("identity_lost"));
   EXPECT_GE(json["events"][1]["time_s"].get<double>(), 3.6 + 2.0);  // up from 3.6 s, for 2 s
   // Without --events no file; with a zone over where it lies, no fall.
   const auto zoned = run_actrec("label --model " + q("motion.actrec") + " " + q("fall.avi") +
@@ -327,6 +327,40 @@ TEST_F(LabelCommands, AFallThatStaysDownIsAnEventThatStandingUpClears) {
                                 "--set events.fall_label=dark --set 'events.zones=[\"0.5,0 1,0 1,1 0.5,1\"]'");
   ASSERT_EQ(zoned.exit_code, 0) << zoned.err;
   EXPECT_TRUE(nlohmann::json::parse(read_text(dir_.file("zoned/fall.events.json")))["events"].empty());
+}
+
+TEST_F(LabelCommands, AFallStandsWhileNobodyIsSeenAndClearsOnlyWhenTheyAreSeenUp) {
+  // The figure falls, then the camera sees nobody for 8 s (lights out, a lying body the detector
+  // loses): not seeing a person is not seeing them get up, in either mode.
+  write_people_backbone(dir_.file("people.pt"));
+  write_falling_person_video(dir_.file("dark.avi"), 200, false);
+  write_falling_person_video(dir_.file("back.avi"), 200, true);
+  write_motion_bundle(dir_.file("motion.actrec"), people_features(dir_.file("people.pt")));
+  const auto events = [&](const std::string& video, const std::string& persons) {
+    const std::string out = persons + "-" + video;
+    const auto labelled = run_actrec("label --model " + q("motion.actrec") + " " + q(video) +
+                                     " -o " + q(out) + " --events --persons " + persons +
+                                     " --set events.fall_label=dark --set events.confirm_s=1");
+    EXPECT_EQ(labelled.exit_code, 0) << labelled.err;
+    const std::string stem = video.substr(0, video.find('.'));
+    return nlohmann::json::parse(read_text(dir_.file(out + "/" + stem + ".events.json")))["events"];
+  };
+  for (const std::string persons : {"single", "multi"}) {
+    SCOPED_TRACE(persons);
+    const auto dark = events("dark.avi", persons);
+    ASSERT_EQ(dark.size(), 2u) << dark.dump(1);
+    EXPECT_EQ(dark[0]["event"], "fall");
+    EXPECT_EQ(dark[1]["event"], "unseen");  // said once, and the fall stands to the end
+    EXPECT_EQ(dark[1]["person"], dark[0]["person"]);
+    EXPECT_NEAR(dark[1]["time_s"].get<double>(), 3.6 + 1.0, 0.2);  // unseen from 3.6 s
+    // Seen again lying at 11.6 s, up from about 12.2 s: cleared 2 s after they are seen up.
+    const auto back = events("back.avi", persons);
+    ASSERT_EQ(back.size(), 3u) << back.dump(1);
+    EXPECT_EQ(back[2]["event"], "up");
+    EXPECT_NEAR(back[2]["time_s"].get<double>(), 12.2 + 2.0, 0.3);
+    // Multi mode followed them afresh (a new id): the fall cleared when everyone in view was up.
+    EXPECT_EQ(back[2].contains("identity_lost"), persons == "multi") << back[2];
+  }
 }
 
 TEST_F(LabelCommands, LabelsBecomeAnnotationsThatComeBackAsTheSameSegments) {

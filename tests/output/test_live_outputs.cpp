@@ -53,6 +53,7 @@ TEST(HomeAssistant, DiscoveryDescribesAPersonDownSensorPerCamera) {
 
 TEST(MqttClient, PublishesRetainedStateAndSaysOfflineOnExit) {
   TempDir dir;
+  ACTREC_SKIP_WITHOUT("mosquitto");
   test::MqttTestBroker broker(dir.path());
   {
     LiveMqttOptions options;
@@ -68,8 +69,8 @@ TEST(MqttClient, PublishesRetainedStateAndSaysOfflineOnExit) {
     mqtt.person_down(false);
     mqtt.event(R"({"event":"fall"})");
   }
-  ASSERT_TRUE(test::wait_until(
-      [&] { return broker.last_is("actrec/test/availability", "offline"); }, 10))
+  ASSERT_TRUE(
+      test::wait_until([&] { return broker.last_is("actrec/test/availability", "offline"); }, 10))
       << broker.all();
   EXPECT_EQ(broker.messages("actrec/test/person_down"),
             (std::vector<std::string>{"OFF", "ON", "OFF"}));

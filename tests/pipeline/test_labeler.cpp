@@ -153,6 +153,36 @@ TEST_F(LabelerTest, PeopleWhoLeaveAreForgottenAndNobodyMeansNoRows) {
   ASSERT_EQ(one[0].people.size(), 1u);  // single mode labels every frame, seen or not
 }
 
+TEST_F(LabelerTest, AReconnectedStreamGoesOnWithNewIdsAndItsOwnClock) {
+  Labeler labeler(bundle(config::Cell::gru));
+  auto source = video::open_source(video::classify_source(dir_.file("two.avi")));
+  StreamLabeler stream(labeler, source->fps(), source->frame_size(), multi());
+  std::vector<LabelledFrame> out;
+  auto keep = [&](std::vector<LabelledFrame> frames) {
+    for (auto& frame : frames) out.push_back(std::move(frame));
+  };
+  // Two connections to the same source, each starting at its frame 0, time 0; 3 s apart.
+  for (int connection = 0; connection < 2; ++connection) {
+    if (connection == 1) keep(stream.reconnect(source->fps(), source->frame_size(), 3.0));
+    source = video::open_source(video::classify_source(dir_.file("two.avi")));
+    while (auto frame = source->read()) {
+      frame->prepared = labeler.extractor().prepare(frame->image);
+      keep(stream.push(std::move(*frame)));
+    }
+  }
+  keep(stream.finish());
+  ASSERT_EQ(out.size(), 120u);  // every frame of both, once
+  std::set<int> first_ids, second_ids;
+  for (size_t i = 0; i < out.size(); ++i) {
+    EXPECT_EQ(out[i].index, static_cast<int64_t>(i));  // indices go on: 60 follows 59
+    for (const auto& person : out[i].people)
+      (i < 60 ? first_ids : second_ids).insert(person.person);
+  }
+  EXPECT_EQ(out[60].timestamp_us, out[59].timestamp_us + 3000000);
+  EXPECT_EQ(first_ids, (std::set<int>{1, 2}));
+  EXPECT_EQ(second_ids, (std::set<int>{3, 4}));  // followed afresh, with ids never used before
+}
+
 // The frames of `video`, decoded once, for feeding a stream with indices of the test's choosing.
 std::vector<Frame> decoded(Labeler& labeler, const std::string& video) {
   auto source = video::open_source(video::classify_source(video));
@@ -217,11 +247,11 @@ TEST_F(LabelerTest, ASourceThatDropsFramesUnderLoadIsLabelledWhole) {
   Labeler labeler(bundle(config::Cell::lstm, smoothing));
   test::write_two_people_video(dir_.file("fast.avi"), 150, 100);
   for (const auto& people : {config::PeopleConfig{}, multi()}) {
-    video::ThreadedSource source(
-        std::make_unique<video::RealtimeSource>(
-            video::open_source(video::classify_source(dir_.file("fast.avi")))),
-        1, QueuePolicy::drop_oldest,
-        [&](Frame& frame) { frame.prepared = labeler.extractor().prepare(frame.image); });
+    video::ThreadedSource source(std::make_unique<video::RealtimeSource>(video::open_source(
+                                     video::classify_source(dir_.file("fast.avi")))),
+                                 1, QueuePolicy::drop_oldest, [&](Frame& frame) {
+                                   frame.prepared = labeler.extractor().prepare(frame.image);
+                                 });
     StreamLabeler stream(labeler, source.fps(), source.frame_size(), people);
     std::vector<int64_t> pushed, labelled;
     while (auto frame = source.read()) {

@@ -98,6 +98,7 @@ std::vector<nlohmann::json> json_lines(const std::string& path) {
 
 TEST(LiveOutputs, AFallReachesEveryOutputAndTheSensorClearsWhenThePersonIsUp) {
   TempDir dir;
+  ACTREC_SKIP_WITHOUT("mosquitto");
   test::MqttTestBroker broker(dir.path());
   LiveOptions options;
   options.display = false;
@@ -121,8 +122,8 @@ TEST(LiveOutputs, AFallReachesEveryOutputAndTheSensorClearsWhenThePersonIsUp) {
       outputs.frame(frame, 120, 100, 0);
       if (i == 50) {
         EXPECT_TRUE(outputs.anyone_down());
-        EXPECT_TRUE(test::wait_until(
-            [&] { return broker.last_is("actrec/hall/person_down", "ON"); }, 10))
+        EXPECT_TRUE(
+            test::wait_until([&] { return broker.last_is("actrec/hall/person_down", "ON"); }, 10))
             << broker.all();
       }
     }
@@ -157,8 +158,8 @@ TEST(LiveOutputs, AFallReachesEveryOutputAndTheSensorClearsWhenThePersonIsUp) {
   EXPECT_EQ(shown.front(), 20);
   EXPECT_EQ(shown.back(), 55);
   // Home Assistant's sensor: off, on at the fall, off again when the person is up.
-  ASSERT_TRUE(test::wait_until(
-      [&] { return broker.last_is("actrec/hall/availability", "offline"); }, 10))
+  ASSERT_TRUE(
+      test::wait_until([&] { return broker.last_is("actrec/hall/availability", "offline"); }, 10))
       << broker.all();
   EXPECT_EQ(broker.messages("actrec/hall/person_down"),
             (std::vector<std::string>{"OFF", "ON", "OFF"}));

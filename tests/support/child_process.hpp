@@ -7,12 +7,28 @@
 
 namespace actrec::test {
 
-/// A port on 127.0.0.1 the kernel says is free now (TCP, or UDP with `udp`).
+/// A port on 127.0.0.1 the kernel says is free now (TCP, or UDP with `udp`), from a block of
+/// ports this test process alone picks from. Where the program under test can take port 0 and
+/// say which it got, let it instead.
 int free_port(bool udp = false);
+
+/// Whether `name` is an executable on PATH.
+bool have_program(const std::string& name);
+
+/// Skips the test, saying so, when a program it needs is not installed (scripts/test.sh
+/// installs them all; a developer's machine may lack some).
+#define ACTREC_SKIP_WITHOUT(program)                                                           \
+  do {                                                                                         \
+    if (!::actrec::test::have_program(program)) {                                              \
+      GTEST_SKIP() << (program) << " is not installed (scripts/test.sh installs it): skipped"; \
+    }                                                                                          \
+  } while (0)
 
 /// Whether a TCP socket listens on `port` (any local address), read from /proc/net/tcp{,6}:
 /// asks nothing of the server, which may serve one client only (ffmpeg -listen 1).
 bool listening(int port);
+/// Whether a UDP socket is bound to `port` (a receiver waiting for a stream), from /proc/net.
+bool receiving_udp(int port);
 
 /// `/usr/bin/python3`, not whatever python3 a PATH finds first: Debian's has the GStreamer
 /// bindings setup.sh installs.
@@ -47,6 +63,11 @@ class MqttTestBroker {
   /// Starts both in `folder` and waits until the subscriber has seen a message; throws when
   /// they do not come up within a few seconds.
   explicit MqttTestBroker(const std::string& folder);
+  /// The broker goes away (a restart, a power cut), its subscriber with it.
+  void stop();
+  /// (Again) on the same port, with a new subscriber; what was published before stays in
+  /// messages() and all().
+  void start();
   int port() const { return port_; }
   std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
   /// The payloads published on `topic` so far, in order (retained ones included).
@@ -58,6 +79,7 @@ class MqttTestBroker {
  private:
   std::string folder_;
   int port_ = 0;
+  int starts_ = 0;
   std::unique_ptr<ChildProcess> broker_, subscriber_;
 };
 

@@ -24,10 +24,10 @@ void write_colour_backbone(const std::string& path) {
 void write_people_backbone(const std::string& path, double gain, const std::string& source) {
   torch::jit::Module backbone("People");
   // A standing figure's keypoints as (y, x) in units of its box (0..1 top to bottom).
-  const std::vector<float> figure = {
-      0.05f, 0.5f, 0.03f, 0.45f, 0.03f, 0.55f, 0.05f, 0.4f,  0.05f, 0.6f,  0.2f, 0.3f,
-      0.2f,  0.7f, 0.35f, 0.25f, 0.35f, 0.75f, 0.5f,  0.2f,  0.5f,  0.8f,  0.5f, 0.38f,
-      0.5f,  0.62f, 0.75f, 0.38f, 0.75f, 0.62f, 0.97f, 0.38f, 0.97f, 0.62f};
+  const std::vector<float> figure = {0.05f, 0.5f,  0.03f, 0.45f, 0.03f, 0.55f, 0.05f, 0.4f,  0.05f,
+                                     0.6f,  0.2f,  0.3f,  0.2f,  0.7f,  0.35f, 0.25f, 0.35f, 0.75f,
+                                     0.5f,  0.2f,  0.5f,  0.8f,  0.5f,  0.38f, 0.5f,  0.62f, 0.75f,
+                                     0.38f, 0.75f, 0.62f, 0.97f, 0.38f, 0.97f, 0.62f};
   backbone.register_buffer("figure", torch::tensor(figure).reshape({17, 2}));
   backbone.register_buffer("gain", torch::tensor(static_cast<float>(gain)));
   if (!source.empty()) backbone.register_attribute("source", c10::StringType::get(), source);
@@ -133,19 +133,33 @@ void write_motion_bundle(const std::string& path, const config::FeaturesConfig& 
   model::save_bundle(path, info, model);
 }
 
-void write_falling_person_video(const std::string& path) {
+void write_falling_person_video(const std::string& path, int unseen_frames, bool gets_up) {
   // 320 wide: the figure stays in the right half, which the people backbone's second slot sees.
   cv::VideoWriter writer(path, cv::VideoWriter::fourcc('M', 'J', 'P', 'G'), 25, {320, 120});
   if (!writer.isOpened()) throw std::runtime_error("cannot write " + path);
-  for (int f = 0; f < 160; ++f) {
-    // 0 upright .. 1 lying: tips over in frames 20-29, lies until 89, gets up in 90-99.
-    const double down = f < 90 ? std::clamp((f - 20) / 10.0, 0.0, 1.0)
-                               : std::clamp(1 - (f - 90) / 10.0, 0.0, 1.0);
+  // 0 upright .. 1 lying: tips over in frames 20-29 and lies until 89; then, after the unseen
+  // frames, lies 10 frames more, gets up in the next 10 and stands for 60.
+  const int seen_again = 90 + unseen_frames;
+  const int frames = gets_up ? seen_again + 80 : 90 + unseen_frames;
+  for (int f = 0; f < frames; ++f) {
+    const double down = f < seen_again + 10
+                            ? std::clamp((f - 20) / 10.0, 0.0, 1.0)
+                            : std::clamp(1 - (f - seen_again - 10) / 10.0, 0.0, 1.0);
     cv::Mat frame(120, 320, CV_8UC3, cv::Scalar::all(0));
-    cv::ellipse(frame, {static_cast<int>(260 - 40 * down), 60}, {7, 30}, 90 * down, 0, 360,
-                cv::Scalar::all(255), cv::FILLED);
+    if (f < 90 || f >= seen_again) {
+      cv::ellipse(frame, {static_cast<int>(260 - 40 * down), 60}, {7, 30}, 90 * down, 0, 360,
+                  cv::Scalar::all(255), cv::FILLED);
+    }
     writer.write(frame);
   }
+}
+
+void write_standing_person_video(const std::string& path, int frames) {
+  cv::VideoWriter writer(path, cv::VideoWriter::fourcc('M', 'J', 'P', 'G'), 25, {320, 120});
+  if (!writer.isOpened()) throw std::runtime_error("cannot write " + path);
+  cv::Mat frame(120, 320, CV_8UC3, cv::Scalar::all(0));
+  cv::ellipse(frame, {260, 60}, {7, 30}, 0, 0, 360, cv::Scalar::all(255), cv::FILLED);
+  for (int f = 0; f < frames; ++f) writer.write(frame);
 }
 
 void write_two_people_video(const std::string& path, int frames, double fps, int right_from,

@@ -32,11 +32,16 @@ void write_bundle(const std::string& path, const config::FeaturesConfig& feature
 void write_motion_bundle(const std::string& path, const config::FeaturesConfig& features);
 
 /// One bright figure (320x120, 25 fps): standing still for 20 frames, tipping over to lying
-/// while it moves left (10 frames), lying still (60), getting up while it moves right (10) and
-/// standing (60). With write_motion_bundle its moving-left frames are `dark`, so
+/// while it moves left (10 frames), lying still (60); then `unseen_frames` of black (the lights
+/// out); then, when it `gets_up`, lying 10 frames more, getting up while it moves right (10)
+/// and standing (60). With write_motion_bundle its moving-left frames are `dark`, so
 /// `events.fall_label=dark` makes the tipping over a fall (the lying box is wider than tall:
 /// down) that standing up clears.
-void write_falling_person_video(const std::string& path);
+void write_falling_person_video(const std::string& path, int unseen_frames = 0,
+                                bool gets_up = true);
+
+/// The figure of write_falling_person_video standing still, `frames` at 25 fps.
+void write_standing_person_video(const std::string& path, int frames);
 
 /// Frames with two bright figures on black, moving apart and back (`frames` at `fps`, 160x120).
 /// The right one is in view from frame `right_from` to `right_until` (exclusive; -1: the end).

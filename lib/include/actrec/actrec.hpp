@@ -95,18 +95,21 @@ struct PersonResult {
 /// Something that happened to a person, decided with the labels of the frame that carries it.
 struct Event {
   enum class Kind {
-    fall,  ///< fell (a falling run) and stayed down
-    up,    ///< up again after a fall, or gone from view
+    fall,    ///< fell (a falling run) and stayed down
+    up,      ///< seen up again after a fall: only this clears it
+    unseen,  ///< the person who fell is no longer seen: the fall stands
   };
   Kind kind = Kind::fall;
-  int person = 0;          ///< PersonResult::id
-  int64_t frame = 0;       ///< the frame (FrameResult::frame) that shows it best
-  double start_s = 0;      ///< a fall: when the falling run began
-  double end_s = 0;        ///< a fall: when staying down confirmed it; up: when it cleared
-  double confidence = 0;   ///< a fall: the mean confidence of its falling run
-  bool left_view = false;  ///< up: the person left view rather than being seen up again
+  int person = 0;         ///< PersonResult::id
+  int64_t frame = 0;      ///< the frame (FrameResult::frame) that shows it best
+  double start_s = 0;     ///< a fall: when the falling run began
+  double end_s = 0;       ///< a fall: when staying down confirmed it; up, unseen: when
+  double confidence = 0;  ///< a fall: the mean confidence of its falling run
+  /// up: the person's identity was lost (their track ended while unseen), so the fall cleared
+  /// when everyone in view was seen up rather than that person.
+  bool identity_lost = false;
 };
-ACTREC_API const char* to_string(Event::Kind kind);  ///< "fall", "up"
+ACTREC_API const char* to_string(Event::Kind kind);  ///< "fall", "up", "unseen"
 
 /// A frame whose labels are final.
 struct FrameResult {

@@ -23,7 +23,17 @@ const char* version() { return ACTREC_VERSION; }
 
 std::string find_model(const std::string& path) { return find_model_file(path); }
 
-const char* to_string(Event::Kind kind) { return kind == Event::Kind::fall ? "fall" : "up"; }
+const char* to_string(Event::Kind kind) {
+  switch (kind) {
+    case Event::Kind::fall:
+      return "fall";
+    case Event::Kind::up:
+      return "up";
+    case Event::Kind::unseen:
+      return "unseen";
+  }
+  return "?";
+}
 
 struct Labeler::Impl {
   // Not const only because StreamLabeler takes it so; nothing changes it once open() returns.
@@ -95,14 +105,23 @@ PersonResult person_result(const pipeline::PersonLabel& person,
 
 Event event_of(const pipeline::PersonEvent& event) {
   Event result;
-  result.kind =
-      event.kind == pipeline::PersonEvent::Kind::fall ? Event::Kind::fall : Event::Kind::up;
+  switch (event.kind) {
+    case pipeline::PersonEvent::Kind::fall:
+      result.kind = Event::Kind::fall;
+      break;
+    case pipeline::PersonEvent::Kind::up:
+      result.kind = Event::Kind::up;
+      break;
+    case pipeline::PersonEvent::Kind::unseen:
+      result.kind = Event::Kind::unseen;
+      break;
+  }
   result.person = event.person;
   result.frame = event.frame;
   result.start_s = event.start_s;
   result.end_s = event.end_s;
   result.confidence = event.confidence;
-  result.left_view = event.left_view;
+  result.identity_lost = event.identity_lost;
   return result;
 }
 

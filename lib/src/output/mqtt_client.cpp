@@ -77,8 +77,9 @@ MqttClient::MqttClient(const MqttOptions& options) : host_(options.host), port_(
   mosquitto_connect_callback_set(client_, &MqttClient::on_connect);
   mosquitto_disconnect_callback_set(client_, &MqttClient::on_disconnect);
   mosquitto_publish_callback_set(client_, &MqttClient::on_publish);
-  // Tries again 1 s after a lost connection, then up to every 10 s.
-  mosquitto_reconnect_delay_set(client_, 1, 10, true);
+  // Tries again 1 s after a lost connection, then every 2 s: a broker back from a restart hears
+  // of a fall within seconds, and a try costs nothing.
+  mosquitto_reconnect_delay_set(client_, 1, 2, false);
   check(mosquitto_loop_start(client_), "client");
   const int code = mosquitto_connect_async(client_, host_.c_str(), port_, 30);
   if (code != MOSQ_ERR_SUCCESS) {
@@ -126,6 +127,19 @@ void MqttClient::on_connect(mosquitto* client, void* self, int code) {
     mosquitto_publish(client, nullptr, topic.c_str(), static_cast<int>(payload.size()),
                       payload.data(), 1, true);
   }
+  // Then what happened while it was away, in order.
+  for (const auto& [topic, payload] : me.queued_) {
+    mosquitto_publish(client, nullptr, topic.c_str(), static_cast<int>(payload.size()),
+                      payload.data(), 1, false);
+  }
+  me.queued_.clear();
+  if (me.dropped_ > 0) {
+    log::warn(
+        "MQTT broker {}: {} messages from while it was away were dropped (only the last {} "
+        "are kept)",
+        me.address(), me.dropped_, kMaxQueued);
+    me.dropped_ = 0;
+  }
   me.changed_.notify_all();
 }
 
@@ -154,9 +168,20 @@ void MqttClient::on_publish(mosquitto*, void* self, int mid) {
 bool MqttClient::publish(const std::string& topic, const std::string& payload, bool retain) {
   std::lock_guard<std::mutex> lock(mutex_);
   if (retain) retained_[topic] = payload;
-  if (!connected_) return false;  // retained ones go out on connecting
-  return mosquitto_publish(client_, nullptr, topic.c_str(), static_cast<int>(payload.size()),
-                           payload.data(), 1, retain) == MOSQ_ERR_SUCCESS;
+  if (connected_ &&
+      mosquitto_publish(client_, nullptr, topic.c_str(), static_cast<int>(payload.size()),
+                        payload.data(), 1, retain) == MOSQ_ERR_SUCCESS) {
+    return true;
+  }
+  // Retained ones go out on connecting anyway; the rest wait for it, the newest kept.
+  if (!retain) {
+    queued_.emplace_back(topic, payload);
+    if (queued_.size() > kMaxQueued) {
+      queued_.pop_front();
+      ++dropped_;
+    }
+  }
+  return false;
 }
 
 void MqttClient::set_goodbye(const std::string& topic, const std::string& payload) {

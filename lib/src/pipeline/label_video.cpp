@@ -91,7 +91,7 @@ nlohmann::json event_json(const PersonEvent& event) {
     json["confidence"] = std::round(event.confidence * 10000) / 10000;
   } else {
     json["time_s"] = std::round(event.end_s * 1000) / 1000;
-    json["left_view"] = event.left_view;
+    if (event.identity_lost) json["identity_lost"] = true;
   }
   return json;
 }
@@ -184,7 +184,7 @@ LabelResult label_source(Labeler& labeler, std::unique_ptr<video::FrameSource> i
         if (event.kind == PersonEvent::Kind::fall) {
           fallen.insert(event.person);
           ++result.falls;
-        } else {
+        } else if (event.kind == PersonEvent::Kind::up) {
           fallen.erase(event.person);
         }
       }

@@ -2,8 +2,9 @@
 
 #include <algorithm>
 #include <deque>
-#include <tuple>
 #include <map>
+#include <optional>
+#include <tuple>
 
 #include "actrec/core/error.hpp"
 #include "actrec/eval/calibration.hpp"
@@ -19,7 +20,15 @@ namespace actrec::pipeline {
 using features::kPoseValues;
 
 const char* to_string(PersonEvent::Kind kind) {
-  return kind == PersonEvent::Kind::fall ? "fall" : "up";
+  switch (kind) {
+    case PersonEvent::Kind::fall:
+      return "fall";
+    case PersonEvent::Kind::up:
+      return "up";
+    case PersonEvent::Kind::unseen:
+      return "unseen";
+  }
+  return "?";
 }
 
 struct Labeler::Impl {
@@ -96,7 +105,7 @@ struct StreamLabeler::Impl {
         tracker(who),
         delay(model::delay_steps(labeler.bundle.info.smoothing, labeler.bundle.info.fps)),
         bias(model::class_bias(labeler.bundle.info.smoothing, labeler.bundle.info.labels)),
-        falls(when, labeler.bundle.info.labels, size),
+        falls(when, labeler.bundle.info.labels, size, who.max_age_s),
         fall_class([&] {
           const auto& labels = labeler.bundle.info.labels;
           const auto at = std::find(labels.begin(), labels.end(), when.fall_label);
@@ -119,18 +128,41 @@ struct StreamLabeler::Impl {
   // gives each frame it is pushed: never by Frame::index, which live sources leave gaps in
   // (dropped frames) and embedders may repeat.
   std::deque<LabelledFrame> waiting;
-  std::deque<int> missing;    // per waiting frame: labels still to come
-  int64_t first_waiting = 0;  // sequence number of waiting.front()
-  int64_t next_sequence = 0;  // of the next frame pushed
+  std::deque<int> missing;              // per waiting frame: labels still to come
+  int64_t first_waiting = 0;            // sequence number of waiting.front()
+  int64_t next_sequence = 0;            // of the next frame pushed
   features::ProminentPerson prominent;  // single mode with several people: the one labelled
+  // Indices and times go on across reconnections: what is added to the new source's own.
+  int64_t index_offset = 0, time_offset_us = 0;
+  int64_t last_index = -1, last_timestamp_us = 0;
+  std::optional<int64_t> rebase_gap_us;  // set by reconnect() until the next frame comes
+
+  // The frame's index and time on the stream's own clock, which goes on across reconnections.
+  void continue_clock(int64_t& index, int64_t& timestamp_us) {
+    if (rebase_gap_us) {
+      index_offset = last_index + 1 - index;
+      time_offset_us = last_timestamp_us + *rebase_gap_us - timestamp_us;
+      rebase_gap_us.reset();
+    }
+    index += index_offset;
+    timestamp_us += time_offset_us;
+    last_index = index;
+    last_timestamp_us = timestamp_us;
+  }
+
+  std::vector<LabelledFrame> flush_all() {
+    for (auto& [id, t] : tracks) finalise(id, t, t.smoother.flush());
+    return ready();
+  }
 
   bool multi() const { return people.persons == config::Persons::multi; }
 
   Track& track(int id) {
     auto it = tracks.find(id);
     if (it == tracks.end()) {
-      it = tracks.emplace(std::piecewise_construct, std::forward_as_tuple(id),
-                          std::forward_as_tuple(shared.bundle.info, shared.map_dim, delay, bias))
+      it = tracks
+               .emplace(std::piecewise_construct, std::forward_as_tuple(id),
+                        std::forward_as_tuple(shared.bundle.info, shared.map_dim, delay, bias))
                .first;
     }
     return it->second;
@@ -174,8 +206,9 @@ struct StreamLabeler::Impl {
       t.pending.pop_front();
       t.label = label;
       // Shown as calibrated; decided (smoothing) on the model's own.
-      t.probabilities = temperature == 1.0 ? std::move(step.probabilities)
-                                           : eval::with_temperature(step.probabilities, temperature);
+      t.probabilities = temperature == 1.0
+                            ? std::move(step.probabilities)
+                            : eval::with_temperature(step.probabilities, temperature);
       t.pose = std::move(step.pose);
       t.visible = step.visible;
       t.at_edge = step.at_edge;
@@ -306,9 +339,8 @@ struct StreamLabeler::Impl {
     c10::InferenceMode inference;
     model::RecurrentLabeler& model = shared.bundle.model;
     const auto n = static_cast<int64_t>(stepping.size());
-    const torch::Tensor x =
-        torch::from_blob(const_cast<float*>(features.data()), {n, shared.bundle.info.feature_dim},
-                         torch::kFloat32);
+    const torch::Tensor x = torch::from_blob(const_cast<float*>(features.data()),
+                                             {n, shared.bundle.info.feature_dim}, torch::kFloat32);
     const auto& options = model->options();
     const bool lstm = options.cell() == config::Cell::lstm;
     auto zeros = [&] { return torch::zeros({options.num_layers(), 1, options.hidden_size()}); };
@@ -332,8 +364,7 @@ struct StreamLabeler::Impl {
 };
 
 StreamLabeler::StreamLabeler(Labeler& labeler, double source_fps, cv::Size frame_size,
-                             const config::PeopleConfig& people,
-                             const config::EventsConfig& events)
+                             const config::PeopleConfig& people, const config::EventsConfig& events)
     : impl_(std::make_unique<Impl>(*labeler.impl_, source_fps, frame_size, people, events)) {}
 
 StreamLabeler::~StreamLabeler() = default;
@@ -343,10 +374,11 @@ size_t StreamLabeler::tracks() const { return impl_->tracks.size(); }
 
 std::vector<LabelledFrame> StreamLabeler::push(Frame frame) {
   Impl& impl = *impl_;
+  impl.continue_clock(frame.index, frame.timestamp_us);
   if (!impl.sampler.take(frame.timestamp_us)) return impl.held(frame);
   std::vector<float> observation;
   // Keypoints in the pixels of this frame: a stream's frames may change size.
-  const cv::Size size = !frame.image.empty()  ? frame.image.size()
+  const cv::Size size = !frame.image.empty()    ? frame.image.size()
                         : frame.size.area() > 0 ? frame.size
                                                 : impl.frame_size;
   impl.shared.extractor->infer({frame.prepared}, size, observation);
@@ -360,14 +392,30 @@ std::vector<LabelledFrame> StreamLabeler::push_observation(int64_t index, int64_
   Frame frame;
   frame.index = index;
   frame.timestamp_us = timestamp_us;
+  impl.continue_clock(frame.index, frame.timestamp_us);
   if (!impl.sampler.take(timestamp_us)) return impl.held(frame);
   return impl.sampled(frame, observation, impl.frame_size);
 }
 
-std::vector<LabelledFrame> StreamLabeler::finish() {
+std::vector<LabelledFrame> StreamLabeler::finish() { return impl_->flush_all(); }
+
+std::vector<LabelledFrame> StreamLabeler::reconnect(double source_fps, cv::Size frame_size,
+                                                    double gap_s) {
   Impl& impl = *impl_;
-  for (auto& [id, t] : impl.tracks) impl.finalise(id, t, t.smoother.flush());
-  return impl.ready();
+  std::vector<LabelledFrame> out = impl.flush_all();
+  impl.tracks.clear();
+  impl.active.clear();
+  impl.tracker.forget();
+  impl.prominent = {};
+  impl.sampler = preprocess::FrameSampler(impl.shared.bundle.info.fps, source_fps);
+  impl.frame_size = frame_size;
+  impl.falls.resize(frame_size);
+  // Single mode's one person stays who they were: nobody tells one person from another there.
+  if (impl.multi()) impl.falls.identity_lost();
+  impl.rebase_gap_us = static_cast<int64_t>(std::max(0.0, gap_s) * 1e6);
+  return out;
 }
+
+std::vector<int> StreamLabeler::standing_falls() const { return impl_->falls.standing(); }
 
 }  // namespace actrec::pipeline

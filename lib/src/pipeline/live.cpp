@@ -60,7 +60,7 @@ class LiveRun {
     }
     return source;
   }
-  Ended connection(std::unique_ptr<video::FrameSource> inner, bool first, double first_fps,
+  Ended connection(std::unique_ptr<video::FrameSource> inner, double first_fps, double downtime_s,
                    std::string& reason);
   Ended pump(video::ThreadedSource& source, StreamLabeler& stream, std::string& reason);
   void emit(std::vector<LabelledFrame> frames, int64_t final_at_us);
@@ -87,12 +87,10 @@ class LiveRun {
   std::pair<int64_t, int64_t> connection_span_{0, 0};
   int64_t delivered_frames_ = 0, delivered_us_ = 0;
 
-  // Frame indices, times and person ids go on across connections: each new connection's own
-  // start from zero, and are moved past what earlier ones emitted.
-  int64_t index_offset_ = 0, time_offset_us_ = 0;
-  int id_offset_ = 0;
-  int64_t last_index_ = -1, last_time_us_ = 0;
-  int max_id_ = 0;
+  // One stream of labels across connections: frame indices, times and ids go on, and a fall
+  // seen before the source was lost still stands (StreamLabeler::reconnect).
+  std::unique_ptr<StreamLabeler> stream_;
+  int64_t last_time_us_ = 0;  // of the last frame emitted
 };
 
 LiveSummary LiveRun::run() {
@@ -117,10 +115,10 @@ LiveSummary LiveRun::run() {
   }
   const double source_fps = first_fps_ = inner->fps();
   int64_t last_frame_us = steady_now_us();
-  for (bool first = true;; first = false) {
+  for (double downtime_s = 0;;) {
     outputs_.connected(source_fps);
     std::string reason;
-    const Ended ended = connection(std::move(inner), first, source_fps, reason);
+    const Ended ended = connection(std::move(inner), source_fps, downtime_s, reason);
     if (ended != Ended::lost) break;
     // The connection is gone: say so everywhere, then open it again.
     last_frame_us = std::max(last_frame_us, last_arrival_us_);
@@ -133,12 +131,9 @@ LiveSummary LiveRun::run() {
     if (!back.source) break;  // stopped while waiting
     ++summary_.reconnects;
     summary_.downtime_s += back.downtime_s;
-    // The new connection's frames and people follow on from the last ones emitted.
-    index_offset_ = last_index_ + 1;
-    time_offset_us_ = last_time_us_ + static_cast<int64_t>(back.downtime_s * 1e6);
-    id_offset_ = max_id_;
+    downtime_s = back.downtime_s;
     outputs_.stream_back(back.downtime_s, back.attempts,
-                         static_cast<double>(time_offset_us_) * 1e-6);
+                         static_cast<double>(last_time_us_) * 1e-6 + downtime_s);
     log::info("{}: stream back after {:.1f} s ({} tries)", shown_source_, back.downtime_s,
               back.attempts);
     inner = std::move(back.source);
@@ -165,8 +160,8 @@ LiveSummary LiveRun::finish(const Stopwatch& clock) {
   return summary_;
 }
 
-LiveRun::Ended LiveRun::connection(std::unique_ptr<video::FrameSource> inner, bool first,
-                                   double first_fps, std::string& reason) {
+LiveRun::Ended LiveRun::connection(std::unique_ptr<video::FrameSource> inner, double first_fps,
+                                   double downtime_s, std::string& reason) {
   features::FeatureExtractor& extractor = labeler_.extractor();
   const bool live = inner->is_live();
   const bool keep_image = outputs_.keeps_images();
@@ -178,12 +173,12 @@ LiveRun::Ended LiveRun::connection(std::unique_ptr<video::FrameSource> inner, bo
                                  if (!keep_image) frame.image.release();
                                });
   source_ = &source;
-  // A new connection is a new stream: people, recurrent states and smoothing start afresh.
-  StreamLabeler stream(labeler_, source.fps(), source.frame_size(), options_.people,
-                       options_.fall_events);
+  const bool first = !stream_;
   if (first) {
-    summary_.thinned = stream.thins();
-    summary_.delay_frames = stream.delay_steps();
+    stream_ = std::make_unique<StreamLabeler>(labeler_, source.fps(), source.frame_size(),
+                                              options_.people, options_.fall_events);
+    summary_.thinned = stream_->thins();
+    summary_.delay_frames = stream_->delay_steps();
     if (summary_.thinned) {
       log::info(
           "{} delivers {:.3g} fps; the model steps at {:.3g} fps: frames are sampled to that "
@@ -202,15 +197,21 @@ LiveRun::Ended LiveRun::connection(std::unique_ptr<video::FrameSource> inner, bo
           "figures include that wait",
           summary_.delay_frames);
     }
-  } else if (std::abs(source.fps() - first_fps) > 0.01 * first_fps) {
-    log::warn("{}: came back at {:.3g} fps instead of {:.3g}", shown_source_, source.fps(),
-              first_fps);
+  } else {
+    // A new connection: people, recurrent states and smoothing start afresh.
+    stream_->reconnect(source.fps(), source.frame_size(), downtime_s);
+    if (std::abs(source.fps() - first_fps) > 0.01 * first_fps) {
+      log::warn("{}: came back at {:.3g} fps instead of {:.3g}", shown_source_, source.fps(),
+                first_fps);
+    }
   }
+  StreamLabeler& stream = *stream_;
   connection_first_.reset();
   connection_span_ = {0, 0};
   const Ended ended = pump(source, stream, reason);
   delivered_frames_ += connection_span_.first;
   delivered_us_ += connection_span_.second;
+  // What the smoothing still held is final now: the connection ended.
   emit(stream.finish(), steady_now_us());
   outputs_.flush();
   dropped_before_ += source.dropped();
@@ -262,20 +263,7 @@ void LiveRun::emit(std::vector<LabelledFrame> frames, int64_t final_at_us) {
     latencies_.add(latency_ms);
     smoothing_waits_.add(smoothing_ms);
     ++summary_.frames;
-    frame.index += index_offset_;
-    frame.timestamp_us += time_offset_us_;
-    last_index_ = frame.index;
     last_time_us_ = frame.timestamp_us;
-    if (multi_) {
-      for (auto& person : frame.people) person.person += id_offset_;
-      for (auto& event : frame.events) event.person += id_offset_;
-      for (const auto& person : frame.people) max_id_ = std::max(max_id_, person.person);
-    }
-    for (auto& event : frame.events) {
-      event.frame += index_offset_;
-      event.start_s += static_cast<double>(time_offset_us_) * 1e-6;
-      event.end_s += static_cast<double>(time_offset_us_) * 1e-6;
-    }
     outputs_.frame(frame, latency_ms, smoothing_ms,
                    dropped_before_ + (source_ ? source_->dropped() : 0));
   }

@@ -60,6 +60,7 @@ std::vector<nlohmann::json> LiveEvents::frame(const LabelledFrame& frame, double
       nlohmann::json line = event("gone", time_s, frame.index);
       line["person"] = it->first;
       line["label"] = labels_[static_cast<size_t>(it->second.label)];
+      line["down"] = is_down(it->first);
       out.push_back(std::move(line));
       it = people_.erase(it);
     } else {
@@ -69,13 +70,19 @@ std::vector<nlohmann::json> LiveEvents::frame(const LabelledFrame& frame, double
   for (const auto& happened : frame.events) {
     nlohmann::json line = event(to_string(happened.kind), time_s, happened.frame);
     line["person"] = happened.person;
-    if (happened.kind == PersonEvent::Kind::fall) {
-      line["start_s"] = rounded(happened.start_s, 3);
-      line["end_s"] = rounded(happened.end_s, 3);
-      line["confidence"] = rounded(happened.confidence, 4);
-      down_.insert(happened.person);
-    } else {
-      down_.erase(happened.person);
+    switch (happened.kind) {
+      case PersonEvent::Kind::fall:
+        line["start_s"] = rounded(happened.start_s, 3);
+        line["end_s"] = rounded(happened.end_s, 3);
+        line["confidence"] = rounded(happened.confidence, 4);
+        down_.insert(happened.person);
+        break;
+      case PersonEvent::Kind::up:
+        if (happened.identity_lost) line["identity_lost"] = true;
+        down_.erase(happened.person);
+        break;
+      case PersonEvent::Kind::unseen:  // no evidence they got up: the fall stands
+        break;
     }
     out.push_back(std::move(line));
   }
@@ -89,6 +96,7 @@ std::vector<nlohmann::json> LiveEvents::stream_lost(const std::string& source,
     nlohmann::json line = event("gone", time_s);
     line["person"] = id;
     line["label"] = labels_[static_cast<size_t>(person.label)];
+    line["down"] = is_down(id);
     out.push_back(std::move(line));
   }
   people_.clear();

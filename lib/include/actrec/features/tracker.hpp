@@ -23,12 +23,15 @@ class Tracker {
   explicit Tracker(const config::PeopleConfig& config);
 
   /// The people of one frame: `poses` holds `slots` poses of kPoseValues floats; those scoring
-  /// below keep_person_score are nobody, and below min_person_score nobody new. Returns the tracks seen in this frame; the ids of tracks
-  /// dropped (unseen too long) go to `dropped`.
+  /// below keep_person_score are nobody, and below min_person_score nobody new. Returns the tracks
+  /// seen in this frame; the ids of tracks dropped (unseen too long) go to `dropped`.
   std::vector<TrackedPerson> update(const float* poses, int slots, int64_t timestamp_us,
                                     std::vector<int>* dropped = nullptr);
   /// Tracks alive (seen within max_age_s).
   size_t tracks() const { return tracks_.size(); }
+  /// Drops every track without reporting it: people are followed afresh, with ids never used
+  /// before.
+  void forget() { tracks_.clear(); }
 
  private:
   struct Track {

@@ -4,6 +4,7 @@
 // drops), and what must be there after a reconnect (retained state) is sent again each time.
 #include <condition_variable>
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <mutex>
 #include <string>
@@ -29,6 +30,9 @@ struct MqttOptions {
 
 class MqttClient {
  public:
+  /// Messages kept while the broker is away: a day of a busy camera's events is far fewer.
+  static constexpr size_t kMaxQueued = 1000;
+
   /// Starts connecting in the background (a broker that is not up yet is tried again every few
   /// seconds, with a warning); ConfigError for options libmosquitto refuses.
   explicit MqttClient(const MqttOptions& options);
@@ -37,9 +41,9 @@ class MqttClient {
   MqttClient(const MqttClient&) = delete;
   MqttClient& operator=(const MqttClient&) = delete;
 
-  /// QoS 1. A retained message is also kept and sent again after every reconnect. Returns
-  /// false when it could not be handed to the connection (not connected: a retained one is
-  /// still sent once connected).
+  /// QoS 1. A retained message is also kept and sent again after every reconnect; one that is
+  /// not is queued while the broker is away (the newest kMaxQueued) and sent, in order, once it
+  /// is back. Returns false when it could not be handed to the connection now.
   bool publish(const std::string& topic, const std::string& payload, bool retain);
   /// What to publish (retained) on a clean exit, e.g. availability "offline".
   void set_goodbye(const std::string& topic, const std::string& payload);
@@ -61,6 +65,8 @@ class MqttClient {
   bool connected_ = false;
   bool warned_ = false;
   std::map<std::string, std::string> retained_;
+  std::deque<std::pair<std::string, std::string>> queued_;  // topic, payload
+  int64_t dropped_ = 0;  // queued messages dropped since the broker went away
   std::pair<std::string, std::string> goodbye_;
   int last_mid_ = -1, acknowledged_mid_ = -1;
 };

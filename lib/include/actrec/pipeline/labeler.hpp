@@ -40,37 +40,40 @@ class Labeler {
 
 /// One person's label in one frame.
 struct PersonLabel {
-  int person = 0;               ///< track id (multi); 0 for the one person of single mode
-  std::vector<float> pose;      ///< kPoseValues floats (pixels of the frame); empty: none seen
+  int person = 0;           ///< track id (multi); 0 for the one person of single mode
+  std::vector<float> pose;  ///< kPoseValues floats (pixels of the frame); empty: none seen
   int64_t label = 0;
-  double confidence = 0;        ///< calibrated probability of `label` (the bundle's temperature)
+  double confidence = 0;  ///< calibrated probability of `label` (the bundle's temperature)
   std::vector<float> probabilities;  ///< one per class, calibrated
-  float visible = 0;            ///< share of the body's 17 keypoints seen (0: nobody seen)
-  bool at_edge = false;         ///< the box touches the frame's edge: partly out of view
+  float visible = 0;                 ///< share of the body's 17 keypoints seen (0: nobody seen)
+  bool at_edge = false;              ///< the box touches the frame's edge: partly out of view
 };
 
 /// Something that happened to a person, decided with the labels of the frame that carries it.
 struct PersonEvent {
   enum class Kind {
-    fall,  ///< fell (a falling run) and stayed down: what an alarm is raised for
-    up,    ///< up again after a fall (or gone from view): what clears the alarm
+    fall,    ///< fell (a falling run) and stayed down: what an alarm is raised for
+    up,      ///< seen up again after a fall: what clears the alarm
+    unseen,  ///< the person who fell is no longer seen: the fall stands
   };
   Kind kind = Kind::fall;
-  int person = 0;           ///< track id (0 in single mode)
-  int64_t frame = 0;        ///< index of the frame that shows it best (a fall: its first frame)
-  double start_s = 0;       ///< a fall: when the falling run began
-  double end_s = 0;         ///< a fall: when staying down confirmed it; up: when it cleared
-  double confidence = 0;    ///< a fall: the mean confidence of its falling run
-  bool left_view = false;   ///< up: the person left view rather than being seen up
+  int person = 0;         ///< track id (0 in single mode)
+  int64_t frame = 0;      ///< index of the frame that shows it best (a fall: its first frame)
+  double start_s = 0;     ///< a fall: when the falling run began
+  double end_s = 0;       ///< a fall: when staying down confirmed it; up, unseen: when it happened
+  double confidence = 0;  ///< a fall: the mean confidence of its falling run
+  /// up: the person's identity was lost (their track ended, or the stream reconnected), so the
+  /// fall cleared when everyone in view was seen up, not that person.
+  bool identity_lost = false;
 };
-const char* to_string(PersonEvent::Kind kind);  ///< "fall", "up"
+const char* to_string(PersonEvent::Kind kind);  ///< "fall", "up", "unseen"
 
 /// A frame whose labels are final.
 struct LabelledFrame {
   int64_t index = 0;
   int64_t timestamp_us = 0;
-  int64_t arrival_us = 0;  ///< when it was decoded (steady clock), for latency
-  cv::Mat image;           ///< the decoded frame, where the caller kept it
+  int64_t arrival_us = 0;           ///< when it was decoded (steady clock), for latency
+  cv::Mat image;                    ///< the decoded frame, where the caller kept it
   std::vector<PersonLabel> people;  ///< single mode: exactly one; multi: one per person seen
   std::vector<PersonEvent> events;  ///< events decided with this frame's labels
 };
@@ -101,6 +104,15 @@ class StreamLabeler {
                                               const float* observation);
   /// The frames still waiting, at the end of the stream.
   std::vector<LabelledFrame> finish();
+  /// The source was lost and delivers again (a new connection at `source_fps`, `frame_size`).
+  /// Returns the frames still waiting, as finish() does, then follows people afresh: new ids
+  /// (never one used before), recurrent states and smoothing from zero; in multi mode a fall
+  /// that stands waits for everyone in view to be up (FallEvents::identity_lost). Frame indices
+  /// and times go on from the last frame pushed: the next frame pushed is the one after it,
+  /// `gap_s` later, whatever index and time its new source gives it.
+  std::vector<LabelledFrame> reconnect(double source_fps, cv::Size frame_size, double gap_s);
+  /// Falls raised and not cleared, by person id.
+  std::vector<int> standing_falls() const;
 
  private:
   struct Impl;

@@ -6,9 +6,11 @@
 //    "frame": its frame, ...}
 // with, per kind:
 //   label        person, label, previous (null when first seen), confidence
-//   gone         person, label (the last one)
+//   gone         person, label (the last one), down (their fall stands)
 //   fall         person, start_s, end_s, confidence
-//   up           person
+//   unseen       person (who fell and is no longer seen: the fall stands)
+//   up           person, identity_lost (when true: everyone in view was seen up, the person
+//                who fell could no longer be told from others)
 //   stream_lost  source, reason
 //   stream_back  source, downtime_s, attempts
 #include <map>
@@ -35,8 +37,7 @@ class LiveEvents {
   nlohmann::json stream_back(const std::string& source, double downtime_s, int attempts,
                              double time_s);
 
-  /// Someone fell and is not up again. A fall seen before the stream was lost stays until
-  /// that person's `up`: a new connection cannot tell whether they got up.
+  /// Someone fell and is not up again (FallEvents decides: only being seen up clears a fall).
   bool anyone_down() const { return !down_.empty(); }
   /// Whether person `id`'s fall stands (raised, not cleared).
   bool is_down(int id) const { return down_.count(id) > 0; }
