@@ -8,8 +8,9 @@
 #include "actrec/core/log.hpp"
 #include "actrec/core/model_paths.hpp"
 #include "actrec/core/progress.hpp"
-#include "actrec/pipeline/label_video.hpp"
 #include "actrec/core/threads.hpp"
+#include "actrec/pipeline/label_video.hpp"
+#include "actrec/video/frame_source.hpp"
 #include "actrec/video/inputs.hpp"
 #include "commands.hpp"
 
@@ -54,10 +55,10 @@ int run_label(const LabelCommandOptions& options, const Context& context) {
             });
         progress.finish();
         if (result.skipped) {
-          log::info("{}: outputs exist, skipped", video);
+          log::info("{}: outputs exist, skipped", video::redact_credentials(video));
         } else {
-          log::info("{}: {} frames in {:.1f} s ({:.1f} fps): {}", video, result.frames,
-                    result.seconds, result.frames / std::max(result.seconds, 1e-9),
+          log::info("{}: {} frames in {:.1f} s ({:.1f} fps): {}", video::redact_credentials(video),
+                    result.frames, result.seconds, result.frames / std::max(result.seconds, 1e-9),
                     fmt::join(result.outputs, ", "));
         }
       },

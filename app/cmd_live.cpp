@@ -4,9 +4,10 @@
 #include <csignal>
 #include <cstdlib>
 
+#include "actrec/core/error.hpp"
 #include "actrec/core/log.hpp"
-#include "actrec/pipeline/live.hpp"
 #include "actrec/core/threads.hpp"
+#include "actrec/pipeline/live.hpp"
 #include "commands.hpp"
 
 namespace actrec::cli {
@@ -58,6 +59,14 @@ int run_live_command(const LiveCommandOptions& options, const Context& context) 
                 : "",
             summary.clips > 0 ? fmt::format("; {} event clips", summary.clips) : "",
             g_stop ? " (interrupted)" : "");
+  if (!summary.error.empty()) {
+    if (!summary.output_error.empty()) log::warn("live outputs lost: {}", summary.output_error);
+    throw InputError(summary.error);
+  }
+  if (!summary.output_error.empty()) {
+    // The run went on for the outputs that worked; whoever reads the exit code hears of it.
+    throw Error("live outputs lost: " + summary.output_error);
+  }
   return 0;
 }
 

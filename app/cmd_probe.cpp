@@ -6,6 +6,7 @@
 
 #include "actrec/core/batch.hpp"
 #include "actrec/core/error.hpp"
+#include "actrec/core/json_text.hpp"
 #include "actrec/core/log.hpp"
 #include "actrec/core/progress.hpp"
 #include "actrec/video/probe.hpp"
@@ -79,7 +80,7 @@ int run_probe(const ProbeOptions& options) {
           all.back()["error"] = error.what();
         }
       });
-  if (options.json) std::cout << all.dump(2) << "\n";
+  if (options.json) std::cout << json_text(all, 2) << "\n";
   return report.exit_code;
 }
 

@@ -363,6 +363,19 @@ TEST_F(LabelCommands, AFallStandsWhileNobodyIsSeenAndClearsOnlyWhenTheyAreSeenUp
   }
 }
 
+TEST_F(LabelCommands, AFileNameThatIsNotUtf8IsLabelledLikeAnyOther) {
+  // Names from another system (Latin-1, a camera's own bytes) are bytes, not UTF-8.
+  const std::string name = "caf\xe9-\xff.avi";
+  write_index_video(dir_.file(name), 10, 25.0);
+  const auto labelled = run_actrec("label --model " + shell_quote(bundle(config::Cell::gru)) + " " +
+                                   q(name) + " -o " + q("out") + " --events --annotations");
+  ASSERT_EQ(labelled.exit_code, 0) << labelled.err;
+  for (const char* ext : {".segments.json", ".events.json"}) {
+    const std::string text = read_text(dir_.file("out/caf\xe9-\xff" + std::string(ext)));
+    EXPECT_TRUE(nlohmann::json::accept(text)) << ext;
+  }
+}
+
 TEST_F(LabelCommands, LabelsBecomeAnnotationsThatComeBackAsTheSameSegments) {
   // label -> (correct by hand) -> data import labels -> a manifest whose targets are the labels.
   write_people_backbone(dir_.file("people.pt"));

@@ -17,6 +17,7 @@
 #include <opencv2/imgcodecs.hpp>
 #include <regex>
 #include <sstream>
+#include <thread>
 
 #include "actrec/output/label_outputs.hpp"
 #include "child_process.hpp"
@@ -95,6 +96,7 @@ class LiveNetwork : public ::testing::Test {
   const std::string video_ = dir_.file("source.avi");
   const std::string log_ = dir_.file("live.log");
   const std::string frames_ = dir_.file("frames.jsonl");
+  std::string q(const std::string& name) { return shell_quote(dir_.file(name)); }
   const std::string events_ = dir_.file("events.jsonl");
   int senders_ = 0;
 };
@@ -169,6 +171,38 @@ TEST_F(LiveNetwork, HttpStreamReconnectsThenGivesUpAfterMaxDowntimeWithExit3) {
   EXPECT_EQ(count_event(json_lines(events_), "stream_lost"), 2);
 }
 
+TEST_F(LiveNetwork, AStreamThatStartsWithinTheTimeoutOpensAtTheFirstTry) {
+  const int port = free_port();
+  const std::string url = "http://127.0.0.1:" + std::to_string(port) + "/live.ts";
+  auto run = live({"--source", url, "--timeout", "5", "--events", events_, "--max-downtime", "4"});
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));  // a camera still booting
+  auto server = ffmpeg_sender(url, {"-listen", "1"});
+  ASSERT_TRUE(wait_until([&] { return count_event(json_lines(events_), "label") >= 1; }, 30))
+      << read_text(log_);
+  server->stop();
+  EXPECT_EQ(run->wait(30), 3) << read_text(log_);
+  const std::string log = read_text(log_);
+  EXPECT_FALSE(contains(log.substr(0, log.find("stream lost")), "failed")) << log;
+}
+
+TEST_F(LiveNetwork, AMaxDowntimeShorterThanTheTimeoutIsKeptAndTheFiguresAreSaid) {
+  const int port = free_port();
+  const std::string url = "http://127.0.0.1:" + std::to_string(port) + "/live.ts";
+  auto server = ffmpeg_sender(url, {"-listen", "1"});
+  ASSERT_TRUE(wait_until([&] { return listening(port); }, 10));
+  auto run = live({"--source", url, "--timeout", "10", "--max-downtime", "2", "--events", events_});
+  ASSERT_TRUE(wait_until([&] { return count_event(json_lines(events_), "label") >= 1; }, 30))
+      << read_text(log_);
+  server->stop(SIGKILL);  // the camera loses power: nothing more comes, nothing says so
+  EXPECT_EQ(run->wait(30), 3) << read_text(log_);
+  const std::string log = read_text(log_);
+  std::smatch down;
+  ASSERT_TRUE(std::regex_search(log, down, std::regex("no frames for ([0-9.]+) s"))) << log;
+  EXPECT_LT(std::stod(down[1]), 5.0) << "waited for the 10 s timeout, not the 2 s allowed";
+  EXPECT_TRUE(contains(log, "frames labelled in")) << log;  // the figures, then the error
+  EXPECT_LT(log.find("frames labelled in"), log.find("error: stream lost")) << log;
+}
+
 TEST_F(LiveNetwork, RtspCameraThatRestartsIsReconnected) {
   if (ChildProcess(
           std::vector<std::string>{system_python(), "-c",
@@ -210,14 +244,133 @@ TEST_F(LiveNetwork, RtspCameraThatRestartsIsReconnected) {
 }
 
 TEST_F(LiveNetwork, StreamWithCredentialsNeverShowsThePassword) {
-  // Nothing listens there: every try fails, and each says so without the password.
-  const std::string url = "rtsp://admin:s3cret@127.0.0.1:" + std::to_string(free_port()) + "/cam";
-  auto run = live({"--source", url, "--timeout", "1", "--max-downtime", "2"});
+  // Nothing listens there: every try fails, and each says so without the password, whether it
+  // is given before the host or in the query.
+  const std::string url = "rtsp://admin:s3cret@127.0.0.1:" + std::to_string(free_port()) +
+                          "/cam?user=a&pwd=s3cret2&token=s3cret3&channel=1";
+  auto run = live({"--source", url, "--timeout", "1", "--max-downtime", "2", "--events", events_});
   EXPECT_EQ(run->wait(30), 3);
   const std::string log = read_text(log_);
   EXPECT_TRUE(contains(log, "rtsp://***@127.0.0.1:")) << log;
+  EXPECT_TRUE(contains(log, "/cam?user=***&pwd=***&token=***&channel=1")) << log;
   EXPECT_TRUE(contains(log, "try 1 failed")) << log;
   EXPECT_FALSE(contains(log, "s3cret")) << log;
+  EXPECT_FALSE(contains(read_text(events_), "s3cret")) << read_text(events_);
+}
+
+TEST_F(LiveNetwork, LabelNeverWritesAStreamsCredentials) {
+  const int port = free_port();
+  const std::string url =
+      "http://user:s3cret@127.0.0.1:" + std::to_string(port) + "/live.ts?pwd=s3cret2";
+  std::vector<std::string> argv = {
+      "ffmpeg",  "-nostdin", "-v",
+      "error",   "-re",      "-i",
+      video_,    "-c:v",     "mpeg4",
+      "-q:v",    "4",        "-g",
+      "5",       "-f",       "mpegts",
+      "-listen", "1",        "http://127.0.0.1:" + std::to_string(port) + "/live.ts"};
+  ChildProcess server(argv, dir_.file("server.log"));
+  ASSERT_TRUE(wait_until([&] { return listening(port); }, 10));
+  const auto labelled = run_actrec(
+      "label --model " + shell_quote(model_) + " " + shell_quote(url) + " -o " + q("out"), 60);
+  EXPECT_EQ(labelled.exit_code, 0) << labelled.err;
+  EXPECT_FALSE(contains(labelled.err, "s3cret")) << labelled.err;
+  for (const auto& entry : std::filesystem::directory_iterator(dir_.file("out"))) {
+    EXPECT_FALSE(contains(entry.path().filename().string(), "s3cret")) << entry.path();
+    EXPECT_FALSE(contains(read_text(entry.path().string()), "s3cret")) << entry.path();
+  }
+  EXPECT_TRUE(std::filesystem::exists(
+      dir_.file("out/127_0_0_1_" + std::to_string(port) + "_live_ts.segments.json")));
+}
+
+// Every line of a finished file, each of which must be whole JSON.
+std::vector<nlohmann::json> whole_json_lines(const std::string& path) {
+  std::vector<nlohmann::json> lines;
+  std::istringstream in(read_text(path));
+  for (std::string line; std::getline(in, line);) {
+    EXPECT_TRUE(nlohmann::json::accept(line)) << "a broken line in " << path << ": " << line;
+    if (nlohmann::json::accept(line)) lines.push_back(nlohmann::json::parse(line));
+  }
+  return lines;
+}
+
+TEST_F(LiveNetwork, EventFilesAreAppendedToAndTwoOutputsNeverShareOne) {
+  const std::string live_args = "live --model " + shell_quote(model_) + " --no-display --source " +
+                                shell_quote(video_) + " --events " + shell_quote(events_);
+  ASSERT_EQ(run_actrec(live_args).exit_code, 0);
+  const size_t first = whole_json_lines(events_).size();
+  ASSERT_GT(first, 0u);
+  const auto again = run_actrec(live_args);  // a restart adds to the history
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_EQ(whole_json_lines(events_).size(), 2 * first);
+  // The same file for both, however it is named: refused before anything is written.
+  const auto both =
+      run_actrec(live_args + " --jsonl " + shell_quote(dir_.file("./") + "events.jsonl"));
+  EXPECT_EQ(both.exit_code, 2) << both.err;
+  EXPECT_TRUE(contains(both.err, "--jsonl writes there too")) << both.err;
+  EXPECT_EQ(whole_json_lines(events_).size(), 2 * first);
+}
+
+TEST_F(LiveNetwork, AFullDiskIsAnErrorAndNeverLeavesAHalfLine) {
+  // /dev/full: every write fails. The run goes to its end, says so, and exits with an error.
+  const auto full = run_actrec("live --model " + shell_quote(model_) + " --no-display --source " +
+                               shell_quote(video_) + " --events /dev/full");
+  EXPECT_EQ(full.exit_code, 1) << full.err;
+  EXPECT_TRUE(contains(full.err, "cannot write /dev/full: No space left on device")) << full.err;
+  EXPECT_TRUE(contains(full.err, "50 frames labelled")) << full.err;  // the summary
+  // A file that may grow to 3000 bytes: the per-frame lines stop there, each one whole.
+  const auto limited =
+      run_actrec("live --model " + shell_quote(model_) + " --no-display --source " +
+                     shell_quote(video_) + " --jsonl " + shell_quote(frames_),
+                 60, 3000);
+  EXPECT_EQ(limited.exit_code, 1) << limited.err;
+  EXPECT_TRUE(contains(limited.err, "File too large")) << limited.err;
+  EXPECT_TRUE(contains(limited.err, "lines lost")) << limited.err;
+  const auto lines = whole_json_lines(frames_);
+  EXPECT_GT(lines.size(), 5u);
+  EXPECT_LT(lines.size(), 50u);
+}
+
+TEST_F(LiveNetwork, AFallClipCutShortIsReportedNotAnnounced) {
+  write_people_backbone(dir_.file("people.pt"));
+  write_falling_person_video(dir_.file("fall.avi"));
+  write_motion_bundle(dir_.file("motion.actrec"), people_features(dir_.file("people.pt")));
+  const std::string args = "live --model " + q("motion.actrec") + " --no-display --source " +
+                           q("fall.avi") + " --persons multi --events " + shell_quote(events_) +
+                           " --clips " + q("clips") +
+                           " --set events.fall_label=dark --set events.confirm_s=1";
+  // Files may grow to 8 KB: the event lines fit, a clip does not.
+  const auto cut = run_actrec(args, 60, 8000);
+  EXPECT_EQ(cut.exit_code, 1) << cut.err;
+  const auto lines = whole_json_lines(events_);
+  ASSERT_EQ(count_event(lines, "fall"), 1) << read_text(events_);
+  const auto clip = std::find_if(lines.begin(), lines.end(),
+                                 [](const auto& line) { return line["event"] == "clip"; });
+  ASSERT_NE(clip, lines.end()) << read_text(events_);
+  EXPECT_FALSE((*clip)["written"].get<bool>()) << *clip;
+  EXPECT_TRUE(contains((*clip)["error"], "disk full?")) << *clip;
+  EXPECT_FALSE(contains(cut.err, "event clip written")) << cut.err;
+  EXPECT_TRUE(std::filesystem::is_empty(dir_.file("clips")));  // no half file, no temporary
+  // Room enough: the clip is written and said to be.
+  const auto whole = run_actrec(args);
+  EXPECT_EQ(whole.exit_code, 0) << whole.err;
+  EXPECT_EQ(count_event(whole_json_lines(events_), "clip"), 2);
+  EXPECT_TRUE(whole_json_lines(events_).back()["written"].get<bool>());
+}
+
+TEST_F(LiveNetwork, ACameraNameIsOneThatTopicsIdsAndFilesTake) {
+  for (const std::string name : {"../x", "a/b", "Living room", "hall #1+", "x\xff"}) {
+    const auto run =
+        run_actrec("live --model " + shell_quote(model_) + " --no-display --source " +
+                   shell_quote(video_) + " --name " + shell_quote(name) + " --clips " + q("clips"));
+    EXPECT_EQ(run.exit_code, 2) << name << ": " << run.err;
+    EXPECT_TRUE(contains(run.err, "invalid --name: '" + name + "': a camera name is")) << run.err;
+  }
+  EXPECT_FALSE(std::filesystem::exists(dir_.file("x")));
+  EXPECT_EQ(run_actrec("live --model " + shell_quote(model_) + " --no-display --source " +
+                       shell_quote(video_) + " --name Living_room-2")
+                .exit_code,
+            0);
 }
 
 class LiveMqttBroker : public LiveNetwork {
@@ -361,7 +514,7 @@ TEST_F(LiveMqttBroker, AFallBeforeAReconnectClearsOnlyWhenEveryoneInViewIsSeenUp
   EXPECT_TRUE((*up)["identity_lost"].get<bool>()) << *up;
   const auto back = std::find_if(lines.begin(), lines.end(),
                                  [](const auto& line) { return line["event"] == "stream_back"; });
-  EXPECT_GE((*up)["time_s"].get<double>(), (*back)["time_s"].get<double>() + 2.0);
+  EXPECT_GE((*up)["time_s"].get<double>(), (*back)["time_s"].get<double>() + 2.0 - 0.002);
   EXPECT_TRUE(wait_until([&] { return broker().last_is("actrec/hall/person_down", "OFF"); }, 10))
       << broker().all();
 }
@@ -514,8 +667,9 @@ TEST_F(LiveNetwork, LatencyStatesTheSmoothingAsAPartAtTheStreamsRate) {
   }
   ASSERT_GE(smoothing_ms.size(), 40u);  // a busy machine may drop a few
   std::sort(smoothing_ms.begin(), smoothing_ms.end());
-  // Six frames of a 10 fps stream: 600 ms (not six of the model's 25 fps, 240 ms).
-  EXPECT_NEAR(smoothing_ms[smoothing_ms.size() / 2], 600, 120);
+  // Six frames of a 10 fps stream played in real time: at least 600 ms (not six of the model's
+  // 25 fps, 240 ms); a busy machine only adds to it.
+  EXPECT_GE(smoothing_ms[smoothing_ms.size() / 2], 540);
   std::smatch figures;
   ASSERT_TRUE(std::regex_search(result.err, figures,
                                 std::regex("latency p50 ([0-9]+) ms, p95 [0-9]+ ms, of which the "
@@ -523,7 +677,7 @@ TEST_F(LiveNetwork, LatencyStatesTheSmoothingAsAPartAtTheStreamsRate) {
                                            "ms \\(6 steps at 10 fps\\)")))
       << result.err;
   EXPECT_GE(std::stod(figures[1]), std::stod(figures[2]));  // a part, not an addition
-  EXPECT_NEAR(std::stod(figures[2]), 600, 120);
+  EXPECT_GE(std::stod(figures[2]), 540);
 }
 
 }  // namespace

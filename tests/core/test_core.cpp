@@ -3,10 +3,13 @@
 #include <algorithm>
 #include <atomic>
 #include <filesystem>
+#include <fstream>
 #include <random>
+#include <sstream>
 #include <thread>
 #include <vector>
 
+#include "actrec/core/append_file.hpp"
 #include "actrec/core/atomic_file.hpp"
 #include "actrec/core/bounded_queue.hpp"
 #include "actrec/core/error.hpp"
@@ -163,9 +166,12 @@ TEST(BoundedQueue, CloseWakesABlockedProducer) {
     accepted = queue.push(2);  // blocks: the queue is full
     returned = true;
   });
-  // Still blocked after a while: a push that did not wait would have returned by now.
-  std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  EXPECT_FALSE(returned) << "the producer did not block on a full queue";
+  // Closed only once the producer waits in push(), so that close() is what wakes it.
+  for (int i = 0; i < 5000 && queue.blocked_producers() == 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  ASSERT_EQ(queue.blocked_producers(), 1) << "the producer did not block on a full queue";
+  EXPECT_FALSE(returned);
   queue.close();
   producer.join();
   EXPECT_TRUE(returned);
@@ -183,6 +189,24 @@ TEST(BoundedQueue, PopForReturnsWhenNothingComes) {
   queue.close();
   EXPECT_EQ(queue.pop_for(std::chrono::milliseconds(30), timed_out), std::nullopt);
   EXPECT_FALSE(timed_out);  // closed and drained: the end, not a wait that ran out
+}
+
+TEST(AppendFile, AppendsWholeLinesAndAFullDiskIsAnError) {
+  TempDir dir;
+  const std::string path = dir.file("events.jsonl");
+  AppendFile(path).write_line("one");
+  AppendFile(path).write_line("two");  // a second run adds to the first's
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  EXPECT_EQ(text.str(), "one\ntwo\n");
+  AppendFile full("/dev/full");
+  EXPECT_EQ(test::error_message<Error>([&] { full.write_line("x"); }),
+            "cannot write /dev/full: No space left on device");
+  EXPECT_TRUE(same_output(path, dir.file("./events.jsonl")));
+  EXPECT_TRUE(same_output(dir.file("new.jsonl"), dir.file("sub/../new.jsonl")));
+  EXPECT_FALSE(same_output(path, "-"));
+  EXPECT_TRUE(same_output("-", "-"));
 }
 
 TEST(Errors, EachClassHasItsExitCode) {

@@ -1,5 +1,5 @@
 // What live makes of labelled frames, fed frames the test makes: events from labels (changes,
-// first seen, gone), and the fall path end to end (the labeler raises no fall yet): the JSONL
+// first seen, gone), and the fall path end to end (falls the test raises itself): the JSONL
 // lines, the MQTT messages with the Home Assistant sensor on and off again against a real
 // broker, and the clip of the fall.
 #include <gtest/gtest.h>
@@ -136,12 +136,15 @@ TEST(LiveOutputs, AFallReachesEveryOutputAndTheSensorClearsWhenThePersonIsUp) {
   for (const auto& line : frames) {
     if (line.contains("event")) frame_events.push_back(line["event"]);
   }
-  EXPECT_EQ(frame_events, (std::vector<std::string>{"fall", "up"}));
-  EXPECT_EQ(frames.size(), 82u);
-  // The events: label changes, the fall with its clip, the up.
+  EXPECT_EQ(frame_events, (std::vector<std::string>{"fall", "up", "clip"}));
+  EXPECT_EQ(frames.size(), 83u);
+  // The events: label changes, the fall with its clip, the up, the clip on disk (written once
+  // a second after the fall was confirmed has been seen).
   const auto events = json_lines(options.events);
   EXPECT_EQ(kinds(events),
-            (std::vector<std::string>{"label", "label", "label", "fall", "label", "up"}));
+            (std::vector<std::string>{"label", "label", "label", "fall", "label", "up", "clip"}));
+  EXPECT_EQ(events[6]["clip"], events[3]["clip"]);
+  EXPECT_TRUE(events[6]["written"].get<bool>());
   const auto& fall = events[3];
   EXPECT_EQ(fall["person"], 1);
   EXPECT_EQ(fall["start_s"], 3.0);

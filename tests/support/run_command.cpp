@@ -39,10 +39,13 @@ int wait_for(int pid) {
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
-CommandResult run_actrec(const std::string& args, int limit_s) {
+CommandResult run_actrec(const std::string& args, int limit_s, int64_t file_size_limit) {
   TempDir dir;
   const std::string err_path = dir.file("stderr");
-  const std::string limit = limit_s > 0 ? "timeout -s KILL " + std::to_string(limit_s) + " " : "";
+  std::string limit = limit_s > 0 ? "timeout -s KILL " + std::to_string(limit_s) + " " : "";
+  if (file_size_limit > 0) {
+    limit += "prlimit --fsize=" + std::to_string(file_size_limit) + " -- ";
+  }
   const std::string command = limit + shell_quote(ACTREC_BINARY) + " " + args + " 2>" +
                               shell_quote(err_path) + " </dev/null";
   CommandResult result;

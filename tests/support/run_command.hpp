@@ -1,4 +1,5 @@
 #pragma once
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -11,8 +12,10 @@ struct CommandResult {
 };
 
 /// Runs `build/bin/actrec ARGS` through the shell (ARGS is shell text: quote paths). With a
-/// `limit_s`, a run still going after that many seconds is killed (exit code 137).
-CommandResult run_actrec(const std::string& args, int limit_s = 0);
+/// `limit_s`, a run still going after that many seconds is killed (exit code 137). With a
+/// `file_size_limit` (bytes), no file it writes may grow past that (RLIMIT_FSIZE: a write
+/// there fails as on a full disk).
+CommandResult run_actrec(const std::string& args, int limit_s = 0, int64_t file_size_limit = 0);
 
 /// Starts `build/bin/actrec ARGS...` without waiting (stdout, stderr to `log`); returns its pid.
 int spawn_actrec(const std::vector<std::string>& args, const std::string& log);

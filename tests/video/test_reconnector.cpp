@@ -29,7 +29,7 @@ ReconnectPolicy quick(double max_downtime_s = -1) {
 TEST(Reconnector, TriesAgainWithLongerWaitsUntilTheSourceOpens) {
   int tries = 0;
   Reconnector reconnector(
-      [&]() -> std::unique_ptr<FrameSource> {
+      [&](double) -> std::unique_ptr<FrameSource> {
         if (++tries < 5) throw InputError("cannot open stream: x: refused");
         return std::make_unique<StillSource>();
       },
@@ -50,7 +50,9 @@ TEST(Reconnector, TriesAgainWithLongerWaitsUntilTheSourceOpens) {
 
 TEST(Reconnector, GivesUpAfterTheAllowedDowntimeNamingTheSourceAndTheLastError) {
   Reconnector reconnector(
-      []() -> std::unique_ptr<FrameSource> { throw InputError("cannot open stream: x: refused"); },
+      [](double) -> std::unique_ptr<FrameSource> {
+        throw InputError("cannot open stream: x: refused");
+      },
       quick(0.2), "rtsp://***@cam/1");
   Stopwatch clock;
   const std::string message =
@@ -67,7 +69,7 @@ TEST(Reconnector, GivesUpAfterTheAllowedDowntimeNamingTheSourceAndTheLastError) 
 TEST(Reconnector, ZeroDowntimeGivesUpAtOnceWithoutTrying) {
   int tries = 0;
   Reconnector reconnector(
-      [&]() -> std::unique_ptr<FrameSource> {
+      [&](double) -> std::unique_ptr<FrameSource> {
         ++tries;
         return std::make_unique<StillSource>();
       },
@@ -81,7 +83,7 @@ TEST(Reconnector, AStopRequestEndsTheWaitAtOnce) {
   slow.first_wait_s = slow.max_wait_s = 30;
   std::atomic<bool> stop{false};
   Reconnector reconnector(
-      [&]() -> std::unique_ptr<FrameSource> {
+      [&](double) -> std::unique_ptr<FrameSource> {
         stop = true;  // as Ctrl-C during the first try
         throw InputError("cannot open stream: x: refused");
       },
@@ -99,6 +101,15 @@ TEST(SourceNames, CredentialsAreLeftOutOfWhatIsShown) {
   EXPECT_EQ(redact_credentials("rtsp://cam:554/a@b"), "rtsp://cam:554/a@b");  // '@' in the path
   EXPECT_EQ(redact_credentials("udp://127.0.0.1:5000"), "udp://127.0.0.1:5000");
   EXPECT_EQ(redact_credentials("videos/a@b.mp4"), "videos/a@b.mp4");
+  // Secrets in the query and the fragment, whatever the camera maker calls them.
+  EXPECT_EQ(redact_credentials("http://cam/video.cgi?user=a&pwd=s3cret&channel=1"),
+            "http://cam/video.cgi?user=***&pwd=***&channel=1");
+  EXPECT_EQ(redact_credentials("rtsp://cam/live?password=x;subtype=0"),
+            "rtsp://cam/live?password=***;subtype=0");
+  EXPECT_EQ(redact_credentials("https://u:p@cam/s?Token=abc#access_token=def"),
+            "https://***@cam/s?Token=***#access_token=***");
+  EXPECT_EQ(redact_credentials("http://cam?api_key=1&x"), "http://cam?api_key=***&x");
+  EXPECT_EQ(redact_credentials("http://cam/a.mjpg?fps=5"), "http://cam/a.mjpg?fps=5");
 }
 
 TEST(SourceNames, SlugsAreShortSafeAndWithoutCredentials) {

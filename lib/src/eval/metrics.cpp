@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "actrec/core/error.hpp"
+#include "actrec/core/json_text.hpp"
 
 namespace actrec::eval {
 namespace {
@@ -285,22 +286,22 @@ std::string Evaluation::to_json(double min_event_s) const {
                    {"false_alarms", r.false_alarms},
                    {"hours_without", r.hours_without}};
   }
-  return nlohmann::json{{"frames", frames_},
-                        {"videos", videos_},
-                        {"frame_accuracy", frame_accuracy()},
-                        {"edit", edit()},
-                        {"f1@10", f1_at(0.10)},
-                        {"f1@25", f1_at(0.25)},
-                        {"f1@50", f1_at(0.50)},
-                        {"clip_accuracy", clip_accuracy()},
-                        {"per_class", per_class},
-                        {"classes", names_},
-                        {"confusion", confusion_},
-                        {"min_event_s", min_event_s},
-                        {"events", events_json},
-                        {"raised_events", raised_json},
-                        {"per_video", videos}}
-      .dump(2);
+  return json_text(nlohmann::json{{"frames", frames_},
+                                  {"videos", videos_},
+                                  {"frame_accuracy", frame_accuracy()},
+                                  {"edit", edit()},
+                                  {"f1@10", f1_at(0.10)},
+                                  {"f1@25", f1_at(0.25)},
+                                  {"f1@50", f1_at(0.50)},
+                                  {"clip_accuracy", clip_accuracy()},
+                                  {"per_class", per_class},
+                                  {"classes", names_},
+                                  {"confusion", confusion_},
+                                  {"min_event_s", min_event_s},
+                                  {"events", events_json},
+                                  {"raised_events", raised_json},
+                                  {"per_video", videos}},
+                   2);
 }
 
 std::string Evaluation::confusion_csv() const {

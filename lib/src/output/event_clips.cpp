@@ -6,6 +6,7 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 #include <opencv2/videoio.hpp>
+#include <utility>
 
 #include "actrec/core/atomic_file.hpp"
 #include "actrec/core/error.hpp"
@@ -95,6 +96,11 @@ void EventClipRecorder::wait() {
   changed_.wait(lock, [&] { return to_write_.empty() && !writing_; });
 }
 
+std::vector<ClipOutcome> EventClipRecorder::take_outcomes() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return std::exchange(outcomes_, {});
+}
+
 int64_t EventClipRecorder::written() const {
   std::lock_guard<std::mutex> lock(mutex_);
   return written_;
@@ -109,16 +115,18 @@ void EventClipRecorder::write_loop() {
     to_write_.pop_front();
     writing_ = true;
     lock.unlock();
-    bool ok = false;
+    ClipOutcome outcome{clip.path, false, ""};
     try {
       write(clip);
-      ok = true;
+      outcome.written = true;
     } catch (const std::exception& e) {
       log::warn("{}", e.what());  // a clip that cannot be written must not end the run
+      outcome.error = e.what();
     }
     lock.lock();
     writing_ = false;
-    written_ += ok;
+    written_ += outcome.written;
+    outcomes_.push_back(std::move(outcome));
     changed_.notify_all();
   }
 }
@@ -153,6 +161,7 @@ void EventClipRecorder::write(const Clip& clip) const {
     writer.write(shown);
   }
   writer.release();
+  check_video_written(file.path(), clip.path, ticks);
   file.commit();
   log::info("event clip written: {}", clip.path);
 }

@@ -13,6 +13,7 @@
 
 #include "actrec/core/atomic_file.hpp"
 #include "actrec/core/error.hpp"
+#include "actrec/core/json_text.hpp"
 #include "actrec/core/log.hpp"
 #include "actrec/core/text.hpp"
 #include "actrec/features/pose.hpp"
@@ -130,12 +131,12 @@ nlohmann::json segment_list(const std::vector<Segment>& segments,
 std::string segments_json(const std::vector<Segment>& segments,
                           const std::vector<std::string>& labels, const std::string& background,
                           const std::string& video, double fps) {
-  return nlohmann::json{{"video", video},
-                        {"video_path", where_is(video)},
-                        {"fps", fps},
-                        {"classes", labels},
-                        {"segments", segment_list(segments, labels, background)}}
-             .dump(2) +
+  return json_text(nlohmann::json{{"video", video},
+                                  {"video_path", where_is(video)},
+                                  {"fps", fps},
+                                  {"classes", labels},
+                                  {"segments", segment_list(segments, labels, background)}},
+                   2) +
          "\n";
 }
 
@@ -147,12 +148,12 @@ std::string people_segments_json(const std::vector<std::pair<int, std::vector<Se
   for (const auto& [person, segments] : people) {
     list.push_back({{"person", person}, {"segments", segment_list(segments, labels, background)}});
   }
-  return nlohmann::json{{"video", video},
-                        {"video_path", where_is(video)},
-                        {"fps", fps},
-                        {"classes", labels},
-                        {"people", list}}
-             .dump(2) +
+  return json_text(nlohmann::json{{"video", video},
+                                  {"video_path", where_is(video)},
+                                  {"fps", fps},
+                                  {"classes", labels},
+                                  {"people", list}},
+                   2) +
          "\n";
 }
 
@@ -413,15 +414,18 @@ void OverlayWriter::write(const cv::Mat& frame, const std::vector<PersonFrame>& 
   ++written_;
 }
 
+void check_video_written(const std::string& path, const std::string& name, int64_t written) {
+  cv::VideoCapture check(path, cv::CAP_FFMPEG);
+  const double frames = check.isOpened() ? check.get(cv::CAP_PROP_FRAME_COUNT) : -1;
+  if (frames + 2 < static_cast<double>(written)) {
+    throw Error(fmt::format("cannot write {}: the video holds {} of {} frames (disk full?)", name,
+                            std::max(0.0, frames), written));
+  }
+}
+
 void OverlayWriter::commit() {
   writer_.release();
-  // cv::VideoWriter does not report failed writes (a full disk): check what the file holds.
-  cv::VideoCapture check(file_.path(), cv::CAP_FFMPEG);
-  const double frames = check.isOpened() ? check.get(cv::CAP_PROP_FRAME_COUNT) : -1;
-  if (frames + 2 < static_cast<double>(written_)) {
-    throw Error(fmt::format("cannot write {}: the video holds {} of {} frames (disk full?)",
-                            file_.target(), std::max(0.0, frames), written_));
-  }
+  check_video_written(file_.path(), file_.target(), written_);
   file_.commit();
 }
 

@@ -2,16 +2,17 @@
 
 #include <fmt/format.h>
 
-#include <filesystem>
 #include <charconv>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
-#include <set>
 #include <optional>
+#include <set>
 
 #include "actrec/core/atomic_file.hpp"
 #include "actrec/core/error.hpp"
+#include "actrec/core/json_text.hpp"
 #include "actrec/output/label_outputs.hpp"
 #include "actrec/video/threaded_source.hpp"
 
@@ -48,7 +49,11 @@ std::vector<std::string> output_stems(const std::vector<std::string>& videos) {
   std::set<std::string> taken;
   std::vector<std::string> stems;
   for (const auto& video : videos) {
-    const std::string stem = fs::path(video).stem().string();
+    // A stream's file name may be a query full of secrets: its host and path name it instead.
+    const video::SourceSpec spec = video::classify_source(video);
+    const std::string stem = spec.kind == video::SourceKind::stream
+                                 ? video::source_slug(spec)
+                                 : fs::path(video).stem().string();
     std::string candidate = stem;
     for (int n = 2; !taken.insert(candidate).second; ++n) candidate = stem + "-" + std::to_string(n);
     stems.push_back(candidate);
@@ -132,7 +137,9 @@ LabelResult label_video(Labeler& labeler, const std::string& video, const std::s
                         const LabelOptions& options,
                         const std::function<void(int64_t, int64_t)>& on_frame) {
   const auto outputs = label_output_paths(stem, options);
-  refuse_another_videos_outputs(output_path(options, stem, ".segments.json"), video);
+  // What the outputs say the video was: a stream's user:password and query secrets left out.
+  const std::string shown = video::redact_credentials(video);
+  refuse_another_videos_outputs(output_path(options, stem, ".segments.json"), shown);
   if (options.skip_existing &&
       std::all_of(outputs.begin(), outputs.end(),
                   [](const std::string& path) { return fs::exists(path); })) {
@@ -141,7 +148,7 @@ LabelResult label_video(Labeler& labeler, const std::string& video, const std::s
     result.skipped = true;
     return result;
   }
-  return label_source(labeler, video::open_source(video::classify_source(video)), video, stem,
+  return label_source(labeler, video::open_source(video::classify_source(video)), shown, stem,
                       options, on_frame);
 }
 
@@ -242,10 +249,10 @@ LabelResult label_source(Labeler& labeler, std::unique_ptr<video::FrameSource> i
     write_text_atomically(output_path(options, stem, ".vtt"), output::subtitles(all_cues, true));
   }
   if (options.events) {
-    write_text_atomically(output_path(options, stem, ".events.json"),
-                          nlohmann::json{{"video", video}, {"fps", source.fps()}, {"events", events}}
-                                  .dump(2) +
-                              "\n");
+    write_text_atomically(
+        output_path(options, stem, ".events.json"),
+        json_text(nlohmann::json{{"video", video}, {"fps", source.fps()}, {"events", events}}, 2) +
+            "\n");
   }
   if (overlay) overlay->commit();
   result.seconds = clock.seconds();

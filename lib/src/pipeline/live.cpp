@@ -3,8 +3,11 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
+#include <limits>
 #include <optional>
+#include <thread>
 
 #include "actrec/core/error.hpp"
 #include "actrec/core/log.hpp"
@@ -26,6 +29,19 @@ std::string latency_text(const LiveSummary& summary) {
         summary.smoothing_p50_ms, summary.smoothing_p95_ms, summary.delay_frames, summary.step_fps);
   }
   return text;
+}
+
+void check_camera_name(const std::string& name, const std::string& what) {
+  const bool fits = !name.empty() && name.size() <= 64 &&
+                    std::all_of(name.begin(), name.end(), [](unsigned char c) {
+                      return std::isalnum(c) != 0 || c == '_' || c == '-';
+                    });
+  if (!fits) {
+    throw ConfigError(fmt::format(
+        "invalid {}: '{}': a camera name is 1 to 64 letters, digits, '_' or '-' (it names MQTT "
+        "topics, Home Assistant ids and clip files), e.g. living_room",
+        what, name));
+  }
 }
 
 namespace {
@@ -51,14 +67,33 @@ class LiveRun {
  private:
   enum class Ended { stopped, finished, lost };
 
-  std::unique_ptr<video::FrameSource> open() const {
-    video::SourceOptions source_options;
-    source_options.stream_timeout_s = options_.timeout_s;
-    std::unique_ptr<video::FrameSource> source = video::open_source(spec_, source_options);
-    if (options_.realtime && !source->is_live()) {
-      source = std::make_unique<video::RealtimeSource>(std::move(source));
+  // Opens the source once, taking at most `budget_s`. A stream is given --timeout to answer: one
+  // that starts a moment later (a camera still booting) is waited for, not a failed try; a
+  // refused connection returns at once, so it is tried again within that time.
+  std::unique_ptr<video::FrameSource> open(
+      double budget_s = std::numeric_limits<double>::infinity()) const {
+    const double patience_s = std::min(options_.timeout_s, budget_s);
+    const int64_t deadline_us = steady_now_us() + static_cast<int64_t>(patience_s * 1e6);
+    for (;;) {
+      video::SourceOptions source_options;
+      source_options.stream_timeout_s = std::clamp(
+          static_cast<double>(deadline_us - steady_now_us()) * 1e-6, 0.1, options_.timeout_s);
+      try {
+        std::unique_ptr<video::FrameSource> source = video::open_source(spec_, source_options);
+        if (options_.realtime && !source->is_live()) {
+          source = std::make_unique<video::RealtimeSource>(std::move(source));
+        }
+        return source;
+      } catch (const InputError&) {
+        const int64_t retry_us = steady_now_us() + 250000;
+        if (spec_.kind != video::SourceKind::stream || stopped() || retry_us >= deadline_us) {
+          throw;
+        }
+        while (!stopped() && steady_now_us() < retry_us) {
+          std::this_thread::sleep_for(std::chrono::milliseconds(25));
+        }
+      }
     }
-    return source;
   }
   Ended connection(std::unique_ptr<video::FrameSource> inner, double first_fps, double downtime_s,
                    std::string& reason);
@@ -95,8 +130,8 @@ class LiveRun {
 
 LiveSummary LiveRun::run() {
   Stopwatch clock;
-  const video::Reconnector reconnector([this] { return open(); }, options_.reconnect,
-                                       shown_source_);
+  const video::Reconnector reconnector([this](double budget_s) { return open(budget_s); },
+                                       options_.reconnect, shown_source_);
   const auto failed = [this](int attempt, const std::string& error, double wait_s) {
     // The first tries, then one line every minute or so: a camera may be away for hours.
     if (attempt <= 3 || attempt % 8 == 0) {
@@ -107,7 +142,12 @@ LiveSummary LiveRun::run() {
   if (spec_.kind == video::SourceKind::stream) {
     // A network camera may still be booting when this starts (after a power cut, say): it is
     // waited for as for one that dropped, and every failed try says why.
-    video::Reconnection first = reconnector.reconnect(steady_now_us(), options_.stop, failed);
+    video::Reconnection first;
+    try {
+      first = reconnector.reconnect(steady_now_us(), options_.stop, failed);
+    } catch (const InputError& e) {  // down longer than --max-downtime: said after the figures
+      summary_.error = e.what();
+    }
     if (!first.source) return finish(clock);
     inner = std::move(first.source);
   } else {
@@ -127,8 +167,13 @@ LiveSummary LiveRun::run() {
               options_.reconnect.max_downtime_s >= 0
                   ? fmt::format(" for up to {:g} s", options_.reconnect.max_downtime_s)
                   : "");
-    video::Reconnection back = reconnector.reconnect(last_frame_us, options_.stop, failed);
-    if (!back.source) break;  // stopped while waiting
+    video::Reconnection back;
+    try {
+      back = reconnector.reconnect(last_frame_us, options_.stop, failed);
+    } catch (const InputError& e) {  // down longer than --max-downtime: said after the figures
+      summary_.error = e.what();
+    }
+    if (!back.source) break;  // stopped while waiting, or gave up
     ++summary_.reconnects;
     summary_.downtime_s += back.downtime_s;
     downtime_s = back.downtime_s;
@@ -145,6 +190,7 @@ LiveSummary LiveRun::run() {
 LiveSummary LiveRun::finish(const Stopwatch& clock) {
   outputs_.finish();
   summary_.events = outputs_.events();
+  summary_.output_error = outputs_.failures();
   summary_.clips = outputs_.clips();
   summary_.dropped = dropped_before_;
   summary_.seconds = clock.seconds();
@@ -213,7 +259,6 @@ LiveRun::Ended LiveRun::connection(std::unique_ptr<video::FrameSource> inner, do
   delivered_us_ += connection_span_.second;
   // What the smoothing still held is final now: the connection ended.
   emit(stream.finish(), steady_now_us());
-  outputs_.flush();
   dropped_before_ += source.dropped();
   source_ = nullptr;
   return ended;  // the source closes here, before anyone opens it again (a UDP port, a camera)
@@ -221,6 +266,8 @@ LiveRun::Ended LiveRun::connection(std::unique_ptr<video::FrameSource> inner, do
 
 LiveRun::Ended LiveRun::pump(video::ThreadedSource& source, StreamLabeler& stream,
                              std::string& reason) {
+  const double max_downtime_s = options_.reconnect.max_downtime_s;
+  int64_t last_frame_us = steady_now_us();
   while (!stopped()) {
     // A bounded wait, so that a stop request ends a stream that has stopped delivering.
     bool timed_out = false;
@@ -232,7 +279,15 @@ LiveRun::Ended LiveRun::pump(video::ThreadedSource& source, StreamLabeler& strea
       reason = e.what();  // a camera unplugged, a stream that cannot be decoded any more
       return Ended::lost;
     }
-    if (timed_out) continue;
+    if (timed_out) {
+      // --max-downtime shorter than --timeout: the source's own wait would outlast it.
+      const double quiet_s = static_cast<double>(steady_now_us() - last_frame_us) * 1e-6;
+      if (reconnects_ && max_downtime_s >= 0 && quiet_s >= max_downtime_s) {
+        reason = fmt::format("no frame for {:.1f} s", quiet_s);
+        return Ended::lost;
+      }
+      continue;
+    }
     if (!frame) {
       if (!reconnects_) return Ended::finished;
       reason = spec_.kind == video::SourceKind::stream
@@ -242,6 +297,7 @@ LiveRun::Ended LiveRun::pump(video::ThreadedSource& source, StreamLabeler& strea
     }
     const int64_t arrival_us = frame->arrival_us;
     last_arrival_us_ = arrival_us;
+    last_frame_us = steady_now_us();
     // The rate the source really delivers, from its timestamps and frame count (dropped
     // frames included): a stream's claim (MPEG-TS says 25 for anything) can be far off.
     if (!connection_first_) connection_first_ = {frame->index, frame->timestamp_us};
@@ -267,12 +323,12 @@ void LiveRun::emit(std::vector<LabelledFrame> frames, int64_t final_at_us) {
     outputs_.frame(frame, latency_ms, smoothing_ms,
                    dropped_before_ + (source_ ? source_->dropped() : 0));
   }
-  if (!frames.empty()) outputs_.flush();
 }
 
 }  // namespace
 
 LiveSummary run_live(Labeler& labeler, const video::SourceSpec& spec, const LiveOptions& options) {
+  if (!options.name.empty()) check_camera_name(options.name, "--name");
   return LiveRun(labeler, spec, options).run();
 }
 

@@ -116,6 +116,16 @@ nlohmann::json LiveEvents::stream_back(const std::string& source, double downtim
   return line;
 }
 
+nlohmann::json LiveEvents::clip(int person, const std::string& path, bool written,
+                                const std::string& error, double time_s) const {
+  nlohmann::json line = event("clip", time_s);
+  if (person >= 0) line["person"] = person;
+  line["clip"] = path;
+  line["written"] = written;
+  if (!written) line["error"] = error;
+  return line;
+}
+
 nlohmann::json LiveEvents::people() const {
   nlohmann::json list = nlohmann::json::array();
   for (const auto& [id, person] : people_) {

@@ -1,6 +1,7 @@
 #include "actrec/pipeline/live_outputs.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -10,7 +11,9 @@
 #include <opencv2/highgui.hpp>
 #include <opencv2/imgcodecs.hpp>
 
+#include "actrec/core/append_file.hpp"
 #include "actrec/core/error.hpp"
+#include "actrec/core/json_text.hpp"
 #include "actrec/core/log.hpp"
 #include "actrec/features/pose.hpp"
 #include "actrec/output/event_clips.hpp"
@@ -27,24 +30,36 @@ std::string hex_colour(const cv::Scalar& bgr) {
 
 }  // namespace
 
-// An output of JSON lines: a file, or stdout for "-".
+// An output of JSON lines, appended to: a file, or stdout for "-". A line that cannot be written
+// is said at once on stderr (then once a minute while it goes on) and counted; the run goes on,
+// for the other outputs may still reach someone, and ends with an error (run_live).
 class LiveOutputs::Lines {
  public:
-  explicit Lines(const std::string& target) {
-    if (target == "-") {
-      out_ = &std::cout;
-    } else {
-      file_.open(target, std::ios::trunc);
-      if (!file_) throw Error("cannot write " + target + ": cannot create the file");
-      out_ = &file_;
+  explicit Lines(const std::string& target) : file_(target) {}
+  void write(const nlohmann::json& line) {
+    try {
+      file_.write_line(json_text(line));
+      if (lost_ > 0) log::info("{}: writing again after {} lines were lost", file_.path(), lost_);
+      lost_ = 0;
+    } catch (const Error& e) {
+      ++lost_, ++lost_in_all_;
+      error_ = e.what();
+      const int64_t now = steady_now_us();
+      if (lost_ == 1 || now - warned_us_ > 60'000'000) {
+        log::warn("{} ({} lines lost so far)", error_, lost_in_all_);
+        warned_us_ = now;
+      }
     }
   }
-  void write(const nlohmann::json& line) { *out_ << line.dump() << '\n'; }
-  void flush() { *out_ << std::flush; }
+  /// "" when every line was written; else what went wrong and how much was lost.
+  std::string failure() const {
+    return lost_in_all_ == 0 ? "" : fmt::format("{} ({} lines lost)", error_, lost_in_all_);
+  }
 
  private:
-  std::ofstream file_;
-  std::ostream* out_ = nullptr;
+  AppendFile file_;
+  int64_t lost_ = 0, lost_in_all_ = 0, warned_us_ = 0;
+  std::string error_;
 };
 
 LiveOutputs::LiveOutputs(const std::vector<std::string>& labels, const LiveOptions& options,
@@ -55,9 +70,12 @@ LiveOutputs::LiveOutputs(const std::vector<std::string>& labels, const LiveOptio
       source_(std::move(source)),
       multi_(multi),
       events_(labels, name_, options.people.max_age_s) {
-  if (options.jsonl == "-" && options.events == "-") {
-    throw ConfigError(
-        "invalid --events: -: --jsonl already writes to stdout; give one of them a file");
+  if (!options.jsonl.empty() && !options.events.empty() &&
+      same_output(options.jsonl, options.events)) {
+    throw ConfigError(fmt::format(
+        "invalid --events: {}: --jsonl writes there too, and their lines would mix; give each "
+        "its own file",
+        options.events));
   }
   if (!options.jsonl.empty()) jsonl_ = std::make_unique<Lines>(options.jsonl);
   if (!options.events.empty()) events_out_ = std::make_unique<Lines>(options.events);
@@ -105,16 +123,23 @@ void LiveOutputs::connected(double fps) {
 
 int64_t LiveOutputs::clips() const { return clips_ ? clips_->written() : 0; }
 
-void LiveOutputs::flush() {
-  if (jsonl_) jsonl_->flush();
-  if (events_out_) events_out_->flush();
+std::string LiveOutputs::failures() const {
+  std::vector<std::string> failed;
+  for (const auto* lines : {jsonl_.get(), events_out_.get()}) {
+    if (lines && !lines->failure().empty()) failed.push_back(lines->failure());
+  }
+  if (clips_failed_ > 0) {
+    failed.push_back(fmt::format("{} event clip{} not written (the last: {})", clips_failed_,
+                                 clips_failed_ == 1 ? "" : "s", last_clip_error_));
+  }
+  return fmt::format("{}", fmt::join(failed, "; "));
 }
 
 void LiveOutputs::finish() {
-  flush();
   if (clips_) {
     clips_->flush();
     clips_->wait();
+    report_clips();
   }
   if (options_.display) cv::destroyAllWindows();
 }
@@ -125,11 +150,10 @@ void LiveOutputs::stream_lost(const std::string& reason, double time_s) {
   online_ = false;
   people_ = nlohmann::json::array();
   if (mqtt_) {
-    mqtt_->people(events_.people().dump());
+    mqtt_->people(json_text(events_.people()));
     mqtt_->online(false);
   }
   publish_state(true);
-  flush();
 }
 
 void LiveOutputs::stream_back(double downtime_s, int attempts, double time_s) {
@@ -144,7 +168,7 @@ void LiveOutputs::emit_event(nlohmann::json line) {
   if (jsonl_ && kind != "label" && kind != "gone") jsonl_->write(line);
   if (events_out_) events_out_->write(line);
   if (mqtt_) {
-    mqtt_->event(line.dump());
+    mqtt_->event(json_text(line));
     mqtt_->person_down(events_.anyone_down());
   }
   recent_events_.push_back(std::move(line));
@@ -167,7 +191,7 @@ void LiveOutputs::publish_state(bool now) {
                           {"people", people_},
                           {"person_down", events_.anyone_down()},
                           {"events", recent_events_}};
-  server_->state(state.dump());
+  server_->state(json_text(state));
 }
 
 void LiveOutputs::frame(LabelledFrame& frame, double latency_ms, double smoothing_ms,
@@ -242,11 +266,26 @@ void LiveOutputs::frame(LabelledFrame& frame, double latency_ms, double smoothin
       line["clip"] =
           clips_->record(fmt::format("{}-{}-fall-{}.mp4", name_, stamp, line["person"].get<int>()),
                          line["start_s"].get<double>(), line["end_s"].get<double>());
+      clip_people_[line["clip"]] = line["person"];
     }
     emit_event(std::move(line));
   }
-  if (mqtt_) mqtt_->people(events_.people().dump());
+  if (clips_) report_clips();
+  if (mqtt_) mqtt_->people(json_text(events_.people()));
   publish_state(false);
+}
+
+void LiveOutputs::report_clips() {
+  for (const auto& outcome : clips_->take_outcomes()) {
+    const auto person = clip_people_.find(outcome.path);
+    emit_event(events_.clip(person == clip_people_.end() ? -1 : person->second, outcome.path,
+                            outcome.written, outcome.error, last_time_s_));
+    if (person != clip_people_.end()) clip_people_.erase(person);
+    if (!outcome.written) {
+      ++clips_failed_;
+      last_clip_error_ = outcome.error;
+    }
+  }
 }
 
 }  // namespace actrec::pipeline

@@ -6,6 +6,7 @@
 
 #include "actrec/core/atomic_file.hpp"
 #include "actrec/core/error.hpp"
+#include "actrec/core/json_text.hpp"
 #include "actrec/core/log.hpp"
 #include "actrec/core/timer.hpp"
 #include "actrec/model/bundle.hpp"
@@ -387,16 +388,14 @@ TrainState train_labeler(const TrainJob& job, const TrainingData& data,
                           state.epochs_without_gain >= config.patience && entry.epoch < config.epochs;
     state.log.push_back(entry);
 
-    info.training_json =
-        nlohmann::json{
-            {"epoch", entry.epoch},
-            {"best_epoch", state.best_epoch},
-            {"val_accuracy", has_validation ? nlohmann::json(entry.val_accuracy) : nlohmann::json()},
-            {"train_accuracy", entry.train_accuracy},
-            {"train_sequences", data.plain.size()},
-            {"val_sequences", data.validation.size()},
-            {"train_config", config::to_yaml(config)}}
-            .dump();
+    info.training_json = json_text(nlohmann::json{
+        {"epoch", entry.epoch},
+        {"best_epoch", state.best_epoch},
+        {"val_accuracy", has_validation ? nlohmann::json(entry.val_accuracy) : nlohmann::json()},
+        {"train_accuracy", entry.train_accuracy},
+        {"train_sequences", data.plain.size()},
+        {"val_sequences", data.validation.size()},
+        {"train_config", config::to_yaml(config)}});
     const std::string state_json = state.to_json();
     // best first: a kill between the two writes leaves last behind best, never ahead of it.
     if (entry.best) model::save_bundle(best_path, info, model, optimizer.get(), state_json);

@@ -40,14 +40,60 @@ const char* to_string(SourceKind kind) {
   return "?";
 }
 
+namespace {
+
+// Query keys whose values are secrets, by a part of their name: user=, pwd=, password=,
+// token=, access_token=, api_key=, auth=, sig=, secret=...
+bool secret_key(std::string key) {
+  std::transform(key.begin(), key.end(), key.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  for (const char* part : {"user", "pass", "pwd", "token", "secret", "key", "auth", "sig", "cred",
+                           "session", "login"}) {
+    if (key.find(part) != std::string::npos) return true;
+  }
+  return false;
+}
+
+// `fields` ("a=1&pwd=2;b=3") with the values of secret keys replaced by "***".
+std::string redact_fields(const std::string& fields) {
+  std::string out;
+  size_t start = 0;
+  while (start <= fields.size()) {
+    const size_t end = std::min(fields.find_first_of("&;", start), fields.size());
+    const std::string field = fields.substr(start, end - start);
+    const size_t equals = field.find('=');
+    out += equals != std::string::npos && secret_key(field.substr(0, equals))
+               ? field.substr(0, equals + 1) + "***"
+               : field;
+    if (end < fields.size()) out += fields[end];
+    start = end + 1;
+  }
+  return out;
+}
+
+}  // namespace
+
 std::string redact_credentials(const std::string& location) {
   const size_t scheme = location.find("://");
   if (scheme == std::string::npos) return location;
   const size_t host = scheme + 3;
-  const size_t path = location.find('/', host);
-  const size_t at = location.rfind('@', path == std::string::npos ? std::string::npos : path);
-  if (at == std::string::npos || at < host) return location;
-  return location.substr(0, host) + "***" + location.substr(at);
+  const size_t tail = location.find_first_of("/?#", host);
+  std::string shown = location;
+  // user:password@ before the host.
+  const size_t at = location.rfind('@', tail == std::string::npos ? std::string::npos : tail);
+  if (at != std::string::npos && at >= host)
+    shown = location.substr(0, host) + "***" + location.substr(at);
+  // Secrets in the query and the fragment (?user=a&pwd=b, #access_token=c).
+  const size_t query = shown.find_first_of("?#", host);
+  if (query == std::string::npos) return shown;
+  std::string out = shown.substr(0, query);
+  for (size_t start = query; start < shown.size();) {
+    const size_t next = shown.find('#', start + 1);
+    const size_t end = next == std::string::npos ? shown.size() : next;
+    out += shown[start] + redact_fields(shown.substr(start + 1, end - start - 1));
+    start = end;
+  }
+  return out;
 }
 
 std::string source_slug(const SourceSpec& spec) {

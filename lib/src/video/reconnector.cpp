@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <limits>
 #include <thread>
 
 #include "actrec/core/error.hpp"
@@ -31,7 +32,8 @@ Reconnection Reconnector::reconnect(int64_t last_frame_us, const std::atomic<boo
     }
     try {
       Reconnection done;
-      done.source = open_();
+      done.source = open_(limited ? std::max(0.0, policy_.max_downtime_s - down_s())
+                                  : std::numeric_limits<double>::infinity());
       done.attempts = attempt;
       done.downtime_s = down_s();
       return done;

@@ -25,7 +25,9 @@ class BoundedQueue {
   bool push(T item) {
     std::unique_lock<std::mutex> lock(mutex_);
     if (policy_ == QueuePolicy::block) {
+      ++blocked_;
       not_full_.wait(lock, [&] { return closed_ || items_.size() < capacity_; });
+      --blocked_;
     } else if (items_.size() >= capacity_ && !closed_) {
       items_.pop_front();
       ++dropped_;
@@ -69,6 +71,11 @@ class BoundedQueue {
     return items_.size();
   }
   size_t capacity() const { return capacity_; }
+  /// Producers waiting in push() now (block policy): a decode thread ahead of its consumer.
+  int blocked_producers() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return blocked_;
+  }
 
  private:
   std::optional<T> take(std::unique_lock<std::mutex>&) {
@@ -86,6 +93,7 @@ class BoundedQueue {
   std::deque<T> items_;
   bool closed_ = false;
   int64_t dropped_ = 0;
+  int blocked_ = 0;
 };
 
 }  // namespace actrec

@@ -17,6 +17,13 @@ namespace actrec::output {
 /// A JPEG-encoded frame, shared by whoever needs it (the clips, the live page).
 using Jpeg = std::shared_ptr<const std::vector<unsigned char>>;
 
+/// What became of a clip asked for: on disk whole, or not (and why).
+struct ClipOutcome {
+  std::string path;
+  bool written = false;
+  std::string error;
+};
+
 class EventClipRecorder {
  public:
   /// Clips go to `folder` (created if missing; Error naming it when it cannot be), at `fps`
@@ -37,8 +44,11 @@ class EventClipRecorder {
   std::string record(const std::string& name, double start_s, double end_s);
   /// Writes every clip still waiting with the frames there are (the stream was lost or ends).
   void flush();
-  /// Waits until every clip handed to the writer is on disk.
+  /// Waits until every clip handed to the writer is on disk (or failed).
   void wait();
+  /// The clips finished since the last call, written or failed: a clip is named in its event
+  /// before it exists, so whoever announced it says what became of it.
+  std::vector<ClipOutcome> take_outcomes();
   int64_t written() const;  ///< clips on disk so far
   size_t frames_kept() const { return frames_.size(); }
 
@@ -61,6 +71,7 @@ class EventClipRecorder {
   std::deque<Clip> to_write_;
   bool writing_ = false, stopping_ = false;
   int64_t written_ = 0;
+  std::vector<ClipOutcome> outcomes_;
   std::thread writer_;
 };
 

@@ -140,6 +140,11 @@ class OverlayWriter {
 std::string open_browser_video(cv::VideoWriter& writer, const std::string& path,
                                const std::string& name, double fps, cv::Size size);
 
+/// cv::VideoWriter does not report a failed write (a full disk, a file-size limit): after
+/// release(), checks that the video at `path` holds the `written` frames. Error naming `name`
+/// (the file the user will see) when it does not.
+void check_video_written(const std::string& path, const std::string& name, int64_t written);
+
 /// A colour per class, the same everywhere (overlay, charts).
 cv::Scalar class_colour(int64_t label);
 

@@ -54,7 +54,15 @@ struct LiveSummary {
   double downtime_s = 0;     ///< seconds without frames in all, between loss and reconnect
   int64_t events = 0;        ///< event lines emitted
   int64_t clips = 0;         ///< event clips written
+  /// Outputs that could not be written (a full disk): which, why, how much was lost; "" none.
+  std::string output_error;
+  /// Why the run ended early: the source was down longer than allowed (its InputError); "".
+  std::string error;
 };
+
+/// A camera's name names MQTT topics, Home Assistant ids and clip files: 1 to 64 of A-Z a-z
+/// 0-9 _ -. ConfigError naming `what` (the option or key that gave it) otherwise.
+void check_camera_name(const std::string& name, const std::string& what);
 
 /// "latency p50 828 ms, p95 901 ms, of which the smoothing's look-ahead p50 800 ms (8 steps at
 /// 10 fps)": the smoothing's share stated as a part of the figure, never added to it.
@@ -63,7 +71,8 @@ std::string latency_text(const LiveSummary& summary);
 /// Labels a stream as it comes. Live sources (cameras, streams, realtime files) feed a capture
 /// thread where the newest frame wins, so no backlog builds up; a plain file drops nothing. A
 /// stream or camera that stops delivering is opened again (options.reconnect), people are then
-/// followed afresh; InputError naming it once it has been down longer than allowed.
+/// followed afresh; once it has been down longer than allowed, the run ends with the figures
+/// so far and `error` saying so.
 LiveSummary run_live(Labeler& labeler, const video::SourceSpec& source, const LiveOptions& options);
 
 }  // namespace actrec::pipeline

@@ -11,6 +11,7 @@
 //   unseen       person (who fell and is no longer seen: the fall stands)
 //   up           person, identity_lost (when true: everyone in view was seen up, the person
 //                who fell could no longer be told from others)
+//   clip         person, clip (the path the fall event named), written, error (when not)
 //   stream_lost  source, reason
 //   stream_back  source, downtime_s, attempts
 #include <map>
@@ -36,6 +37,9 @@ class LiveEvents {
                                           double time_s);
   nlohmann::json stream_back(const std::string& source, double downtime_s, int attempts,
                              double time_s);
+  /// What became of the clip a fall event named: on disk whole, or not and why.
+  nlohmann::json clip(int person, const std::string& path, bool written, const std::string& error,
+                      double time_s) const;
 
   /// Someone fell and is not up again (FallEvents decides: only being seen up clears a fall).
   bool anyone_down() const { return !down_.empty(); }

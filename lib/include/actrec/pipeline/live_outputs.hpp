@@ -4,6 +4,7 @@
 // the window. It is fed frames whose labels are final and told when the stream is lost and
 // back; it knows nothing of sources, so tests feed it frames (and falls) they make themselves.
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -44,10 +45,11 @@ class LiveOutputs {
   /// The stream stopped delivering at `time_s` (the time of the last frame emitted).
   void stream_lost(const std::string& reason, double time_s);
   void stream_back(double downtime_s, int attempts, double time_s);
-  void flush();
   /// Waits until every clip asked for is written.
   void finish();
 
+  /// "" when every line was written; else which files failed, why, and how much was lost.
+  std::string failures() const;
   bool keeps_images() const { return keep_images_; }  ///< frames need their image kept
   bool quit() const { return quit_; }                 ///< q or Esc in the window
   int64_t events() const { return events_emitted_; }
@@ -57,6 +59,7 @@ class LiveOutputs {
  private:
   class Lines;
   void emit_event(nlohmann::json line);
+  void report_clips();  // a `clip` event for each clip finished, written or not
   void publish_state(bool now);
 
   std::vector<std::string> labels_;
@@ -70,6 +73,9 @@ class LiveOutputs {
   std::unique_ptr<output::EventClipRecorder> clips_;
   bool keep_images_ = false, online_ = false, quit_ = false;
   int64_t events_emitted_ = 0;
+  std::map<std::string, int> clip_people_;  // clips asked for and not finished: whose fall
+  int64_t clips_failed_ = 0;
+  std::string last_clip_error_;
   // All bounded: a camera may run for days.
   output::LabelHistory history_;
   RateMeter rate_;

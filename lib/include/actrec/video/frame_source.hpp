@@ -40,7 +40,9 @@ SourceSpec classify_source(const std::string& text);
 
 const char* to_string(SourceKind kind);
 
-/// A source's location fit to print and publish: the user:password of a URL replaced by "***".
+/// A source's location fit to print and publish: the user:password of a URL, and the values of
+/// query and fragment fields that name secrets (user, pwd, password, token, key, auth, sig...),
+/// replaced by "***". The one function that masks a location wherever it is shown.
 std::string redact_credentials(const std::string& location);
 
 /// A short name made of a source's location, for topics and file names: "camera0",

@@ -28,9 +28,10 @@ struct Reconnection {
 
 class Reconnector {
  public:
-  /// `open` opens the source once (throwing InputError when it cannot); `name` names it in
-  /// errors (without credentials: see redact_credentials()).
-  using Opener = std::function<std::unique_ptr<FrameSource>()>;
+  /// `open` opens the source once (throwing InputError when it cannot), taking at most the
+  /// seconds it is given (the downtime still allowed; infinity when there is no limit); `name`
+  /// names it in errors (without credentials: see redact_credentials()).
+  using Opener = std::function<std::unique_ptr<FrameSource>(double budget_s)>;
   Reconnector(Opener open, ReconnectPolicy policy, std::string name);
 
   /// Called after each failed try with the try's number, its error and the wait before the next.
