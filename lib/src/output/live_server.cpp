@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 
 #include <chrono>
+#include <string_view>
 
 #include "actrec/core/error.hpp"
 #include "actrec/core/log.hpp"
@@ -142,7 +143,12 @@ LiveServer::LiveServer(const std::string& host, int port)
           changed_.wait_for(lock, std::chrono::milliseconds(500),
                             [&] { return stopping_ || state_number_ != sent; });
           if (stopping_) return false;
-          if (state_number_ == sent) return sink.write(": idle\n\n", 9);  // finds dead viewers
+          if (state_number_ == sent) {
+            // A comment, which finds viewers who have gone; a byte more would begin the next
+            // message's first line, and the browser would drop that message.
+            constexpr std::string_view kIdle = ": idle\n\n";
+            return sink.write(kIdle.data(), kIdle.size());
+          }
           const std::string message = "data: " + state_ + "\n\n";
           sent = state_number_;
           lock.unlock();
