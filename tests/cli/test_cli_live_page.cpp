@@ -117,5 +117,143 @@ TEST_F(LivePage, EventsKeepAliveIsAWholeCommentWithNothingAfterIt) {
       << nlohmann::json(body).dump();
 }
 
+// Reads every client in the background, as browsers showing the page would, until destroyed.
+// Look at the clients only under lock().
+class Readers {
+ public:
+  explicit Readers(std::vector<RawClient>& clients)
+      : clients_(clients), thread_([this] { run(); }) {}
+  ~Readers() {
+    stop_ = true;
+    thread_.join();
+  }
+  std::unique_lock<std::mutex> lock() { return std::unique_lock<std::mutex>(mutex_); }
+
+ private:
+  void run() {
+    while (!stop_) {
+      std::vector<pollfd> ready;
+      for (const auto& client : clients_) {
+        if (!client.closed()) ready.push_back({client.fd(), POLLIN, 0});
+      }
+      ::poll(ready.data(), ready.size(), 50);
+      std::lock_guard<std::mutex> guard(mutex_);
+      for (auto& client : clients_) {
+        if (!client.closed()) client.read_some(0);
+      }
+    }
+  }
+  std::vector<RawClient>& clients_;
+  std::mutex mutex_;
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+};
+
+TEST_F(LivePage, ManyViewersAreServedAndNeverStarveThePage) {
+  ASSERT_FALSE(serve("127.0.0.1:0").empty());
+  // 70 viewers, each holding the image and the events, as the page does.
+  const int viewers = 70;
+  std::vector<RawClient> streams;
+  for (int i = 0; i < viewers; ++i) {
+    for (const char* path : {"/stream.mjpg", "/events"}) {
+      streams.emplace_back("127.0.0.1", port_);
+      ASSERT_TRUE(streams.back().send(get_request(path, host_header())));
+    }
+  }
+  Readers readers(streams);
+  // The page and its state still answer everyone else.
+  ASSERT_TRUE(wait_until([&] { return answers("/state.json"); }, 30)) << read_text(log_);
+  EXPECT_TRUE(wait_until([&] { return answers("/"); }, 30));
+  // Every viewer is answered: with the image or the events, or, beyond the number of streams
+  // the page keeps (well above a household's), with 503 at once rather than never.
+  const auto answered = [&] {
+    auto lock = readers.lock();
+    return std::all_of(streams.begin(), streams.end(),
+                       [](const RawClient& client) { return client.status() != 0; });
+  };
+  ASSERT_TRUE(wait_until(answered, 30));
+  // Each image served shows frames (one JPEG per frame, the same for all).
+  int served = 0, refused = 0, images = 0, showing = 0;
+  const auto count = [&] {
+    auto lock = readers.lock();
+    served = refused = images = showing = 0;
+    for (size_t i = 0; i < streams.size(); ++i) {
+      refused += streams[i].status() == 503;
+      if (streams[i].status() != 200) continue;
+      ++served;
+      if (i % 2 != 0) continue;
+      ++images;
+      showing += contains(streams[i].received(), "Content-Type: image/jpeg");
+    }
+    return showing == images;
+  };
+  EXPECT_TRUE(wait_until(count, 30)) << showing << " of " << images << " images show a frame";
+  EXPECT_EQ(served + refused, 2 * viewers);
+  EXPECT_GE(served, 100) << "fewer than 50 viewers served";
+  EXPECT_TRUE(run_->running()) << read_text(log_);
+}
+
+TEST_F(LivePage, SilentAndSlowClientsAreCutAndNeverBlockThePage) {
+  ASSERT_FALSE(serve("127.0.0.1:0").empty());
+  // More connections that send nothing than the page keeps open at once...
+  std::vector<RawClient> silent;
+  for (int i = 0; i < 300; ++i) silent.emplace_back("127.0.0.1", port_);
+  // ...and some that send their request a byte at a time, never finishing it.
+  std::vector<RawClient> slow;
+  for (int i = 0; i < 20; ++i) {
+    slow.emplace_back("127.0.0.1", port_);
+    slow.back().send("GET /state.json HTTP/1.1\r\nHost: " + host_header() + "\r\nX-Slow: ");
+  }
+  ASSERT_TRUE(wait_until([&] { return answers("/state.json"); }, 30)) << read_text(log_);
+  EXPECT_TRUE(wait_until([&] { return answers("/"); }, 30));
+  // The slow ones are cut however steadily they trickle.
+  const bool all_cut = wait_until(
+      [&] {
+        bool open = false;
+        for (auto& client : slow) {
+          if (client.read_some(0) && client.send("a")) open = true;
+        }
+        return !open;
+      },
+      30);
+  EXPECT_TRUE(all_cut);
+  for (auto& client : silent) EXPECT_TRUE(client.wait_closed(30));
+  EXPECT_TRUE(run_->running()) << read_text(log_);
+}
+
+// Sends `head`, then `filler` until the page answers or closes, or `total` bytes went; what
+// the page answered, once it has closed the connection.
+RawClient flood(int port, const std::string& head, int64_t total) {
+  RawClient client("127.0.0.1", port);
+  client.send(head);
+  const std::string filler(1 << 20, 'x');
+  for (int64_t sent = 0; sent < total && !client.readable(); sent += filler.size()) {
+    if (!client.send(filler)) break;
+  }
+  client.wait_closed(30);
+  return client;
+}
+
+TEST_F(LivePage, RequestsTooBigAreRefusedUnreadAndMemoryStaysBounded) {
+  ASSERT_FALSE(serve("127.0.0.1:0").empty());
+  ASSERT_TRUE(wait_until([&] { return answers("/state.json"); }, 30));
+  const int64_t peak_before = memory_kib(run_->pid(), "VmHWM");
+  // A 400 MB body (the page takes none).
+  const RawClient post = flood(
+      port_, "POST / HTTP/1.1\r\nHost: " + host_header() + "\r\nContent-Length: 400000000\r\n\r\n",
+      400000000);
+  EXPECT_TRUE(post.closed());
+  EXPECT_EQ(post.status(), 413) << post.received().substr(0, 200);
+  // A header line that never ends.
+  const RawClient header =
+      flood(port_, "GET / HTTP/1.1\r\nHost: " + host_header() + "\r\nX-Big: ", 100000000);
+  EXPECT_TRUE(header.closed());
+  EXPECT_EQ(header.status(), 431) << header.received().substr(0, 200);
+  // Neither was kept: the process never held more than a few MB beyond what it had.
+  const int64_t peak_after = memory_kib(run_->pid(), "VmHWM");
+  EXPECT_LT(peak_after - peak_before, 32 * 1024) << peak_before << " KiB before";
+  EXPECT_TRUE(answers("/state.json"));
+}
+
 }  // namespace
 }  // namespace actrec::test
