@@ -255,5 +255,126 @@ TEST_F(LivePage, RequestsTooBigAreRefusedUnreadAndMemoryStaysBounded) {
   EXPECT_TRUE(answers("/state.json"));
 }
 
+// The first IPv4 address of this machine that is not loopback; empty when there is none.
+std::string non_loopback_ipv4() {
+  ifaddrs* interfaces = nullptr;
+  if (::getifaddrs(&interfaces) != 0) return "";
+  std::string found;
+  for (const ifaddrs* entry = interfaces; entry && found.empty(); entry = entry->ifa_next) {
+    if (!entry->ifa_addr || entry->ifa_addr->sa_family != AF_INET) continue;
+    const auto* address = reinterpret_cast<const sockaddr_in*>(entry->ifa_addr);
+    char text[INET_ADDRSTRLEN];
+    ::inet_ntop(AF_INET, &address->sin_addr, text, sizeof text);
+    if (std::string(text).rfind("127.", 0) != 0) found = text;
+  }
+  ::freeifaddrs(interfaces);
+  return found;
+}
+
+TEST_F(LivePage, OnLoopbackOnlyThisMachinesNamesAreServed) {
+  ASSERT_FALSE(serve("127.0.0.1:0").empty());
+  const std::string port = std::to_string(port_);
+  // A page elsewhere whose name was made to point at 127.0.0.1 (DNS rebinding) sends its own.
+  for (const std::string& host :
+       std::vector<std::string>{"evil.example", "evil.example:" + port, "127.0.0.1.nip.io"}) {
+    const auto response = client().Get("/state.json", {{"Host", host}});
+    ASSERT_TRUE(response) << host;
+    EXPECT_EQ(response->status, 403) << host;
+    EXPECT_FALSE(contains(response->body, "camera")) << response->body;
+  }
+  for (const std::string& host : std::vector<std::string>{"127.0.0.1:" + port, "localhost:" + port,
+                                                          "[::1]:" + port, "localhost"}) {
+    const auto response = client().Get("/state.json", {{"Host", host}});
+    ASSERT_TRUE(response) << host;
+    EXPECT_EQ(response->status, 200) << host;
+  }
+}
+
+TEST_F(LivePage, BeyondLoopbackEveryRequestNeedsTheTokenPrintedAtStart) {
+  const std::string address = non_loopback_ipv4();
+  if (address.empty()) GTEST_SKIP() << "this machine has no IPv4 address but loopback";
+  const std::string url = serve(address + ":0");
+  std::smatch match;
+  ASSERT_TRUE(std::regex_search(url, match, std::regex("/\\?token=([A-Za-z0-9_-]{20,})$"))) << url;
+  const std::string token = match[1];
+  ASSERT_TRUE(wait_until([&] { return answers("/state.json?token=" + token); }, 30));
+  // Without it, or with another, nothing of the page, its state or its streams.
+  for (const std::string& path :
+       std::vector<std::string>{"/", "/state.json", "/stream.mjpg", "/events",
+                                "/state.json?token=" + std::string(token.size(), 'a')}) {
+    const auto response = client().Get(path);
+    ASSERT_TRUE(response) << path;
+    EXPECT_EQ(response->status, 401) << path;
+    EXPECT_TRUE(response->has_header("WWW-Authenticate")) << path;
+    EXPECT_FALSE(contains(response->body, "camera") || contains(response->body, "mjpg"))
+        << response->body;
+  }
+  EXPECT_EQ(status("/", {{"Authorization", "Bearer wrong"}}), 401);
+  EXPECT_EQ(status("/", {{"Cookie", "actrec_token_" + std::to_string(port_) + "=wrong"}}), 401);
+  // With it as a bearer...
+  const auto bearer = client().Get("/state.json", {{"Authorization", "Bearer " + token}});
+  ASSERT_TRUE(bearer);
+  EXPECT_EQ(bearer->status, 200);
+  EXPECT_FALSE(contains(bearer->body, token));
+  // ...or in the address printed: the page, and a cookie for the page's own requests, which
+  // scripts cannot read and other sites' pages cannot send.
+  const auto page = client().Get("/?token=" + token);
+  ASSERT_TRUE(page);
+  EXPECT_EQ(page->status, 200);
+  EXPECT_TRUE(contains(page->body, "stream.mjpg"));
+  const std::string cookie = page->get_header_value("Set-Cookie");
+  EXPECT_TRUE(contains(cookie, "HttpOnly")) << cookie;
+  EXPECT_TRUE(contains(cookie, "SameSite=Strict")) << cookie;
+  const std::string pair = cookie.substr(0, cookie.find(';'));
+  EXPECT_EQ(pair, "actrec_token_" + std::to_string(port_) + "=" + token);
+  EXPECT_EQ(status("/state.json", {{"Cookie", "theme=dark; " + pair}}), 200);
+  // The token is in the one line that gives the address, and nowhere else.
+  run_->stop(SIGINT);
+  const std::string log = read_text(log_);
+  EXPECT_NE(log.find(token), std::string::npos) << log;
+  EXPECT_EQ(log.find(token), log.rfind(token)) << log;
+}
+
+TEST_F(LivePage, TheAddressPrintedOpensThePageAndItsVideoInABrowser) {
+  const std::string address = non_loopback_ipv4();
+  if (address.empty()) GTEST_SKIP() << "this machine has no IPv4 address but loopback";
+  if (std::system("command -v chromium > /dev/null") != 0) {
+    GTEST_SKIP() << "chromium is not installed: the page is not looked at in a browser";
+  }
+  const std::string url = serve(address + ":0");
+  ASSERT_TRUE(contains(url, "?token=")) << url;
+  // The page's own requests (the image, the events) carry the token in the cookie its address
+  // set: the video shows.
+  const std::string shot = dir_.file("page.png");
+  ChildProcess chromium(
+      {"chromium", "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+       "--disable-background-networking", "--disable-component-update", "--disable-sync",
+       "--user-data-dir=" + dir_.file("profile"), "--window-size=1100,600", "--screenshot=" + shot,
+       url},
+      dir_.file("chromium.log"));
+  ASSERT_EQ(chromium.wait(60), 0) << read_text(dir_.file("chromium.log"));
+  const cv::Mat page = cv::imread(shot, cv::IMREAD_COLOR);
+  ASSERT_FALSE(page.empty()) << "no screenshot";
+  // The test video's frames have white stripes; nothing else left of the list below the title
+  // bar is white.
+  cv::Mat white;
+  cv::inRange(page(cv::Rect(0, 50, page.cols * 65 / 100, page.rows - 50)),
+              cv::Scalar(200, 200, 200), cv::Scalar(255, 255, 255), white);
+  EXPECT_GT(cv::countNonZero(white), 500) << "no video in the page: " << shot;
+}
+
+TEST_F(LivePage, ATokenFromTheEnvironmentIsNeverPrinted) {
+  const std::string address = non_loopback_ipv4();
+  if (address.empty()) GTEST_SKIP() << "this machine has no IPv4 address but loopback";
+  const std::string token = "a-token-chosen-by-the-user-4d1f";
+  ::setenv("ACTREC_SERVE_TOKEN", token.c_str(), 1);
+  const std::string url = serve(address + ":0");
+  EXPECT_FALSE(contains(url, token)) << url;
+  ASSERT_TRUE(wait_until([&] { return answers("/state.json?token=" + token); }, 30));
+  EXPECT_EQ(status("/state.json"), 401);
+  run_->stop(SIGINT);
+  EXPECT_FALSE(contains(read_text(log_), token)) << read_text(log_);
+}
+
 }  // namespace
 }  // namespace actrec::test

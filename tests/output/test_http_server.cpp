@@ -7,6 +7,7 @@
 #include <atomic>
 #include <thread>
 
+#include "actrec/core/error.hpp"
 #include "actrec/output/http_server.hpp"
 #include "raw_client.hpp"
 #include "temp_dir.hpp"
@@ -131,6 +132,14 @@ TEST(HttpServer, ABodyIsTakenUpToItsLimitWithItsLengthGivenAhead) {
   const RawClient chunked =
       served.closed_after(post + "Transfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n");
   EXPECT_EQ(chunked.status(), 411) << chunked.received();
+}
+
+TEST(HttpServer, ATokenUnfitForAnAddressIsAConfigError) {
+  for (const char* token : {"short", "sixteen chars but spaces"}) {
+    const std::string message =
+        test::error_message<ConfigError>([&] { HttpServer("0.0.0.0", 0, {}, token); });
+    EXPECT_NE(message.find("ACTREC_SERVE_TOKEN"), std::string::npos) << message;
+  }
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 #include <httplib.h>
 #include <poll.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -64,6 +65,43 @@ void send_refusal(int fd, int status, const char* reason, const char* why) {
       "Content-Length: {}\r\n{}\r\n{}\n",
       status, reason, std::strlen(why) + 1, status == 503 ? "Retry-After: 10\r\n" : "", why);
   ::send(fd, response.data(), response.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+}
+
+bool is_loopback(const std::string& host) {
+  return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
+}
+
+std::string random_token() {
+  unsigned char bytes[16];
+  if (::getrandom(bytes, sizeof bytes, 0) != static_cast<ssize_t>(sizeof bytes)) {
+    throw Error(
+        fmt::format("cannot make a token for the page: getrandom: {}", std::strerror(errno)));
+  }
+  std::string token;
+  for (const unsigned char byte : bytes) token += fmt::format("{:02x}", byte);
+  return token;
+}
+
+// Compares a secret in a time that does not tell how much of `given` was right.
+bool same_secret(const std::string& given, const std::string& secret) {
+  unsigned char differ = given.size() != secret.size();
+  for (size_t i = 0; i < secret.size(); ++i) {
+    differ |= static_cast<unsigned char>(secret[i] ^ (i < given.size() ? given[i] : 0));
+  }
+  return differ == 0;
+}
+
+// The value of cookie `name` in a Cookie header ("a=1; b=2"); empty when it is not there.
+std::string cookie_value(const std::string& header, const std::string& name) {
+  for (size_t at = 0; at < header.size();) {
+    const size_t end = std::min(header.find(';', at), header.size());
+    const size_t start = header.find_first_not_of(' ', at);
+    if (start < end && header.compare(start, name.size() + 1, name + "=") == 0) {
+      return header.substr(start + name.size() + 1, end - start - name.size() - 1);
+    }
+    at = end + 1;
+  }
+  return "";
 }
 
 }  // namespace
@@ -197,8 +235,23 @@ struct HttpServer::Connection final : httplib::Stream {
   bool head_done = false;
 };
 
-HttpServer::HttpServer(const std::string& host, int port, const HttpLimits& limits)
-    : routes_(std::make_unique<Routes>()), limits_(limits), host_(host) {
+HttpServer::HttpServer(const std::string& host, int port, const HttpLimits& limits,
+                       std::string token)
+    : routes_(std::make_unique<Routes>()),
+      limits_(limits),
+      host_(host),
+      loopback_(is_loopback(host)) {
+  if (!loopback_) {
+    token_made_here_ = token.empty();
+    token_ = token_made_here_ ? random_token() : std::move(token);
+    if (token_.size() < 16 ||
+        token_.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+                                 "-._~") != std::string::npos) {
+      throw ConfigError(
+          "invalid token for the page ($ACTREC_SERVE_TOKEN): it needs 16 or more letters, "
+          "digits, '-', '_', '.' or '~'");
+    }
+  }
   Routes& routes = *routes_;
   // SO_REUSEADDR alone: httplib's default adds SO_REUSEPORT, with which a second server on the
   // same port would share it silently instead of being told it is taken.
@@ -216,6 +269,7 @@ HttpServer::HttpServer(const std::string& host, int port, const HttpLimits& limi
   // What the Keep-Alive header tells clients: this loop's figures, not cpp-httplib's.
   routes.set_keep_alive_max_count(kRequestsPerConnection);
   routes.set_keep_alive_timeout(static_cast<time_t>(limits_.idle_s));
+  cookie_ = fmt::format("actrec_token_{}", port_);
   const auto guard = [this](const httplib::Request& request, httplib::Response& response) {
     const int status = refusal(request, response);
     refused_on_this_thread = status != 0;
@@ -260,7 +314,8 @@ void HttpServer::start() {
 
 std::string HttpServer::url() const {
   const bool v6 = host_.find(':') != std::string::npos;
-  return fmt::format("http://{}{}{}:{}/", v6 ? "[" : "", host_, v6 ? "]" : "", port_);
+  return fmt::format("http://{}{}{}:{}/{}", v6 ? "[" : "", host_, v6 ? "]" : "", port_,
+                     token_made_here_ ? "?token=" + token_ : "");
 }
 
 bool HttpServer::stream(httplib::Response& response, const std::string& content_type,
@@ -359,6 +414,19 @@ void HttpServer::serve(Connection& connection) {
 }
 
 int HttpServer::refusal(const httplib::Request& request, httplib::Response& response) const {
+  if (loopback_ && !names_this_machine(request.get_header_value("Host"))) {
+    response.set_content("this page answers only to this machine's names (localhost)\n",
+                         "text/plain");
+    return 403;
+  }
+  if (!loopback_ && !authorized(request, response)) {
+    response.set_header("WWW-Authenticate", "Bearer");
+    response.set_content(
+        "this page needs its token: open the address with ?token= that actrec "
+        "printed at start\n",
+        "text/plain");
+    return 401;
+  }
   // A body is read only up to its length, and only a short one: a length given ahead lets
   // a long one be refused unread.
   const bool may_have_body = request.method == "POST" || request.method == "PUT" ||
@@ -375,6 +443,34 @@ int HttpServer::refusal(const httplib::Request& request, httplib::Response& resp
     return 413;
   }
   return 0;
+}
+
+bool HttpServer::authorized(const httplib::Request& request, httplib::Response& response) const {
+  if (same_secret(request.get_param_value("token"), token_)) {
+    if (!response.has_header("Set-Cookie")) {
+      response.set_header("Set-Cookie",
+                          cookie_ + "=" + token_ + "; Path=/; HttpOnly; SameSite=Strict");
+    }
+    return true;
+  }
+  const std::string authorization = request.get_header_value("Authorization");
+  const std::string bearer = "Bearer ";
+  return (authorization.compare(0, bearer.size(), bearer) == 0 &&
+          same_secret(authorization.substr(bearer.size()), token_)) ||
+         same_secret(cookie_value(request.get_header_value("Cookie"), cookie_), token_);
+}
+
+bool HttpServer::names_this_machine(const std::string& host_header) const {
+  std::string host = host_header;
+  std::transform(host.begin(), host.end(), host.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  const size_t colon = host.rfind(':');
+  if (colon != std::string::npos && host.find(']', colon) == std::string::npos) {
+    if (host.substr(colon + 1) != std::to_string(port_)) return false;
+    host.erase(colon);
+  }
+  return host == "localhost" || host == "127.0.0.1" || host == "[::1]" || host == host_ ||
+         host == "[" + host_ + "]";
 }
 
 }  // namespace actrec::output

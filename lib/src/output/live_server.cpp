@@ -83,8 +83,8 @@ listen();
 
 }  // namespace
 
-LiveServer::LiveServer(const std::string& host, int port)
-    : http_(std::make_unique<HttpServer>(host, port, HttpLimits{})) {
+LiveServer::LiveServer(const std::string& host, int port, const std::string& token)
+    : http_(std::make_unique<HttpServer>(host, port, HttpLimits{}, token)) {
   httplib::Server& server = http_->routes();
   server.Get("/", [this](const httplib::Request&, httplib::Response& response) {
     // The state now, in the page itself: it shows people and events at once, not at the first

@@ -3,7 +3,8 @@
 // routes requests and writes responses, but on connections of our own: its own loop gives each
 // connection a thread from a fixed pool of 8 and reads requests of any size, so that a few
 // viewers, idle sockets or one big upload stop the page. Here what a client can take is
-// bounded (HttpLimits).
+// bounded (HttpLimits), and only this machine's names (on loopback) or the token (beyond) are
+// served.
 #include <atomic>
 #include <cstddef>
 #include <functional>
@@ -39,8 +40,13 @@ struct HttpLimits {
 
 class HttpServer {
  public:
-  /// Listens on `host`:`port` (port 0: any free one). Error naming the address when it cannot.
-  HttpServer(const std::string& host, int port, const HttpLimits& limits);
+  /// Listens on `host`:`port` (port 0: any free one). On loopback it answers only requests
+  /// whose Host names this machine (a page elsewhere, its name pointed at 127.0.0.1 by DNS
+  /// rebinding, cannot read it); beyond loopback only those carrying `token` (random when
+  /// empty) as `?token=` (which sets a cookie the page's own requests carry), that cookie, or
+  /// `Authorization: Bearer`. Error naming the address when it cannot listen; ConfigError for
+  /// a token unfit for a URL.
+  HttpServer(const std::string& host, int port, const HttpLimits& limits, std::string token = "");
   /// Stops listening, closes every connection and waits for their threads.
   ~HttpServer();
   HttpServer(const HttpServer&) = delete;
@@ -52,6 +58,8 @@ class HttpServer {
   void start();
 
   int port() const { return port_; }
+  /// The address to open: with `?token=` when the token was made up here (its user has no
+  /// other way to know it).
   std::string url() const;
 
   /// Makes `response` a stream: `next` is called until it returns false or the client goes,
@@ -68,11 +76,17 @@ class HttpServer {
   void serve(Connection& connection);
   /// The status refusing `request` (its body unread), 0 when it may be served.
   int refusal(const httplib::Request& request, httplib::Response& response) const;
+  bool authorized(const httplib::Request& request, httplib::Response& response) const;
+  bool names_this_machine(const std::string& host_header) const;
 
   std::unique_ptr<Routes> routes_;
   const HttpLimits limits_;
   const std::string host_;
   int port_ = 0;
+  const bool loopback_;
+  std::string token_;  // empty on loopback
+  bool token_made_here_ = false;
+  std::string cookie_;  // the token's cookie: named after the port, as cookies ignore ports
   std::thread acceptor_;
   std::list<std::unique_ptr<Connection>> connections_;  // the acceptor's, then the destructor's
   std::atomic<int> streams_{0};

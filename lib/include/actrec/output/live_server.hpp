@@ -1,7 +1,7 @@
 #pragma once
 // The page `live --serve` offers: the overlay as a live MJPEG image, each person's label and
 // the latest events, pushed as they come (Server-Sent Events). Served by an HttpServer (its
-// limits) on its own threads; the live loop only hands over the
+// limits, and its token beyond loopback) on its own threads; the live loop only hands over the
 // newest frame and state and never waits for a viewer, however slow.
 #include <atomic>
 #include <condition_variable>
@@ -17,14 +17,16 @@ namespace actrec::output {
 
 class LiveServer {
  public:
-  /// Listens on `host`:`port` (port 0: any free one; see port()). Error naming the address
-  /// when it cannot (in use, no such address).
-  LiveServer(const std::string& host, int port);
+  /// Listens on `host`:`port` (port 0: any free one; see port()); beyond loopback, requests
+  /// need `token` (made up when empty; see url()). Error naming the address when it cannot
+  /// listen (in use, no such address).
+  LiveServer(const std::string& host, int port, const std::string& token = "");
   ~LiveServer();
   LiveServer(const LiveServer&) = delete;
   LiveServer& operator=(const LiveServer&) = delete;
 
   int port() const { return http_->port(); }
+  /// The page's address, with the token when it was made up here.
   std::string url() const { return http_->url(); }
   /// Viewers of the image now: with none, the caller need not encode frames for it.
   int viewers() const { return viewers_.load(); }
