@@ -47,6 +47,7 @@ int run_live_command(const LiveCommandOptions& options, const Context& context) 
   live.reconnect.max_downtime_s = options.max_downtime_s;
   // A password on the command line shows in `ps`: it comes from the environment instead.
   if (const char* password = std::getenv("ACTREC_MQTT_PASSWORD")) live.mqtt_password = password;
+  if (const char* token = std::getenv("ACTREC_SERVE_TOKEN")) live.serve_token = token;
   std::signal(SIGINT, request_stop);
   std::signal(SIGTERM, request_stop);
   const auto summary = pipeline::run_live(labeler, spec, live);
@@ -124,7 +125,9 @@ std::vector<Command> add_live_command(CLI::App& parent, Context& context) {
       ->type_name("USER");
   app->add_option("--serve", options->live.serve,
                   "Serve a page with the live overlay, labels and events on [ADDR:]PORT (ADDR "
-                  "127.0.0.1 unless given; PORT 0: any free port)")
+                  "127.0.0.1 unless given; PORT 0: any free port). Beyond loopback every request "
+                  "needs a token: $ACTREC_SERVE_TOKEN, or one made up and printed in the page's "
+                  "address")
       ->type_name("[ADDR:]PORT");
   app->add_option("--clips", options->live.clips,
                   "Write a short MP4 of each fall (with the overlay) into DIR")

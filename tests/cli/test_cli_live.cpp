@@ -573,16 +573,9 @@ TEST_F(LiveNetwork, PageShowsTheVideoAndLabelledPeopleInABrowser) {
                                "--source", dir_.file("two.avi"), "--realtime", "--no-display",
                                "--persons", "multi", "--serve", "0", "--threads", "1"},
       log_);
-  std::smatch match;
-  const std::regex serving("serving the live page at (http://127\\.0\\.0\\.1:([0-9]+)/)");
-  std::string log;
-  ASSERT_TRUE(wait_until(
-      [&] {
-        log = read_text(log_);
-        return std::regex_search(log, match, serving);
-      },
-      30))
-      << log;
+  const auto match =
+      wait_for_match(log_, "serving the live page at (http://127\\.0\\.0\\.1:([0-9]+)/)", 30);
+  ASSERT_FALSE(match.empty()) << read_text(log_);
   const std::string url = match[1];
   httplib::Client client("127.0.0.1", std::stoi(match[2]));
   nlohmann::json state;

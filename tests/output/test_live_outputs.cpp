@@ -125,7 +125,7 @@ TEST(LiveServer, APortInUseIsAClearError) {
   LiveServer first("127.0.0.1", 0);
   const std::string message =
       test::error_message<Error>([&] { LiveServer second("127.0.0.1", first.port()); });
-  EXPECT_NE(message.find("cannot serve the live page: 127.0.0.1:" + std::to_string(first.port())),
+  EXPECT_NE(message.find("cannot serve the page: 127.0.0.1:" + std::to_string(first.port())),
             std::string::npos)
       << message;
 }

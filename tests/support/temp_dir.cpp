@@ -1,11 +1,13 @@
-#include "test_paths.hpp"
 #include "temp_dir.hpp"
 
-#include <filesystem>
 #include <chrono>
+#include <filesystem>
 #include <fstream>
+#include <regex>
 #include <sstream>
 #include <thread>
+
+#include "test_paths.hpp"
 
 namespace actrec::test {
 
@@ -34,6 +36,22 @@ bool wait_until(const std::function<bool()>& ready, double limit_s) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   return true;
+}
+
+std::vector<std::string> wait_for_match(const std::string& path, const std::string& pattern,
+                                        double limit_s) {
+  const std::regex expression(pattern);
+  std::vector<std::string> groups;
+  wait_until(
+      [&] {
+        const std::string text = read_text(path);
+        std::smatch match;
+        if (!std::regex_search(text, match, expression)) return false;
+        groups.assign(match.begin(), match.end());
+        return true;
+      },
+      limit_s);
+  return groups;
 }
 
 }  // namespace actrec::test

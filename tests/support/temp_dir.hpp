@@ -3,6 +3,7 @@
 
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "actrec/core/temp_dir.hpp"
 
@@ -22,6 +23,11 @@ std::string read_text(const std::string& path);
 /// sleeping a fixed time. Returns whether it held.
 bool wait_until(const std::function<bool()>& ready, double limit_s);
 
+/// Waits up to `limit_s` for text matching the regular expression `pattern` in the file at
+/// `path` (a log still being written): the match and its groups, or nothing if none came.
+std::vector<std::string> wait_for_match(const std::string& path, const std::string& pattern,
+                                        double limit_s);
+
 /// The message of the `E` that `action` throws; a test failure when it throws none.
 template <typename E>
 std::string error_message(const std::function<void()>& action) {
@@ -38,7 +44,7 @@ std::string error_message(const std::function<void()>& action) {
 
 /// Skips the current test, saying why, when ../shared is absent.
 #define ACTREC_REQUIRE_SHARED()                                                      \
-  do {                                                                                \
+  do {                                                                               \
     if (::actrec::test::shared_dir().empty())                                        \
       GTEST_SKIP() << "../shared (datasets beside the checkout) is absent: skipped"; \
   } while (0)

@@ -2,12 +2,10 @@
 
 #include <fmt/format.h>
 #include <httplib.h>
-#include <sys/socket.h>
 
 #include <chrono>
-
-#include "actrec/core/error.hpp"
-#include "actrec/core/log.hpp"
+#include <string_view>
+#include <thread>
 
 namespace actrec::output {
 namespace {
@@ -85,9 +83,9 @@ listen();
 
 }  // namespace
 
-LiveServer::LiveServer(const std::string& host, int port)
-    : server_(std::make_unique<httplib::Server>()), host_(host) {
-  httplib::Server& server = *server_;
+LiveServer::LiveServer(const std::string& host, int port, const std::string& token)
+    : http_(std::make_unique<HttpServer>(host, port, HttpLimits{}, token)) {
+  httplib::Server& server = http_->routes();
   server.Get("/", [this](const httplib::Request&, httplib::Response& response) {
     // The state now, in the page itself: it shows people and events at once, not at the first
     // push. "</" is escaped so that no text in it can end the script.
@@ -111,66 +109,54 @@ LiveServer::LiveServer(const std::string& host, int port)
     response.set_content(state_, "application/json");
   });
   server.Get("/stream.mjpg", [this](const httplib::Request&, httplib::Response& response) {
-    ++viewers_;
     response.set_header("Cache-Control", "no-store");
-    response.set_chunked_content_provider(
-        "multipart/x-mixed-replace; boundary=frame",
-        [this, shown = int64_t{-1}](size_t, httplib::DataSink& sink) mutable {
-          std::unique_lock<std::mutex> lock(mutex_);
-          // A bounded wait: a stopping server is noticed while the stream is still, and the
-          // frame shown is sent again, which finds viewers who have gone.
-          changed_.wait_for(lock, std::chrono::milliseconds(500),
-                            [&] { return stopping_ || (jpeg_ && frame_number_ != shown); });
-          if (stopping_) return false;
-          if (!jpeg_) return true;  // nothing to show yet: ask again
-          const Jpeg jpeg = jpeg_;
-          shown = frame_number_;
-          lock.unlock();
-          const std::string head = fmt::format(
-              "--frame\r\nContent-Type: image/jpeg\r\nContent-Length: {}\r\n\r\n", jpeg->size());
-          return sink.write(head.data(), head.size()) &&
-                 sink.write(reinterpret_cast<const char*>(jpeg->data()), jpeg->size()) &&
-                 sink.write("\r\n", 2);
-        },
-        [this](bool) { --viewers_; });
+    const auto next = [this, shown = int64_t{-1}](httplib::DataSink& sink) mutable {
+      std::unique_lock<std::mutex> lock(mutex_);
+      // A bounded wait: a stopping server is noticed while the stream is still, and the frame
+      // shown is sent again, which finds viewers who have gone.
+      changed_.wait_for(lock, std::chrono::milliseconds(500),
+                        [&] { return stopping_ || (jpeg_ && frame_number_ != shown); });
+      if (stopping_) return false;
+      if (!jpeg_) return true;  // nothing to show yet: ask again
+      const Jpeg jpeg = jpeg_;
+      shown = frame_number_;
+      lock.unlock();
+      const std::string head = fmt::format(
+          "--frame\r\nContent-Type: image/jpeg\r\nContent-Length: {}\r\n\r\n", jpeg->size());
+      return sink.write(head.data(), head.size()) &&
+             sink.write(reinterpret_cast<const char*>(jpeg->data()), jpeg->size()) &&
+             sink.write("\r\n", 2);
+    };
+    if (http_->stream(response, "multipart/x-mixed-replace; boundary=frame", next,
+                      [this] { --viewers_; })) {
+      ++viewers_;
+    }
   });
   server.Get("/events", [this](const httplib::Request&, httplib::Response& response) {
     response.set_header("Cache-Control", "no-store");
-    response.set_chunked_content_provider(
-        "text/event-stream", [this, sent = int64_t{-1}](size_t, httplib::DataSink& sink) mutable {
-          std::unique_lock<std::mutex> lock(mutex_);
-          changed_.wait_for(lock, std::chrono::milliseconds(500),
-                            [&] { return stopping_ || state_number_ != sent; });
-          if (stopping_) return false;
-          if (state_number_ == sent) return sink.write(": idle\n\n", 9);  // finds dead viewers
-          const std::string message = "data: " + state_ + "\n\n";
-          sent = state_number_;
-          lock.unlock();
-          const bool ok = sink.write(message.data(), message.size());
-          // At most ten a second: a page needs no more, and a slow viewer gets the newest.
-          std::this_thread::sleep_for(std::chrono::milliseconds(100));
-          return ok;
-        });
+    http_->stream(response, "text/event-stream",
+                  [this, sent = int64_t{-1}](httplib::DataSink& sink) mutable {
+                    std::unique_lock<std::mutex> lock(mutex_);
+                    changed_.wait_for(lock, std::chrono::milliseconds(500),
+                                      [&] { return stopping_ || state_number_ != sent; });
+                    if (stopping_) return false;
+                    if (state_number_ == sent) {
+                      // A comment, which finds viewers who have gone; a byte more would begin
+                      // the next message's first line, and the browser would drop it.
+                      constexpr std::string_view kIdle = ": idle\n\n";
+                      return sink.write(kIdle.data(), kIdle.size());
+                    }
+                    const std::string message = "data: " + state_ + "\n\n";
+                    sent = state_number_;
+                    lock.unlock();
+                    const bool ok = sink.write(message.data(), message.size());
+                    // At most ten a second: a page needs no more, and a slow viewer gets the
+                    // newest.
+                    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+                    return ok;
+                  });
   });
-  // SO_REUSEADDR alone: httplib's default adds SO_REUSEPORT, with which a second `live --serve`
-  // on the same port would share it silently instead of being told it is taken.
-  server.set_socket_options([](int socket) {
-    const int yes = 1;
-    ::setsockopt(socket, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
-  });
-  port_ = port == 0 ? server.bind_to_any_port(host) : (server.bind_to_port(host, port) ? port : -1);
-  if (port_ <= 0) {
-    throw Error(
-        fmt::format("cannot serve the live page: {}:{}: the address is in use or not "
-                    "this machine's",
-                    host, port));
-  }
-  thread_ = std::thread([this] { server_->listen_after_bind(); });
-  // stop() does nothing to a server not yet listening: wait until it is, so that a server
-  // destroyed at once is stopped too.
-  for (int i = 0; i < 5000 && !server_->is_running(); ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  }
+  http_->start();
 }
 
 LiveServer::~LiveServer() {
@@ -179,13 +165,7 @@ LiveServer::~LiveServer() {
     stopping_ = true;
   }
   changed_.notify_all();
-  server_->stop();
-  thread_.join();
-}
-
-std::string LiveServer::url() const {
-  const bool v6 = host_.find(':') != std::string::npos;
-  return fmt::format("http://{}{}{}:{}/", v6 ? "[" : "", host_, v6 ? "]" : "", port_);
+  http_.reset();  // its threads use this object: they end first
 }
 
 void LiveServer::frame(Jpeg jpeg) {

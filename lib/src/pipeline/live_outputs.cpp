@@ -101,7 +101,7 @@ LiveOutputs::LiveOutputs(const std::vector<std::string>& labels, const LiveOptio
     const bool bare = options.serve.find_first_not_of("0123456789") == std::string::npos;
     const auto [host, port] = output::parse_host_port(
         bare ? "127.0.0.1:" + options.serve : options.serve, 0, "--serve", true);
-    server_ = std::make_unique<output::LiveServer>(host, port);
+    server_ = std::make_unique<output::LiveServer>(host, port, options.serve_token);
     log::info("serving the live page at {}", server_->url());
     if (options.on_serving) options.on_serving(server_->url());
   }

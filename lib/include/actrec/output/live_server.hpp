@@ -1,35 +1,33 @@
 #pragma once
 // The page `live --serve` offers: the overlay as a live MJPEG image, each person's label and
-// the latest events, pushed as they come (Server-Sent Events). Served by cpp-httplib on its own
-// threads; the live loop only hands over the newest frame and state and never waits for a
-// viewer, however slow.
+// the latest events, pushed as they come (Server-Sent Events). Served by an HttpServer (its
+// limits, and its token beyond loopback) on its own threads; the live loop only hands over the
+// newest frame and state and never waits for a viewer, however slow.
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <memory>
 #include <mutex>
 #include <string>
-#include <thread>
 
 #include "actrec/output/event_clips.hpp"
-
-namespace httplib {
-class Server;
-}
+#include "actrec/output/http_server.hpp"
 
 namespace actrec::output {
 
 class LiveServer {
  public:
-  /// Listens on `host`:`port` (port 0: any free one; see port()). Error naming the address
-  /// when it cannot (in use, no such address).
-  LiveServer(const std::string& host, int port);
+  /// Listens on `host`:`port` (port 0: any free one; see port()); beyond loopback, requests
+  /// need `token` (made up when empty; see url()). Error naming the address when it cannot
+  /// listen (in use, no such address).
+  LiveServer(const std::string& host, int port, const std::string& token = "");
   ~LiveServer();
   LiveServer(const LiveServer&) = delete;
   LiveServer& operator=(const LiveServer&) = delete;
 
-  int port() const { return port_; }
-  std::string url() const;
+  int port() const { return http_->port(); }
+  /// The page's address, with the token when it was made up here.
+  std::string url() const { return http_->url(); }
   /// Viewers of the image now: with none, the caller need not encode frames for it.
   int viewers() const { return viewers_.load(); }
 
@@ -39,10 +37,7 @@ class LiveServer {
   void state(std::string json);
 
  private:
-  std::unique_ptr<httplib::Server> server_;
-  std::string host_;
-  int port_ = 0;
-  std::thread thread_;
+  std::unique_ptr<HttpServer> http_;
   std::atomic<int> viewers_{0};
   mutable std::mutex mutex_;
   std::condition_variable changed_;

@@ -33,6 +33,9 @@ struct LiveOptions {
   std::string mqtt_user, mqtt_password;
 
   std::string serve;  ///< the live page on [ADDR:]PORT (ADDR 127.0.0.1 unless given); empty: none
+  /// Beyond loopback, the token the page's requests carry; empty: one made up and shown in the
+  /// address passed to on_serving (and logged).
+  std::string serve_token;
   std::function<void(const std::string& url)> on_serving;  ///< called once the page is up
 
   std::string clips;  ///< a folder for a short MP4 of each fall; empty: none
