@@ -34,7 +34,7 @@ td{padding:4px 6px;border-bottom:1px solid #333}
 margin-bottom:14px;font-weight:bold}
 #events{list-style:none;padding:0;margin:0;font-size:13px}
 #events li{padding:3px 0;border-bottom:1px solid #2c2c2c}
-#events .ev-fall,#events .ev-stream_lost{color:#ff7b6b;font-weight:bold}
+#events .ev-fall,#events .ev-unseen,#events .ev-stream_lost{color:#ff7b6b;font-weight:bold}
 </style></head><body>
 <header><h1 id="title">actrec live</h1><span id="status">connecting…</span></header>
 <main><img id="video" src="stream.mjpg" alt="live video with labels">
@@ -48,8 +48,10 @@ function describe(e){
   switch(e.event){
     case 'label':return who+(e.previous?e.previous+' → ':'')+e.label;
     case 'gone':return who+'left';
-    case 'fall':return who+'FELL'+(e.clip?' (clip)':'');
-    case 'up':return who+'up again';
+    case 'fall':return who+'FELL';
+    case 'unseen':return who+'not seen any more: still down';
+    case 'up':return who+'up again'+(e.identity_lost?' (everyone in view is up)':'');
+    case 'clip':return who+(e.written?'clip of the fall saved':'clip of the fall NOT saved');
     case 'stream_lost':return 'stream lost: '+(e.reason||'');
     case 'stream_back':return 'stream back after '+e.downtime_s+' s';
     default:return e.event;
