@@ -4,6 +4,7 @@
 
 #include "actrec/core/error.hpp"
 #include "actrec/core/log.hpp"
+#include "actrec/core/model_paths.hpp"
 #include "actrec/core/text.hpp"
 #include "actrec/eval/calibration.hpp"
 #include "actrec/model/bundle.hpp"
@@ -96,7 +97,7 @@ int run_calibrate(const CalibrateOptions& options) {
                                                                after}}));
   }
   if (!options.out.empty()) {
-    model::Bundle bundle = model::load_bundle(options.bundle);
+    model::Bundle bundle = model::load_bundle(find_model_file(options.bundle));
     bundle.info.temperature = temperature;
     model::save_bundle(options.out, bundle.info, bundle.model);
     log::info("{}: {} with temperature {:.4f}", options.out, options.bundle, temperature);

@@ -50,6 +50,7 @@ int run_eval(const EvalOptions& options, const Context& context) {
   config::Config config = context.load_config("");
   if (!options.cache.empty()) config.train.cache_dir = options.cache;
   set_torch_threads(config.runtime.threads);
+  context.warn_fixed_by_bundle(options.bundle, {"model.", "features."});
   Progress progress("features (" + options.split + ")", -1);
   const auto result =
       pipeline::evaluate(options.bundle, options.manifest, options.split, config,

@@ -38,7 +38,8 @@ int run_label(const LabelCommandOptions& options, const Context& context) {
     stems = pipeline::shard(stems, index, count);
     log::info("shard {}: {} of {} videos", options.shard, videos.size(), all);
   }
-  pipeline::Labeler labeler(find_model_file(options.bundle));
+  context.warn_fixed_by_bundle(options.bundle, {"model.", "features.", "data.", "train."});
+  pipeline::Labeler labeler(options.bundle);
   if (context.sets_smoothing()) labeler.set_smoothing(config.smoothing);
   pipeline::LabelOptions label_options = options.label;
   label_options.queue_size = static_cast<size_t>(config.video.queue_size);

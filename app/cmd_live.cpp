@@ -6,6 +6,7 @@
 
 #include "actrec/core/error.hpp"
 #include "actrec/core/log.hpp"
+#include "actrec/core/model_paths.hpp"
 #include "actrec/core/threads.hpp"
 #include "actrec/pipeline/live.hpp"
 #include "commands.hpp"
@@ -21,7 +22,7 @@ void request_stop(int signal) {
 }
 
 struct LiveCommandOptions {
-  std::string bundle;
+  std::string bundle = kDefaultBundle;
   std::string camera;
   std::string source;
   pipeline::LiveOptions live;
@@ -33,6 +34,7 @@ struct LiveCommandOptions {
 int run_live_command(const LiveCommandOptions& options, const Context& context) {
   const config::Config config = context.load_config("", persons_override(options.persons));
   set_torch_threads(config.runtime.threads);
+  context.warn_fixed_by_bundle(options.bundle, {"model.", "features.", "data.", "train."});
   pipeline::Labeler labeler(options.bundle);
   if (context.sets_smoothing()) labeler.set_smoothing(config.smoothing);
   const video::SourceSpec spec =
@@ -76,8 +78,9 @@ int run_live_command(const LiveCommandOptions& options, const Context& context) 
 std::vector<Command> add_live_command(CLI::App& parent, Context& context) {
   auto options = std::make_shared<LiveCommandOptions>();
   auto* app = parent.add_subcommand("live", "Label a camera or stream live, frame by frame");
-  app->add_option("--model", options->bundle, "Model bundle (.actrec)")
-      ->required()
+  app->add_option("--model", options->bundle,
+                  "Model bundle (.actrec); relative: from here, then $ACTREC_MODELS, then the "
+                  "installed models")
       ->type_name("BUNDLE");
   auto* camera =
       app->add_option("--camera", options->camera, "Camera index or /dev/videoN")->default_str("0");

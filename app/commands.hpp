@@ -23,6 +23,10 @@ struct Context {
                              const std::vector<std::string>& extra = {}) const;
   /// Whether --set changed a smoothing.* key: then it replaces a bundle's own smoothing.
   bool sets_smoothing() const;
+  /// Says (a warning each) which --set keys a command that runs a trained bundle ignores: those
+  /// under `sections` (e.g. "model."), which the bundle fixes.
+  void warn_fixed_by_bundle(const std::string& bundle,
+                            const std::vector<std::string>& sections) const;
 };
 
 /// --persons single|multi on `app` (left empty: people.persons from the config).

@@ -1,15 +1,14 @@
 // actrec: label every frame of a video with the activity it shows.
+#include <unistd.h>
+
 #include <algorithm>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
 
-#include <unistd.h>
-
 #include "actrec/core/error.hpp"
 #include "actrec/core/log.hpp"
-#include "actrec/core/model_paths.hpp"
 #include "actrec/video/frame_source.hpp"
 #include "commands.hpp"
 
@@ -27,6 +26,18 @@ bool Context::sets_smoothing() const {
   return std::any_of(overrides.begin(), overrides.end(), [](const std::string& assignment) {
     return assignment.rfind("smoothing.", 0) == 0;
   });
+}
+
+void Context::warn_fixed_by_bundle(const std::string& bundle,
+                                   const std::vector<std::string>& sections) const {
+  for (const std::string& assignment : overrides) {
+    for (const std::string& fixed : sections) {
+      if (assignment.rfind(fixed, 0) == 0) {
+        log::warn("--set {}: ignored: {} fixes its {}* settings (what it was trained with)",
+                  assignment, bundle, fixed);
+      }
+    }
+  }
 }
 
 void add_persons_option(CLI::App& app, std::string& persons) {
@@ -79,7 +90,6 @@ void wait_passively(char** argv) {
 
 int main(int argc, char** argv) {
   using namespace actrec;
-  default_models_environment();  // an installed actrec finds its own models (model_paths.hpp)
   CLI::App app{"actrec: label every frame of a video with the activity it shows.", "actrec"};
   app.set_version_flag("--version", std::string("actrec ") + ACTREC_VERSION);
   app.footer(kFooter);
@@ -97,7 +107,8 @@ int main(int argc, char** argv) {
   app.add_option("--set", context.overrides,
                  "Override a config key, e.g. --set model.hidden=256 (repeatable)")
       ->type_name("KEY=VALUE")
-      ->default_str("none");
+      ->default_str("none")
+      ->allow_extra_args(false);  // one KEY=VALUE each: what follows is the command's own
 
   std::vector<cli::Command> commands;
   for (auto* add : {&cli::add_probe_command, &cli::add_config_command,

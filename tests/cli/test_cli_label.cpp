@@ -363,6 +363,20 @@ TEST_F(LabelCommands, AFallStandsWhileNobodyIsSeenAndClearsOnlyWhenTheyAreSeenUp
   }
 }
 
+TEST_F(LabelCommands, SetTakesOneKeyEachAndSaysWhatTheBundleIgnores) {
+  const std::string model = shell_quote(bundle(config::Cell::gru));
+  // --set before the input: the input is the command's, not a second KEY=VALUE.
+  const auto labelled =
+      run_actrec("label --model " + model + " --set smoothing.switch_penalty=0 " + q("a.avi") +
+                 " -o " + q("out") + " --set model.hidden=7 --set events.up_s=3");
+  ASSERT_EQ(labelled.exit_code, 0) << labelled.err;
+  EXPECT_TRUE(std::filesystem::exists(dir_.file("out/a.frames.csv")));
+  // What a trained bundle fixes is not silently ignored; what labelling uses is not warned of.
+  EXPECT_TRUE(contains(labelled.err, "--set model.hidden=7: ignored")) << labelled.err;
+  EXPECT_FALSE(contains(labelled.err, "smoothing.switch_penalty=0: ignored")) << labelled.err;
+  EXPECT_FALSE(contains(labelled.err, "events.up_s=3: ignored")) << labelled.err;
+}
+
 TEST_F(LabelCommands, AFileNameThatIsNotUtf8IsLabelledLikeAnyOther) {
   // Names from another system (Latin-1, a camera's own bytes) are bytes, not UTF-8.
   const std::string name = "caf\xe9-\xff.avi";

@@ -80,15 +80,5 @@ TEST_F(ModelPaths, AMissingModelNamesEveryPlaceLookedAt) {
       << message;
 }
 
-TEST_F(ModelPaths, TheEnvironmentDefaultsToTheInstalledModelsButAChoiceStands) {
-  default_models_environment();
-  ASSERT_NE(std::getenv("ACTREC_MODELS"), nullptr);
-  EXPECT_EQ(std::string(std::getenv("ACTREC_MODELS")), installed_models_dir());
-  EXPECT_EQ(model_search_dirs().size(), 1u);  // the same folder once
-  ::setenv("ACTREC_MODELS", folder_.path().c_str(), 1);
-  default_models_environment();
-  EXPECT_EQ(std::string(std::getenv("ACTREC_MODELS")), folder_.path());
-}
-
 }  // namespace
 }  // namespace actrec

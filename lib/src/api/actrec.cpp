@@ -48,9 +48,6 @@ struct Labeler::Impl {
 Labeler::Labeler(std::shared_ptr<const Impl> impl) : impl_(std::move(impl)) {}
 
 Labeler Labeler::open(const std::string& bundle, const LabelerOptions& options) {
-  // Until the backbone lookup searches the installed models folder itself (see model_paths.hpp).
-  static std::once_flag environment;
-  std::call_once(environment, default_models_environment);
   if (options.threads < -1) {
     throw ConfigError(fmt::format("invalid labeler option: threads: expected -1, 0 or more, got {}",
                                   options.threads));

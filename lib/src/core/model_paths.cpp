@@ -73,7 +73,7 @@ std::vector<std::string> model_search_dirs() {
   if (env != nullptr && *env != '\0') dirs.push_back(env);
   const std::string installed = installed_models_dir();
   std::error_code error;
-  // Once only, where $ACTREC_MODELS already names it (as the CLI sets it: see below).
+  // Once only, where $ACTREC_MODELS already names it.
   if (!installed.empty() && (dirs.empty() || !fs::equivalent(dirs[0], installed, error))) {
     dirs.push_back(installed);
   }
@@ -95,13 +95,6 @@ std::string find_model_file(const std::string& path) {
       "cannot find model: {}: looked at {} (scripts/fetch_models.sh fetches the default "
       "backbone; $ACTREC_MODELS names a folder of models)",
       path, fmt::join(tried, ", ")));
-}
-
-void default_models_environment() {
-  const char* env = std::getenv("ACTREC_MODELS");
-  if (env != nullptr && *env != '\0') return;
-  const std::string installed = installed_models_dir();
-  if (!installed.empty()) ::setenv("ACTREC_MODELS", installed.c_str(), 1);
 }
 
 }  // namespace actrec

@@ -7,6 +7,7 @@
 #include <filesystem>
 
 #include "actrec/core/error.hpp"
+#include "actrec/core/model_paths.hpp"
 #include "actrec/core/sha256.hpp"
 #include "actrec/core/timer.hpp"
 #include "actrec/features/backbone.hpp"
@@ -17,22 +18,6 @@ namespace actrec::features {
 namespace fs = std::filesystem;
 using config::Layout;
 using config::Preset;
-
-std::string resolve_model_path(const std::string& path) {
-  std::error_code error;
-  if (fs::exists(path, error)) return path;
-  std::vector<std::string> tried = {path};
-  const char* env = std::getenv("ACTREC_MODELS");
-  if (env && *env && !fs::path(path).is_absolute()) {
-    const auto candidate = fs::path(env) / fs::path(path).filename();
-    tried.push_back(candidate.lexically_normal().string());
-    if (fs::exists(candidate, error)) return tried.back();
-  }
-  throw ModelError(
-      fmt::format("cannot find model: {}: looked at {} (scripts/fetch_models.sh fetches the "
-                  "default backbone; $ACTREC_MODELS names a folder of models)",
-                  path, fmt::join(tried, ", ")));
-}
 
 Backbone load_backbone(const std::string& path) {
   Backbone backbone;
@@ -227,7 +212,7 @@ FeatureExtractor::FeatureExtractor(const config::FeaturesConfig& config)
     throw ConfigError(
         fmt::format("invalid config: features.preset {} needs features.map_output", preset));
   }
-  impl.path = resolve_model_path(config.backbone);
+  impl.path = find_model_file(config.backbone);
   Backbone backbone = load_backbone(impl.path);
   impl.module = std::move(backbone.module);
   impl.batch_agnostic = backbone.batch_agnostic;

@@ -7,6 +7,7 @@
 #include <tuple>
 
 #include "actrec/core/error.hpp"
+#include "actrec/core/model_paths.hpp"
 #include "actrec/eval/calibration.hpp"
 #include "actrec/features/feature_builder.hpp"
 #include "actrec/features/pose.hpp"
@@ -38,7 +39,8 @@ struct Labeler::Impl {
   int64_t map_dim = 0;  // appearance values per observation
 };
 
-Labeler::Labeler(const std::string& bundle_path) : impl_(std::make_unique<Impl>()) {
+Labeler::Labeler(const std::string& bundle_name) : impl_(std::make_unique<Impl>()) {
+  const std::string bundle_path = find_model_file(bundle_name);
   impl_->bundle = model::load_bundle(bundle_path);
   impl_->extractor = std::make_unique<features::FeatureExtractor>(impl_->bundle.info.features);
   impl_->persons = impl_->extractor->persons();

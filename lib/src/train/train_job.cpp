@@ -9,11 +9,12 @@
 #include "actrec/core/atomic_file.hpp"
 #include "actrec/core/error.hpp"
 #include "actrec/core/log.hpp"
+#include "actrec/core/model_paths.hpp"
+#include "actrec/data/clips.hpp"
 #include "actrec/features/extract.hpp"
 #include "actrec/features/feature_extractor.hpp"
 #include "actrec/features/pose.hpp"
 #include "actrec/model/bundle.hpp"
-#include "actrec/data/clips.hpp"
 #include "actrec/train/trainer.hpp"
 #include "actrec/video/probe.hpp"
 
@@ -87,7 +88,7 @@ TrainState train_from_manifest(const config::Config& given, const std::string& m
   const data::Manifest manifest = data::read_manifest(manifest_path, problems);
   problems.throw_if_any();
   std::optional<model::Bundle> start;
-  if (!init.empty()) start = model::load_bundle(init);
+  if (!init.empty()) start = model::load_bundle(find_model_file(init));
   const config::Config config = start ? starting_from(start->info, given, manifest) : given;
   const auto labels = data::label_set(manifest, config.data);
   if (data::clips_in_split(manifest, "train").empty()) {

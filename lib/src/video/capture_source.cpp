@@ -155,6 +155,8 @@ std::optional<Frame> CaptureSource::decode_next() {
   frame.image = std::move(image);
   frame.index = next_index_;
   frame.timestamp_us = timestamps_.next(next_index_, reported_us);
+  if (next_index_ == 0) first_timestamp_us_ = frame.timestamp_us;
+  last_timestamp_us_ = frame.timestamp_us;
   ++next_index_;
   return frame;
 }
@@ -167,10 +169,13 @@ std::optional<Frame> CaptureSource::read() {
   }
   auto frame = decode_next();
   if (!frame && options_.reject_truncated && spec_.kind == SourceKind::file && frame_count_ > 0) {
-    if (ends_short(next_index_, frame_count_)) {
+    const double decoded_s =
+        static_cast<double>(last_timestamp_us_ - first_timestamp_us_) * 1e-6 + 1.0 / fps_;
+    if (ends_short(decoded_s, frame_count_, fps_)) {
       throw InputError(fmt::format(
-          "cannot read video: {}: truncated or corrupt: decoding stopped after {} of {} frames",
-          spec_.location, next_index_, frame_count_));
+          "cannot read video: {}: truncated or corrupt: decoding stopped at {:.2f} s of the "
+          "{:.2f} s its container claims (after {} frames)",
+          shown_, decoded_s, static_cast<double>(frame_count_) / fps_, next_index_));
     }
   }
   return frame;

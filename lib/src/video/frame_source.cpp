@@ -130,8 +130,10 @@ std::string source_slug(const SourceSpec& spec) {
   return slug.empty() ? "source" : slug;
 }
 
-bool ends_short(int64_t decoded, int64_t claimed) {
-  return claimed > 0 && claimed - decoded > std::max<int64_t>(2, claimed / 20);
+bool ends_short(double decoded_s, int64_t claimed_frames, double fps) {
+  if (claimed_frames <= 0 || fps <= 0) return false;
+  const double claimed_s = static_cast<double>(claimed_frames) / fps;
+  return claimed_s - decoded_s > std::max(2.0 / fps, claimed_s / 20);
 }
 
 std::unique_ptr<FrameSource> open_source(const SourceSpec& spec, const SourceOptions& options) {

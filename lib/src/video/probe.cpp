@@ -4,7 +4,9 @@
 
 namespace actrec::video {
 
-bool ProbeResult::truncated() const { return ends_short(decoded_frames, container_frames); }
+bool ProbeResult::truncated() const {
+  return decoded_frames > 0 && ends_short(duration_s, container_frames, fps);
+}
 
 ProbeResult probe_video(const std::string& path, const std::function<void(int64_t)>& on_frame) {
   SourceOptions options;

@@ -25,10 +25,4 @@ std::string find_model_file(const std::string& path);
 /// The bundle used when none is named: the shipped `models/default.actrec`, found as above.
 inline constexpr const char* kDefaultBundle = "models/default.actrec";
 
-/// Until the backbone lookup itself searches model_search_dirs(): sets $ACTREC_MODELS to
-/// installed_models_dir() when it is unset (and there is one), so that the backbone a bundle
-/// names is found in the installed layout too. Call it before any thread starts (it changes the
-/// environment).
-void default_models_environment();
-
 }  // namespace actrec

@@ -12,10 +12,6 @@
 
 namespace actrec::features {
 
-/// The backbone file named by a config: as given (relative to the current directory), else in
-/// $ACTREC_MODELS. Throws ModelError listing where it looked.
-std::string resolve_model_path(const std::string& path);
-
 struct StageSeconds {
   double preprocess = 0;
   double inference = 0;

@@ -17,9 +17,10 @@ namespace actrec::pipeline {
 
 class Labeler {
  public:
-  /// Loads the bundle and the backbone its observations came from; ModelError when what the
-  /// backbone makes is not what the bundle was trained on (see model::check_features_match).
-  explicit Labeler(const std::string& bundle_path);
+  /// Loads the bundle (found as core/model_paths.hpp says) and the backbone its observations
+  /// came from; ModelError when what the backbone makes is not what the bundle was trained on
+  /// (see model::check_features_match).
+  explicit Labeler(const std::string& bundle);
   ~Labeler();
   Labeler(const Labeler&) = delete;
   Labeler& operator=(const Labeler&) = delete;

@@ -36,6 +36,7 @@ class CaptureSource : public FrameSource {
   int64_t frame_count_ = -1;
   cv::Size size_;
   int64_t next_index_ = 0;
+  int64_t first_timestamp_us_ = 0, last_timestamp_us_ = 0;  // of the frames decoded so far
   bool ended_ = false;
   std::optional<Frame> first_;  // decoded while opening, to reject files with no frames
   MonotonicTimestamps timestamps_;

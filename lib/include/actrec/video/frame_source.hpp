@@ -61,9 +61,13 @@ struct SourceOptions {
 
 std::unique_ptr<FrameSource> open_source(const SourceSpec& spec, const SourceOptions& options = {});
 
-/// True when a file decoded to far fewer frames than its container claims: cut off or corrupt.
-/// Container counts are estimates for some formats, so a shortfall of a few frames is tolerated.
-bool ends_short(int64_t decoded, int64_t claimed);
+/// True when a file's frames ended well before the time its container's frame count claims
+/// (`claimed_frames` at `fps`): cut off or corrupt. Judged by time, not by counting frames: an
+/// AVI may count repeated frames stored as empty chunks (ffmpeg -r) that decode to nothing, and
+/// container counts are estimates for some formats, so a shortfall of two frames' time or a
+/// twentieth is tolerated. `decoded_s`: the end of the last frame decoded (its time plus one
+/// frame period), from the first.
+bool ends_short(double decoded_s, int64_t claimed_frames, double fps);
 
 /// OpenCV and FFmpeg print their own diagnostics to the terminal; actrec reports problems in its
 /// own words instead. Call before the first video is opened: `verbose` lets theirs through.
