@@ -4,6 +4,7 @@
 #include <csignal>
 #include <cstdlib>
 
+#include "actrec/config/config.hpp"
 #include "actrec/core/error.hpp"
 #include "actrec/core/log.hpp"
 #include "actrec/core/model_paths.hpp"
@@ -15,23 +16,123 @@ namespace actrec::cli {
 namespace {
 
 std::atomic<bool> g_stop{false};
+std::atomic<bool> g_reload{false};
 // The first Ctrl-C ends the run cleanly (outputs flushed); a second one ends the process at
 // once, whatever it is waiting for.
 void request_stop(int signal) {
   if (g_stop.exchange(true)) std::_Exit(128 + signal);
 }
+// SIGHUP (systemctl reload): the cameras file is read again.
+void request_reload(int) { g_reload = true; }
 
 struct LiveCommandOptions {
   std::string bundle = kDefaultBundle;
   std::string camera;
   std::string source;
+  std::string cameras;
   pipeline::LiveOptions live;
   bool no_display = false;
   std::string persons;
   double max_downtime_s = -1;
 };
 
+// What every live run takes from the environment: secrets never go on a command line, where
+// `ps` shows them.
+void secrets_from_environment(pipeline::LiveOptions& live) {
+  if (const char* password = std::getenv("ACTREC_MQTT_PASSWORD")) live.mqtt_password = password;
+  if (const char* token = std::getenv("ACTREC_SERVE_TOKEN")) live.serve_token = token;
+}
+
+// A camera of a cameras file as the pipeline runs it.
+pipeline::CameraSpec camera_spec(const config::CameraConfig& camera) {
+  pipeline::CameraSpec spec;
+  spec.source = video::classify_source(camera.source);
+  pipeline::LiveOptions& live = spec.options;
+  live.name = camera.name;
+  live.display = false;
+  live.realtime = camera.realtime;
+  live.people = camera.config.people;
+  live.fall_events = camera.config.events;
+  live.gate = camera.config.gate;
+  live.events = camera.live.events_file;
+  live.jsonl = camera.live.jsonl_file;
+  live.clips = camera.live.clips;
+  live.clip_before_s = camera.live.clip_before_s;
+  live.clip_after_s = camera.live.clip_after_s;
+  live.mqtt = camera.live.mqtt;
+  // Several cameras under one prefix would publish over each other: a camera's own topic.
+  live.mqtt_topic =
+      camera.live.mqtt_topic.empty() ? "" : camera.live.mqtt_topic + "/" + camera.name;
+  live.mqtt_discovery = camera.live.mqtt_discovery;
+  live.mqtt_user = camera.live.mqtt_user;
+  live.timeout_s = camera.live.timeout_s;
+  live.reconnect.max_downtime_s = camera.live.max_downtime_s;
+  live.stop = &g_stop;
+  secrets_from_environment(live);
+  spec.settings = camera.settings;
+  return spec;
+}
+
+std::string summary_line(const pipeline::LiveSummary& summary) {
+  return fmt::format(
+      "{} frames labelled in {:.1f} s ({:.1f} fps), {} dropped; {}{}{}{}", summary.frames,
+      summary.seconds, summary.frames / std::max(summary.seconds, 1e-9), summary.dropped,
+      pipeline::latency_text(summary),
+      summary.reconnects > 0
+          ? fmt::format("; {} reconnect{}, {:.1f} s without frames", summary.reconnects,
+                        summary.reconnects == 1 ? "" : "s", summary.downtime_s)
+          : "",
+      summary.clips > 0 ? fmt::format("; {} event clips", summary.clips) : "",
+      summary.interrupted ? " (interrupted)" : "");
+}
+
+int run_cameras_command(const LiveCommandOptions& options, const Context& context) {
+  std::vector<std::string> overrides = context.overrides;
+  if (context.threads >= 0)
+    overrides.push_back("runtime.threads=" + std::to_string(context.threads));
+  const config::CamerasFile file = config::load_cameras(options.cameras, overrides);
+  set_torch_threads(file.config.runtime.threads);
+  context.warn_fixed_by_bundle(options.bundle, {"model.", "features.", "data.", "train."});
+  pipeline::Labeler labeler(options.bundle);
+  if (context.sets_smoothing()) labeler.set_smoothing(file.config.smoothing);
+  std::vector<pipeline::CameraSpec> cameras;
+  for (const auto& camera : file.cameras) cameras.push_back(camera_spec(camera));
+  pipeline::LiveOptions common;
+  common.serve = file.live.serve;
+  common.stop = &g_stop;
+  secrets_from_environment(common);
+  std::signal(SIGINT, request_stop);
+  std::signal(SIGTERM, request_stop);
+  std::signal(SIGHUP, request_reload);
+  log::info("{}: {} cameras", options.cameras, cameras.size());
+  const auto reload = [&] {
+    std::vector<pipeline::CameraSpec> now;
+    for (const auto& camera : config::load_cameras(options.cameras, overrides).cameras) {
+      now.push_back(camera_spec(camera));
+    }
+    return now;
+  };
+  const auto summaries = pipeline::run_cameras(labeler, cameras, common, reload, &g_reload);
+  int failed = 0;
+  for (const auto& summary : summaries) {
+    log::info("{}: {}", summary.name, summary_line(summary));
+    log::info("{}: {}", summary.name, pipeline::stage_text(summary));
+    for (const std::string* error : {&summary.error, &summary.output_error}) {
+      if (!error->empty()) {
+        log::warn("{}: {}", summary.name, *error);
+        ++failed;
+      }
+    }
+  }
+  if (failed > 0) {
+    throw InputError(
+        fmt::format("{} of {} cameras ended with an error (above)", failed, summaries.size()));
+  }
+  return 0;
+}
+
 int run_live_command(const LiveCommandOptions& options, const Context& context) {
+  if (!options.cameras.empty()) return run_cameras_command(options, context);
   const config::Config config = context.load_config("", persons_override(options.persons));
   set_torch_threads(config.runtime.threads);
   context.warn_fixed_by_bundle(options.bundle, {"model.", "features.", "data.", "train."});
@@ -46,22 +147,14 @@ int run_live_command(const LiveCommandOptions& options, const Context& context) 
   live.stop = &g_stop;
   live.people = config.people;
   live.fall_events = config.events;
+  live.gate = config.gate;
   live.reconnect.max_downtime_s = options.max_downtime_s;
-  // A password on the command line shows in `ps`: it comes from the environment instead.
-  if (const char* password = std::getenv("ACTREC_MQTT_PASSWORD")) live.mqtt_password = password;
-  if (const char* token = std::getenv("ACTREC_SERVE_TOKEN")) live.serve_token = token;
+  secrets_from_environment(live);
   std::signal(SIGINT, request_stop);
   std::signal(SIGTERM, request_stop);
   const auto summary = pipeline::run_live(labeler, spec, live);
-  log::info("{} frames labelled in {:.1f} s ({:.1f} fps), {} dropped; {}{}{}{}", summary.frames,
-            summary.seconds, summary.frames / std::max(summary.seconds, 1e-9), summary.dropped,
-            pipeline::latency_text(summary),
-            summary.reconnects > 0
-                ? fmt::format("; {} reconnect{}, {:.1f} s without frames", summary.reconnects,
-                              summary.reconnects == 1 ? "" : "s", summary.downtime_s)
-                : "",
-            summary.clips > 0 ? fmt::format("; {} event clips", summary.clips) : "",
-            g_stop ? " (interrupted)" : "");
+  log::info("{}", summary_line(summary));
+  log::info("{}", pipeline::stage_text(summary));
   if (!summary.error.empty()) {
     if (!summary.output_error.empty()) log::warn("live outputs lost: {}", summary.output_error);
     throw InputError(summary.error);
@@ -84,9 +177,17 @@ std::vector<Command> add_live_command(CLI::App& parent, Context& context) {
       ->type_name("BUNDLE");
   auto* camera =
       app->add_option("--camera", options->camera, "Camera index or /dev/videoN")->default_str("0");
-  app->add_option("--source", options->source, "A stream URL or a video file instead of a camera")
-      ->type_name("URL_OR_FILE")
-      ->excludes(camera);
+  auto* source = app->add_option("--source", options->source,
+                                 "A stream URL or a video file instead of a camera")
+                     ->type_name("URL_OR_FILE")
+                     ->excludes(camera);
+  app->add_option("--cameras", options->cameras,
+                  "Watch every camera of this YAML file in one process, one model shared "
+                  "(README: several cameras); SIGHUP reads it again")
+      ->type_name("FILE.yaml")
+      ->check(CLI::ExistingFile)
+      ->excludes(camera)
+      ->excludes(source);
   add_persons_option(*app, options->persons);
   app->add_flag("--no-display", options->no_display, "No window (headless)");
   app->add_option(

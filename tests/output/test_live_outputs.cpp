@@ -89,13 +89,13 @@ TEST(LiveServer, ServesThePageStateAndTheNewestFrameAsMjpeg) {
   LiveServer server("127.0.0.1", 0);
   ASSERT_GT(server.port(), 0);
   EXPECT_EQ(server.url(), "http://127.0.0.1:" + std::to_string(server.port()) + "/");
-  server.state(R"({"camera":"porch","note":"</script>"})");
-  server.frame(jpeg_of(7));
+  server.state("porch", R"({"camera":"porch","note":"</script>"})");
+  server.frame("porch", jpeg_of(7));
   httplib::Client client("127.0.0.1", server.port());
   const auto page = client.Get("/");
   ASSERT_TRUE(page);
   EXPECT_EQ(page->status, 200);
-  EXPECT_NE(page->body.find("stream.mjpg"), std::string::npos);
+  EXPECT_NE(page->body.find("mjpg"), std::string::npos);
   // The state is in the page, with nothing in it able to end the script early.
   EXPECT_NE(page->body.find(R"("note":"<\/script>")"), std::string::npos);
   const auto state = client.Get("/state.json");
@@ -106,7 +106,7 @@ TEST(LiveServer, ServesThePageStateAndTheNewestFrameAsMjpeg) {
   int viewers = 0;
   client.Get("/stream.mjpg", [&](const char* data, size_t length) {
     received.append(data, length);
-    viewers = server.viewers();
+    viewers = server.viewers("porch");
     return received.size() < 2000;  // one small frame is well under this
   });
   EXPECT_EQ(viewers, 1);
@@ -118,7 +118,59 @@ TEST(LiveServer, ServesThePageStateAndTheNewestFrameAsMjpeg) {
   const cv::Mat image = cv::imdecode(bytes, cv::IMREAD_COLOR);
   ASSERT_FALSE(image.empty());
   EXPECT_EQ(test::decode_index(image), 7);
-  EXPECT_TRUE(test::wait_until([&] { return server.viewers() == 0; }, 5));
+  EXPECT_TRUE(test::wait_until([&] { return server.viewers("porch") == 0; }, 5));
+}
+
+// The first frame's index in camera `name`'s MJPEG stream.
+int first_frame_of(httplib::Client& client, const std::string& path) {
+  std::string received;
+  client.Get(path.c_str(), [&](const char* data, size_t length) {
+    received.append(data, length);
+    return received.size() < 2000;
+  });
+  const size_t start = received.find("\r\n\r\n");
+  if (start == std::string::npos) return -1;
+  const std::vector<unsigned char> bytes(received.begin() + static_cast<long>(start) + 4,
+                                         received.end());
+  const cv::Mat image = cv::imdecode(bytes, cv::IMREAD_COLOR);
+  return image.empty() ? -1 : test::decode_index(image);
+}
+
+TEST(LiveServer, EveryCameraHasItsImageStateAndClips) {
+  TempDir dir;
+  LiveServer server("127.0.0.1", 0);
+  server.state("hall", R"({"people":[]})");
+  server.state("kitchen", R"({"people":[{"person":1}]})");
+  server.frame("hall", jpeg_of(3));
+  server.frame("kitchen", jpeg_of(9));
+  test::write_text(dir.file("fall.mp4"), "not really a video");
+  test::write_text(dir.file(".fall.tmp123.mp4"), "being written");
+  server.clips("kitchen", dir.path());
+  httplib::Client client("127.0.0.1", server.port());
+  const auto state = nlohmann::json::parse(client.Get("/state.json")->body);
+  ASSERT_EQ(state["cameras"].size(), 2u);
+  EXPECT_EQ(state["cameras"][0]["camera"], "hall");
+  EXPECT_EQ(state["cameras"][1]["camera"], "kitchen");
+  EXPECT_EQ(state["cameras"][1]["people"].size(), 1u);
+  EXPECT_EQ(first_frame_of(client, "/stream/hall.mjpg"), 3);
+  EXPECT_EQ(first_frame_of(client, "/stream/kitchen.mjpg"), 9);
+  EXPECT_EQ(first_frame_of(client, "/stream.mjpg"), 3);  // the first camera
+  EXPECT_EQ(client.Get("/stream/attic.mjpg")->status, 404);
+  const auto clip = client.Get("/clips/kitchen/fall.mp4");
+  EXPECT_EQ(clip->status, 200);
+  EXPECT_EQ(clip->body, "not really a video");
+  EXPECT_EQ(clip->get_header_value("Content-Type"), "video/mp4");
+  // Nothing but a finished clip of that folder.
+  for (const char* path :
+       {"/clips/kitchen/.fall.tmp123.mp4", "/clips/hall/fall.mp4", "/clips/kitchen/..%2Ffall.mp4",
+        "/clips/kitchen/../kitchen/fall.mp4", "/clips/kitchen/%2Fetc%2Fpasswd.mp4"}) {
+    const auto refused = client.Get(path);
+    ASSERT_TRUE(refused) << path;
+    EXPECT_NE(refused->status, 200) << path;
+  }
+  server.remove("hall");
+  EXPECT_EQ(nlohmann::json::parse(client.Get("/state.json")->body)["cameras"].size(), 1u);
+  EXPECT_EQ(client.Get("/stream/hall.mjpg")->status, 404);
 }
 
 TEST(LiveServer, APortInUseIsAClearError) {

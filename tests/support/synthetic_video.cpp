@@ -38,4 +38,22 @@ void write_index_video(const std::string& path, int frames, double fps, cv::Size
   for (int i = 0; i < frames; ++i) writer.write(index_frame(i, size));
 }
 
+void write_still_room_video(const std::string& path, int frames, double fps, double noise) {
+  cv::VideoWriter writer(path, cv::VideoWriter::fourcc('M', 'J', 'P', 'G'), fps, {320, 240});
+  if (!writer.isOpened()) throw std::runtime_error("cannot write " + path);
+  cv::Mat room(240, 320, CV_8UC3);
+  // Dim, as rooms are: nothing in it a pose network could take for a person.
+  for (int y = 0; y < room.rows; ++y) room.row(y).setTo(cv::Scalar::all(40 + y / 5));
+  cv::rectangle(room, {25, 150, 100, 60}, {30, 60, 100}, cv::FILLED);    // a sofa
+  cv::rectangle(room, {210, 40, 80, 100}, {110, 110, 100}, cv::FILLED);  // a window
+  cv::Mat base, grain(room.size(), CV_16SC3), noisy, frame;
+  room.convertTo(base, CV_16SC3);
+  for (int f = 0; f < frames; ++f) {
+    cv::randn(grain, 0, noise);
+    noisy = base + grain;
+    noisy.convertTo(frame, CV_8UC3);
+    writer.write(frame);
+  }
+}
+
 }  // namespace actrec::test

@@ -16,4 +16,10 @@ int decode_index(const cv::Mat& image);
 void write_index_video(const std::string& path, int frames, double fps = 25.0,
                        cv::Size size = {160, 120});
 
+/// A room where nothing moves (a gradient, a sofa, a window; 320x240) seen by a camera whose
+/// sensor adds noise of `noise` grey levels to every frame: what most cameras show most of the
+/// time. `frames` at `fps` (.avi, MJPG).
+void write_still_room_video(const std::string& path, int frames, double fps = 15.0,
+                            double noise = 6);
+
 }  // namespace actrec::test

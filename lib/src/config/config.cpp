@@ -1,9 +1,10 @@
 #include "actrec/config/config.hpp"
 
+#include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
 
-#include <fmt/format.h>
-
+#include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
@@ -309,6 +310,21 @@ void describe(V& v, EventsConfig& c) {
           Polygons{});
 }
 template <typename V>
+void describe(V& v, GateConfig& c) {
+  v.field("enabled", c.enabled,
+          "live: look for motion first; label and eval look at every frame whatever this says",
+          AnyBool{});
+  v.field("width", c.width, "frames are compared this many pixels wide, grey and blurred",
+          Between{16, 1920});
+  v.field("threshold", c.threshold, "grey levels a pixel must change by to count as moving",
+          Between{1, 255});
+  v.field("min_share", c.min_share, "share of the pixels that must move to count as motion",
+          Between{0, 1});
+  v.field("still_interval_s", c.still_interval_s,
+          "people followed but still are looked at this often (their pose held between)",
+          Between{0, 3600});
+}
+template <typename V>
 void describe(V& v, Config& c) {
   v.section("runtime", c.runtime);
   v.section("video", c.video);
@@ -319,6 +335,7 @@ void describe(V& v, Config& c) {
   v.section("smoothing", c.smoothing);
   v.section("people", c.people);
   v.section("events", c.events);
+  v.section("gate", c.gate);
 }
 
 template <typename T>
@@ -419,6 +436,9 @@ class Reader {
     describe(reader, section);
     reader.reject_unknown();
   }
+
+  /// A key read by someone else: known here, not read.
+  void skip(const char* key) { known_.insert(key); }
 
   void reject_unknown() const {
     if (!node_ || !node_.IsMap()) return;
@@ -591,6 +611,129 @@ Config load(const std::string& path, const std::vector<std::string>& overrides) 
   if (!path.empty()) apply_yaml(config, read_config_file(path, "config"), path);
   for (const auto& assignment : overrides) apply_override(config, assignment);
   return config;
+}
+
+namespace {
+
+template <typename V>
+void describe(V& v, LiveConfig& c) {
+  v.field("events_file", c.events_file, "event lines, appended; '-': stdout", AnyString{});
+  v.field("jsonl_file", c.jsonl_file, "a line per labelled person and frame, appended",
+          AnyString{});
+  v.field("clips", c.clips, "folder for a clip of each fall", AnyString{});
+  v.field("clip_before_s", c.clip_before_s, "seconds a clip shows before the fall", Between{0, 20});
+  v.field("clip_after_s", c.clip_after_s, "seconds a clip shows after the fall was confirmed",
+          Between{0, 60});
+  v.field("mqtt", c.mqtt, "MQTT broker HOST[:PORT]", AnyString{});
+  v.field("mqtt_topic", c.mqtt_topic, "topic prefix; '': actrec/NAME", AnyString{});
+  v.field("mqtt_discovery", c.mqtt_discovery, "Home Assistant's discovery prefix; '': none",
+          AnyString{});
+  v.field("mqtt_user", c.mqtt_user, "MQTT user ($ACTREC_MQTT_PASSWORD is the password)",
+          AnyString{});
+  v.field("serve", c.serve, "the page on [ADDR:]PORT, for all cameras", AnyString{});
+  v.field("timeout_s", c.timeout_s, "a stream's wait to open and for each frame",
+          Between{0.1, 3600});
+  v.field("max_downtime_s", c.max_downtime_s, "give up a stream down this long; -1: never",
+          Between{-1, 1e9});
+}
+
+// A cameras file's top level: every config section, `live:`, and `cameras:` (read apart).
+struct CamerasRoot {
+  Config config;
+  LiveConfig live;
+};
+template <typename V>
+void describe(V& v, CamerasRoot& c) {
+  describe(v, c.config);
+  v.section("live", c.live);
+  v.skip("cameras");
+}
+
+// One entry of `cameras:`: shortcuts for what most often differs between cameras, and sections.
+struct CameraEntry {
+  std::string source;
+  bool realtime = false;
+  Persons persons;
+  std::vector<std::string> zones;
+  std::string clips;
+  CameraConfig* camera;
+};
+template <typename V>
+void describe(V& v, CameraEntry& c) {
+  v.field("source", c.source, "a stream URL, a camera number or device, or a video file",
+          NonEmpty{});
+  v.field("realtime", c.realtime, "a file source played at its own frame rate, as a camera",
+          AnyBool{});
+  v.field("persons", c.persons, "people.persons for this camera: single | multi", Choice{});
+  v.field("zones", c.zones, "events.zones for this camera", Polygons{});
+  v.field("clips", c.clips, "live.clips for this camera", AnyString{});
+  v.section("people", c.camera->config.people);
+  v.section("events", c.camera->config.events);
+  v.section("gate", c.camera->config.gate);
+  v.section("live", c.camera->live);
+}
+
+}  // namespace
+
+CamerasFile load_cameras(const std::string& path, const std::vector<std::string>& overrides) {
+  const YAML::Node root = parse_yaml(read_config_file(path, "cameras file"), path, "cameras file");
+  if (!root.IsMap()) {
+    throw ConfigError("invalid cameras file: " + path + ": expected a mapping with cameras:");
+  }
+  CamerasRoot top;
+  Reader reader(root, path, true, "");
+  describe(reader, top);
+  reader.reject_unknown();
+  for (const auto& assignment : overrides) apply_override(top.config, assignment);
+  const YAML::Node cameras = YAML::Node(root)["cameras"];
+  const auto fail = [&](const YAML::Node& at, const std::string& what) {
+    throw ConfigError(
+        fmt::format("invalid cameras file: {}:{}: {}", path, at.Mark().line + 1, what));
+  };
+  if (!cameras || !cameras.IsMap() || cameras.size() == 0) {
+    fail(cameras ? cameras : root, "cameras: expected a mapping of camera names to their source");
+  }
+  // The top level a camera's settings include: everything but the cameras themselves.
+  YAML::Node others(YAML::NodeType::Map);
+  for (const auto& entry : root) {
+    if (entry.first.Scalar() != "cameras") others[entry.first] = entry.second;
+  }
+  const std::string shared = text_of(others);
+  CamerasFile file{top.config, top.live, {}};
+  for (const auto& entry : cameras) {
+    const std::string name = entry.first.Scalar();
+    const bool fits = !name.empty() && name.size() <= 64 &&
+                      std::all_of(name.begin(), name.end(), [](unsigned char c) {
+                        return std::isalnum(c) != 0 || c == '_' || c == '-';
+                      });
+    if (!fits) {
+      fail(entry.first, "cameras." + name +
+                            ": a camera name is 1 to 64 letters, digits, '_' or '-' (it names "
+                            "MQTT topics, Home Assistant ids and clip files)");
+    }
+    CameraConfig camera{name, "", false, top.config, top.live, ""};
+    CameraEntry fields{
+        "",     false, camera.config.people.persons, camera.config.events.zones, camera.live.clips,
+        &camera};
+    Reader camera_reader(entry.second, path, true, "cameras." + name);
+    describe(camera_reader, fields);
+    camera_reader.reject_unknown();
+    if (fields.source.empty()) fail(entry.first, "cameras." + name + ".source: missing");
+    if (YAML::Node(entry.second)["live"] && YAML::Node(entry.second)["live"]["serve"]) {
+      fail(YAML::Node(entry.second)["live"]["serve"],
+           "cameras." + name + ".live.serve: the page is the process's: give it at the top");
+    }
+    camera.source = fields.source;
+    camera.realtime = fields.realtime;
+    // The shortcuts say it last: a camera's `persons:` wins over its `people:` section.
+    if (entry.second["persons"]) camera.config.people.persons = fields.persons;
+    if (entry.second["zones"]) camera.config.events.zones = fields.zones;
+    if (entry.second["clips"]) camera.live.clips = fields.clips;
+    camera.settings = shared + "\n" + text_of(entry.second);
+    for (const auto& assignment : overrides) camera.settings += "\n" + assignment;
+    file.cameras.push_back(std::move(camera));
+  }
+  return file;
 }
 
 namespace {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <deque>
 #include <map>
+#include <mutex>
 #include <optional>
 #include <tuple>
 
@@ -34,6 +35,9 @@ const char* to_string(PersonEvent::Kind kind) {
 
 struct Labeler::Impl {
   model::Bundle bundle;
+  // Streams of one labeler may push from threads of their own (cameras, the embedding API):
+  // they take turns at the recurrent model, which is shared.
+  std::mutex model_turn;
   std::unique_ptr<features::FeatureExtractor> extractor;
   int persons = 0;      // pose slots per observation
   int64_t map_dim = 0;  // appearance values per observation
@@ -138,6 +142,7 @@ struct StreamLabeler::Impl {
   int64_t index_offset = 0, time_offset_us = 0;
   int64_t last_index = -1, last_timestamp_us = 0;
   std::optional<int64_t> rebase_gap_us;  // set by reconnect() until the next frame comes
+  int64_t last_seen_us = -1;             // the last sampled frame in which anyone was seen
 
   // The frame's index and time on the stream's own clock, which goes on across reconnections.
   void continue_clock(int64_t& index, int64_t& timestamp_us) {
@@ -297,6 +302,7 @@ struct StreamLabeler::Impl {
       if (pose) next.pose.assign(pose, pose + kPoseValues);
       next.frames = {sequence};
       std::tie(next.visible, next.at_edge) = visibility(pose, size);
+      if (next.visible > 0) last_seen_us = frame.timestamp_us;
       t.pending.push_back(std::move(next));
       stepping.push_back(&t);
     }
@@ -338,6 +344,7 @@ struct StreamLabeler::Impl {
 
   // One recurrent step for several people: their states stacked along the batch dimension.
   void step(const std::vector<float>& features, const std::vector<Track*>& stepping) {
+    std::lock_guard<std::mutex> turn(shared.model_turn);
     c10::InferenceMode inference;
     model::RecurrentLabeler& model = shared.bundle.model;
     const auto n = static_cast<int64_t>(stepping.size());
@@ -375,6 +382,12 @@ int64_t StreamLabeler::delay_steps() const { return impl_->delay; }
 size_t StreamLabeler::tracks() const { return impl_->tracks.size(); }
 
 std::vector<LabelledFrame> StreamLabeler::push(Frame frame) {
+  return push(std::move(frame), [this](const Frame& f, cv::Size size, std::vector<float>& out) {
+    impl_->shared.extractor->infer({f.prepared}, size, out);
+  });
+}
+
+std::vector<LabelledFrame> StreamLabeler::push(Frame frame, const Observe& observe) {
   Impl& impl = *impl_;
   impl.continue_clock(frame.index, frame.timestamp_us);
   if (!impl.sampler.take(frame.timestamp_us)) return impl.held(frame);
@@ -383,9 +396,18 @@ std::vector<LabelledFrame> StreamLabeler::push(Frame frame) {
   const cv::Size size = !frame.image.empty()    ? frame.image.size()
                         : frame.size.area() > 0 ? frame.size
                                                 : impl.frame_size;
-  impl.shared.extractor->infer({frame.prepared}, size, observation);
+  observe(frame, size, observation);
   frame.prepared.release();
+  frame.glimpse.release();
   return impl.sampled(frame, observation.data(), size);
+}
+
+bool StreamLabeler::watching() const {
+  const Impl& impl = *impl_;
+  const bool seen_lately =
+      impl.last_seen_us >= 0 && impl.last_timestamp_us - impl.last_seen_us <=
+                                    static_cast<int64_t>(impl.people.max_age_s * 1e6);
+  return seen_lately || !impl.falls.standing().empty();
 }
 
 std::vector<LabelledFrame> StreamLabeler::push_observation(int64_t index, int64_t timestamp_us,

@@ -6,14 +6,21 @@
 #include <cctype>
 #include <cmath>
 #include <limits>
+#include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
+#include <set>
 #include <thread>
 
 #include "actrec/core/error.hpp"
 #include "actrec/core/log.hpp"
 #include "actrec/core/quantiles.hpp"
 #include "actrec/core/timer.hpp"
+#include "actrec/output/live_server.hpp"
+#include "actrec/output/mqtt_client.hpp"
 #include "actrec/pipeline/live_outputs.hpp"
+#include "actrec/pipeline/motion_gate.hpp"
+#include "actrec/pipeline/shared_backbone.hpp"
 #include "actrec/video/realtime_source.hpp"
 #include "actrec/video/threaded_source.hpp"
 
@@ -27,6 +34,21 @@ std::string latency_text(const LiveSummary& summary) {
         ", of which the smoothing's look-ahead p50 {:.0f} ms, p95 {:.0f} ms ({} steps at {:.3g} "
         "fps)",
         summary.smoothing_p50_ms, summary.smoothing_p95_ms, summary.delay_frames, summary.step_fps);
+  }
+  return text;
+}
+
+std::string stage_text(const LiveSummary& summary) {
+  const StageFigures& f = summary.stages;
+  std::string text = fmt::format(
+      "decode {:.1f} ms, gate {:.2f} ms, pose network {:.1f} ms, model {:.1f} ms, outputs {:.1f} "
+      "ms a frame",
+      f.decode_ms, f.gate_ms, f.backbone_ms, f.model_ms, f.outputs_ms);
+  const int64_t gated = f.looked + f.nobody + f.held;
+  if (gated > 0) {
+    text += fmt::format(
+        "; the pose network looked at {} of {} frames (nobody in view: {}, people still: {})",
+        f.looked, gated, f.nobody, f.held);
   }
   return text;
 }
@@ -46,11 +68,49 @@ void check_camera_name(const std::string& name, const std::string& what) {
 
 namespace {
 
-// One live run: the connections its source goes through, and the figures.
+// Seconds spent per frame in each stage of a camera's run: totals for the summary and a moving
+// mean for the page.
+class StageClock {
+ public:
+  void add(const char* stage, double seconds, int64_t frames = 1) {
+    Figure& f = figures_[stage];
+    f.seconds += seconds;
+    f.frames += frames;
+    const double ms = frames > 0 ? 1000 * seconds / static_cast<double>(frames) : 0;
+    f.recent_ms = f.frames == frames ? ms : 0.95 * f.recent_ms + 0.05 * ms;
+  }
+  double mean_ms(const char* stage) const {
+    const auto it = figures_.find(stage);
+    return it == figures_.end() || it->second.frames == 0
+               ? 0
+               : 1000 * it->second.seconds / static_cast<double>(it->second.frames);
+  }
+  nlohmann::json recent() const {
+    nlohmann::json json = nlohmann::json::object();
+    for (const char* stage : kStages) {
+      if (const auto it = figures_.find(stage); it != figures_.end()) {
+        json[stage] = rounded(it->second.recent_ms, 2);
+      }
+    }
+    return json;
+  }
+  static constexpr const char* kStages[] = {"decode", "gate", "backbone", "model", "outputs"};
+
+ private:
+  struct Figure {
+    double seconds = 0, recent_ms = 0;
+    int64_t frames = 0;
+  };
+  std::map<std::string, Figure> figures_;
+};
+
+// One camera's live run: the connections its source goes through, and the figures.
 class LiveRun {
  public:
-  LiveRun(Labeler& labeler, const video::SourceSpec& spec, const LiveOptions& options)
+  LiveRun(Labeler& labeler, SharedBackbone& backbone, output::LiveServer* server,
+          const video::SourceSpec& spec, const LiveOptions& options)
       : labeler_(labeler),
+        backbone_(backbone),
         spec_(spec),
         options_(options),
         multi_(options.people.persons == config::Persons::multi),
@@ -58,9 +118,8 @@ class LiveRun {
         reconnects_(spec.kind == video::SourceKind::stream ||
                     spec.kind == video::SourceKind::camera),
         shown_source_(video::redact_credentials(spec.location)),
-        outputs_(labeler.labels(), options,
-                 options.name.empty() ? video::source_slug(spec) : options.name, shown_source_,
-                 multi_) {}
+        name_(options.name.empty() ? video::source_slug(spec) : options.name),
+        outputs_(labeler.labels(), options, name_, shown_source_, multi_, server) {}
 
   LiveSummary run();
 
@@ -103,11 +162,31 @@ class LiveRun {
   bool stopped() const { return outputs_.quit() || (options_.stop && options_.stop->load()); }
 
   Labeler& labeler_;
+  SharedBackbone& backbone_;
   video::SourceSpec spec_;
   const LiveOptions& options_;
   const bool multi_, reconnects_;
-  const std::string shown_source_;
+  const std::string shown_source_, name_;
   LiveOutputs outputs_;
+  // The pose network behind the motion gate, which is on for live sources (a file played as it
+  // is gets every frame looked at, exactly as `label` does).
+  std::optional<FrameObserver> observer_;
+  StageClock stages_;
+  int64_t stages_published_us_ = 0;
+  std::atomic<int64_t> glimpse_ns_{0};  // the decode thread's share of the gate, not yet counted
+  std::atomic<int64_t> glimpse_connection_ns_{0};    // all of it, this connection
+  std::pair<double, int64_t> decode_counted_{0, 0};  // this connection's, in stages_ already
+  // The decode thread's work since it was last counted (less the gate's glimpses) into stages_.
+  void count_decoding() {
+    if (!source_) return;
+    const double seconds =
+        source_->decode_seconds() - static_cast<double>(glimpse_connection_ns_.load()) * 1e-9;
+    const int64_t frames = source_->decoded();
+    if (frames > decode_counted_.second) {
+      stages_.add("decode", seconds - decode_counted_.first, frames - decode_counted_.second);
+      decode_counted_ = {seconds, frames};
+    }
+  }
 
   LiveSummary summary_;
   // Bounded: a camera may run for days.
@@ -130,6 +209,8 @@ class LiveRun {
 
 LiveSummary LiveRun::run() {
   Stopwatch clock;
+  const bool live_source = spec_.kind != video::SourceKind::file || options_.realtime;
+  observer_.emplace(backbone_, labeler_.extractor().dim(), live_source ? &options_.gate : nullptr);
   const video::Reconnector reconnector([this](double budget_s) { return open(budget_s); },
                                        options_.reconnect, shown_source_);
   const auto failed = [this](int attempt, const std::string& error, double wait_s) {
@@ -203,6 +284,18 @@ LiveSummary LiveRun::finish(const Stopwatch& clock) {
                                                        static_cast<double>(delivered_us_)
                                                  : first_fps_;
   summary_.step_fps = std::min(delivered_fps, labeler_.model_fps());
+  summary_.stages.decode_ms = stages_.mean_ms("decode");
+  summary_.stages.gate_ms = stages_.mean_ms("gate");
+  summary_.stages.backbone_ms = stages_.mean_ms("backbone");
+  summary_.stages.model_ms = stages_.mean_ms("model");
+  summary_.stages.outputs_ms = stages_.mean_ms("outputs");
+  if (const MotionGate* gate = observer_->gate()) {
+    summary_.stages.looked = gate->counts().looked;
+    summary_.stages.nobody = gate->counts().nobody;
+    summary_.stages.held = gate->counts().held;
+  }
+  summary_.name = name_;
+  summary_.interrupted = stopped();
   return summary_;
 }
 
@@ -211,14 +304,23 @@ LiveRun::Ended LiveRun::connection(std::unique_ptr<video::FrameSource> inner, do
   features::FeatureExtractor& extractor = labeler_.extractor();
   const bool live = inner->is_live();
   const bool keep_image = outputs_.keeps_images();
+  const int glimpse_width = observer_->glimpse_width();
   // Live: a queue of one, newest wins. Offline: a normal queue that blocks, so nothing is lost.
   video::ThreadedSource source(std::move(inner), live ? 1 : 8,
                                live ? QueuePolicy::drop_oldest : QueuePolicy::block,
-                               [&extractor, keep_image](Frame& frame) {
+                               [this, &extractor, keep_image, glimpse_width](Frame& frame) {
                                  frame.prepared = extractor.prepare(frame.image);
+                                 if (glimpse_width > 0) {
+                                   Stopwatch watch;
+                                   frame.glimpse = MotionGate::glimpse(frame.image, glimpse_width);
+                                   const auto ns = static_cast<int64_t>(watch.seconds() * 1e9);
+                                   glimpse_ns_ += ns;
+                                   glimpse_connection_ns_ += ns;
+                                 }
                                  if (!keep_image) frame.image.release();
                                });
   source_ = &source;
+  glimpse_connection_ns_ = 0;
   const bool first = !stream_;
   if (first) {
     stream_ = std::make_unique<StreamLabeler>(labeler_, source.fps(), source.frame_size(),
@@ -260,7 +362,9 @@ LiveRun::Ended LiveRun::connection(std::unique_ptr<video::FrameSource> inner, do
   // What the smoothing still held is final now: the connection ended.
   emit(stream.finish(), steady_now_us());
   dropped_before_ += source.dropped();
+  count_decoding();
   source_ = nullptr;
+  decode_counted_ = {0, 0};
   return ended;  // the source closes here, before anyone opens it again (a UDP port, a camera)
 }
 
@@ -304,7 +408,22 @@ LiveRun::Ended LiveRun::pump(video::ThreadedSource& source, StreamLabeler& strea
     connection_span_ = {frame->index - connection_first_->first,
                         frame->timestamp_us - connection_first_->second};
     // The frames this one makes final: the smoothing waited for it.
-    emit(stream.push(std::move(*frame)), arrival_us);
+    Stopwatch watch;
+    double observed_s = 0;
+    auto done =
+        stream.push(std::move(*frame), [&](const Frame& f, cv::Size size, std::vector<float>& out) {
+          observer_->observe(f, size, stream.watching(), out);
+          observed_s = observer_->backbone_seconds() + observer_->gate_seconds();
+          if (observer_->backbone_seconds() > 0) {
+            stages_.add("backbone", observer_->backbone_seconds());
+          }
+          if (observer_->glimpse_width() > 0) {
+            const double glimpse_s = static_cast<double>(glimpse_ns_.exchange(0)) * 1e-9;
+            stages_.add("gate", observer_->gate_seconds() + glimpse_s);
+          }
+        });
+    stages_.add("model", std::max(0.0, watch.seconds() - observed_s));
+    emit(std::move(done), arrival_us);
   }
   return Ended::stopped;
 }
@@ -320,16 +439,140 @@ void LiveRun::emit(std::vector<LabelledFrame> frames, int64_t final_at_us) {
     smoothing_waits_.add(smoothing_ms);
     ++summary_.frames;
     last_time_us_ = frame.timestamp_us;
+    Stopwatch watch;
+    if (const int64_t now = steady_now_us(); now - stages_published_us_ > 1'000'000) {
+      count_decoding();
+      outputs_.stages(stages_.recent());  // once a second is plenty for the page
+      stages_published_us_ = now;
+    }
     outputs_.frame(frame, latency_ms, smoothing_ms,
                    dropped_before_ + (source_ ? source_->dropped() : 0));
+    stages_.add("outputs", watch.seconds());
   }
 }
 
 }  // namespace
 
+namespace {
+
+// The page of a run, when its options ask for one: a bare port listens on this machine only.
+std::unique_ptr<output::LiveServer> open_page(const LiveOptions& options) {
+  if (options.serve.empty()) return nullptr;
+  const bool bare = options.serve.find_first_not_of("0123456789") == std::string::npos;
+  const auto [host, port] = output::parse_host_port(
+      bare ? "127.0.0.1:" + options.serve : options.serve, 0, "--serve", true);
+  auto server = std::make_unique<output::LiveServer>(host, port, options.serve_token);
+  log::info("serving the live page at {}", server->url());
+  if (options.on_serving) options.on_serving(server->url());
+  return server;
+}
+
+// One camera of several: its run on a thread of its own, stopped by its own flag.
+struct CameraThread {
+  CameraSpec spec;
+  std::atomic<bool> stop{false};
+  std::atomic<bool> done{false};
+  LiveSummary summary;
+  std::exception_ptr error;
+  std::thread thread;
+};
+
+}  // namespace
+
 LiveSummary run_live(Labeler& labeler, const video::SourceSpec& spec, const LiveOptions& options) {
   if (!options.name.empty()) check_camera_name(options.name, "--name");
-  return LiveRun(labeler, spec, options).run();
+  SharedBackbone backbone(labeler.extractor());
+  const auto page = open_page(options);
+  return LiveRun(labeler, backbone, page.get(), spec, options).run();
+}
+
+std::vector<LiveSummary> run_cameras(Labeler& labeler, const std::vector<CameraSpec>& cameras,
+                                     const LiveOptions& common, const CameraLoader& reload,
+                                     std::atomic<bool>* reload_requested) {
+  std::set<std::string> names;
+  for (const auto& camera : cameras) {
+    check_camera_name(camera.options.name, "camera name");
+    if (!names.insert(camera.options.name).second) {
+      throw ConfigError("invalid cameras: " + camera.options.name + ": named twice");
+    }
+  }
+  SharedBackbone backbone(labeler.extractor());
+  const auto page = open_page(common);
+  std::map<std::string, std::unique_ptr<CameraThread>> running;
+  std::vector<LiveSummary> finished;
+  const auto start = [&](const CameraSpec& spec) {
+    auto camera = std::make_unique<CameraThread>();
+    camera->spec = spec;
+    camera->spec.options.stop = &camera->stop;
+    camera->spec.options.display = false;  // one window for several cameras would be a mess
+    CameraThread& c = *camera;
+    c.thread = std::thread([&labeler, &backbone, &page, &c] {
+      try {
+        c.summary = LiveRun(labeler, backbone, page.get(), c.spec.source, c.spec.options).run();
+      } catch (...) {
+        c.error = std::current_exception();
+      }
+      c.done = true;
+    });
+    running[spec.options.name] = std::move(camera);
+  };
+  const auto stop = [&](const std::string& name) {
+    CameraThread& c = *running.at(name);
+    c.stop = true;
+    c.thread.join();
+    if (c.error) {
+      try {
+        std::rethrow_exception(c.error);
+      } catch (const std::exception& e) {
+        c.summary.error = e.what();  // a camera that failed ends alone: the others go on
+      }
+    }
+    c.summary.name = name;
+    finished.push_back(std::move(c.summary));
+    running.erase(name);
+    if (page) page->remove(name);
+  };
+  for (const auto& camera : cameras) start(camera);
+  while (!running.empty()) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    if (common.stop && common.stop->load()) {
+      for (auto& [name, camera] : running) camera->stop = true;
+    }
+    if (reload && reload_requested && reload_requested->exchange(false)) {
+      std::vector<CameraSpec> wanted;
+      try {
+        wanted = reload();
+      } catch (const Error& e) {
+        log::warn("reload: {}; the cameras go on as they were", e.what());
+        continue;
+      }
+      std::map<std::string, const CameraSpec*> by_name;
+      for (const auto& spec : wanted) by_name[spec.options.name] = &spec;
+      std::vector<std::string> gone;
+      for (const auto& [name, camera] : running) {
+        const auto it = by_name.find(name);
+        if (it == by_name.end() || it->second->settings != camera->spec.settings) {
+          gone.push_back(name);
+        }
+      }
+      for (const auto& name : gone) {
+        log::info("reload: camera {} {}", name, by_name.count(name) ? "changed" : "removed");
+        stop(name);
+      }
+      for (const auto& spec : wanted) {
+        if (!running.count(spec.options.name)) {
+          log::info("reload: camera {} started", spec.options.name);
+          start(spec);
+        }
+      }
+    }
+    std::vector<std::string> ended;
+    for (const auto& [name, camera] : running) {
+      if (camera->done) ended.push_back(name);
+    }
+    for (const auto& name : ended) stop(name);
+  }
+  return finished;
 }
 
 }  // namespace actrec::pipeline

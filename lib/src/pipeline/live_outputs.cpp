@@ -63,13 +63,15 @@ class LiveOutputs::Lines {
 };
 
 LiveOutputs::LiveOutputs(const std::vector<std::string>& labels, const LiveOptions& options,
-                         std::string name, std::string source, bool multi)
+                         std::string name, std::string source, bool multi,
+                         output::LiveServer* server)
     : labels_(labels),
       options_(options),
       name_(std::move(name)),
       source_(std::move(source)),
       multi_(multi),
-      events_(labels, name_, options.people.max_age_s) {
+      events_(labels, name_, options.people.max_age_s),
+      server_(server) {
   if (!options.jsonl.empty() && !options.events.empty() &&
       same_output(options.jsonl, options.events)) {
     throw ConfigError(fmt::format(
@@ -96,15 +98,7 @@ LiveOutputs::LiveOutputs(const std::vector<std::string>& labels, const LiveOptio
       log::info("publishing to MQTT broker {} under {}/", mqtt_->client().address(), mqtt.prefix);
     }
   }
-  if (!options.serve.empty()) {
-    // A bare port listens on this machine only: the page shows the camera to whoever reaches it.
-    const bool bare = options.serve.find_first_not_of("0123456789") == std::string::npos;
-    const auto [host, port] = output::parse_host_port(
-        bare ? "127.0.0.1:" + options.serve : options.serve, 0, "--serve", true);
-    server_ = std::make_unique<output::LiveServer>(host, port, options.serve_token);
-    log::info("serving the live page at {}", server_->url());
-    if (options.on_serving) options.on_serving(server_->url());
-  }
+  if (server_ && !options.clips.empty()) server_->clips(name_, options.clips);
   keep_images_ = options.display || server_ || !options.clips.empty();
   publish_state(true);
 }
@@ -191,7 +185,8 @@ void LiveOutputs::publish_state(bool now) {
                           {"people", people_},
                           {"person_down", events_.anyone_down()},
                           {"events", recent_events_}};
-  server_->state(json_text(state));
+  if (!stages_.empty()) state["stages"] = stages_;
+  server_->state(name_, json_text(state));
 }
 
 void LiveOutputs::frame(LabelledFrame& frame, double latency_ms, double smoothing_ms,
@@ -241,12 +236,12 @@ void LiveOutputs::frame(LabelledFrame& frame, double latency_ms, double smoothin
       if (key == 'q' || key == 27) quit_ = true;
     }
     // Encoded once for whoever needs it, and only then: nobody may be watching the page.
-    if (clips_ || (server_ && server_->viewers() > 0)) {
+    if (clips_ || (server_ && server_->viewers(name_) > 0)) {
       auto jpeg = std::make_shared<std::vector<unsigned char>>();
       cv::imencode(".jpg", frame.image, *jpeg, {cv::IMWRITE_JPEG_QUALITY, 80});
       const output::Jpeg shared = std::move(jpeg);
       if (clips_) clips_->add(time_s, shared);
-      if (server_) server_->frame(shared);
+      if (server_) server_->frame(name_, shared);
     }
   }
   people_ = nlohmann::json::array();

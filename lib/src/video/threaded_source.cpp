@@ -1,5 +1,7 @@
 #include "actrec/video/threaded_source.hpp"
 
+#include <time.h>
+
 #include <chrono>
 
 namespace actrec::video {
@@ -22,9 +24,18 @@ ThreadedSource::~ThreadedSource() {
   thread_.join();
 }
 
+namespace {
+int64_t thread_cpu_ns() {
+  timespec now{};
+  ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now);
+  return static_cast<int64_t>(now.tv_sec) * 1'000'000'000 + now.tv_nsec;
+}
+}  // namespace
+
 void ThreadedSource::run() {
   try {
     while (!stop_) {
+      const int64_t started_ns = thread_cpu_ns();
       auto frame = inner_->read();
       if (!frame) break;
       frame->arrival_us = std::chrono::duration_cast<std::chrono::microseconds>(
@@ -32,6 +43,8 @@ void ThreadedSource::run() {
                               .count();
       frame->size = frame->image.size();
       if (prepare_) prepare_(*frame);
+      decode_cpu_ns_ += thread_cpu_ns() - started_ns;
+      ++decoded_;
       if (!queue_.push(std::move(*frame))) break;
     }
   } catch (...) {

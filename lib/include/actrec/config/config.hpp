@@ -20,6 +20,7 @@ struct Config {
   SmoothingConfig smoothing;
   PeopleConfig people;
   EventsConfig events;
+  GateConfig gate;
 };
 
 /// Loads `path` (empty: defaults only), then applies each override "dotted.key=value" in order.
@@ -45,6 +46,49 @@ SmoothingConfig smoothing_from_yaml(const std::string& text, const std::string& 
 
 /// The whole configuration as YAML, every key present, each with a short comment.
 std::string to_yaml(const Config& config);
+
+/// What `live` does besides labelling: where events, lines and clips go, MQTT, the page, how
+/// long a stream may be away. The command line's flags for one camera; the `live:` section of a
+/// cameras file (and of each camera in it) for several.
+struct LiveConfig {
+  std::string events_file;  ///< event lines, appended ("-": stdout)
+  std::string jsonl_file;   ///< a line per labelled person and frame, appended ("-": stdout)
+  std::string clips;        ///< a folder for a clip of each fall
+  double clip_before_s = 5, clip_after_s = 5;
+  std::string mqtt;        ///< broker HOST[:PORT]
+  std::string mqtt_topic;  ///< topic prefix; "": actrec/NAME
+  std::string mqtt_discovery = "homeassistant";
+  std::string mqtt_user;       ///< the password comes from $ACTREC_MQTT_PASSWORD
+  std::string serve;           ///< the page, [ADDR:]PORT: the process's, one for all cameras
+  double timeout_s = 5;        ///< a stream's wait to open and for each frame
+  double max_downtime_s = -1;  ///< give up a stream down this long; negative: never
+};
+
+/// One camera of a cameras file: its name (the key it is given under, [A-Za-z0-9_-]), its
+/// source, and the file's settings with the camera's own over them.
+struct CameraConfig {
+  std::string name, source;
+  bool realtime = false;  ///< a file source played at its own rate, as a camera
+  Config config;
+  LiveConfig live;
+  /// What the camera is made of (its entry and the file's other settings): a reload restarts
+  /// a camera whose settings changed, and leaves the others alone.
+  std::string settings;
+};
+
+/// `live --cameras FILE.yaml`: any config section (the settings of every camera), a `live:`
+/// section, and `cameras:` mapping each name to `source:` (with `realtime: true`, a file played
+/// as a camera) and, optionally, what differs for it:
+/// `persons:` (people.persons), `zones:` (events.zones), `clips:` (live.clips), and `people:`,
+/// `events:`, `gate:`, `live:` sections. `overrides` (--set) apply to every camera. ConfigError
+/// naming file:line and the key path for anything else, a camera without a source, a name that
+/// is not [A-Za-z0-9_-], or no camera at all.
+struct CamerasFile {
+  Config config;
+  LiveConfig live;
+  std::vector<CameraConfig> cameras;
+};
+CamerasFile load_cameras(const std::string& path, const std::vector<std::string>& overrides = {});
 
 /// How dataset importers turn the labels a dataset uses into a vocabulary (`data import
 /// --labels MAP.yaml`):

@@ -111,6 +111,18 @@ struct EventsConfig {
   std::vector<std::string> zones;
 };
 
+/// `live` looks for motion before it runs the pose network: a frame where nothing moved since
+/// the network last looked, with nobody followed, is not looked at; people followed but still
+/// (someone lying after a fall) are looked at every `still_interval_s`, their last pose held in
+/// between. `label` and `eval` look at every frame, whatever this says.
+struct GateConfig {
+  bool enabled = true;
+  int width = 160;                ///< frames are compared this wide, grey and blurred
+  int threshold = 24;             ///< grey levels a pixel must change by to count as moving
+  double min_share = 0.002;       ///< share of the pixels that must move: motion
+  double still_interval_s = 1.0;  ///< people followed and still: looked at this often
+};
+
 /// A zone's points ("x,y x,y ..."); empty when the text is not such a list.
 std::vector<std::pair<double, double>> parse_polygon(const std::string& text);
 

@@ -4,6 +4,7 @@
 // once (the bundle's model, the backbone); a StreamLabeler what each stream carries (frame
 // sampling, people tracked, and per person the motion history, recurrent state and smoothing).
 // Several streams share one Labeler. The header needs no LibTorch.
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -99,6 +100,15 @@ class StreamLabeler {
   /// frame is sampled. Returns the frames whose labels became final, in order (with smoothing,
   /// earlier frames than this one).
   std::vector<LabelledFrame> push(Frame frame);
+  /// What a sampled frame's observation is: `observation` filled with the extractor's dim()
+  /// values for `frame`, whose image is `size`. push(Frame) runs the labeler's extractor; a
+  /// caller may look otherwise (a motion gate, a backbone several streams share).
+  using Observe =
+      std::function<void(const Frame& frame, cv::Size size, std::vector<float>& observation)>;
+  /// push(Frame) with `observe` asked for the observation, only when the frame is sampled.
+  std::vector<LabelledFrame> push(Frame frame, const Observe& observe);
+  /// Whether people are followed now or a fall stands: what a motion gate keeps looking at.
+  bool watching() const;
   /// The same for a frame whose observation was made before (the feature cache): the
   /// extractor's dim() values.
   std::vector<LabelledFrame> push_observation(int64_t index, int64_t timestamp_us,

@@ -2,6 +2,7 @@
 #include <atomic>
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "actrec/config/inference.hpp"
 #include "actrec/pipeline/labeler.hpp"
@@ -40,6 +41,21 @@ struct LiveOptions {
 
   std::string clips;  ///< a folder for a short MP4 of each fall; empty: none
   double clip_before_s = 5, clip_after_s = 5;
+
+  /// Looks for motion before the pose network (live sources only: a file played as it is, not
+  /// in real time, gets every frame looked at, as `label` does).
+  config::GateConfig gate;
+};
+
+/// Milliseconds a camera's frames spent per stage, on average (the pose network's time per
+/// frame it looked at), and what the motion gate decided.
+struct StageFigures {
+  double decode_ms = 0;    ///< the decode thread's CPU time: decoding and preparing
+  double gate_ms = 0;      ///< the motion gate (its glimpse and its decision)
+  double backbone_ms = 0;  ///< the pose network, per frame it looked at
+  double model_ms = 0;     ///< tracking, features and the recurrent model
+  double outputs_ms = 0;   ///< lines, events, the page, clips
+  int64_t looked = 0, nobody = 0, held = 0;  ///< the gate's decisions (all 0: no gate)
 };
 
 struct LiveSummary {
@@ -61,7 +77,14 @@ struct LiveSummary {
   std::string output_error;
   /// Why the run ended early: the source was down longer than allowed (its InputError); "".
   std::string error;
+  std::string name;  ///< the camera's
+  StageFigures stages;
+  bool interrupted = false;  ///< ended by a stop request rather than by its source
 };
+
+/// "decode 3.1 ms, gate 0.2 ms, backbone 24 ms, model 1.1 ms, outputs 0.4 ms a frame; the pose
+/// network looked at 120 of 800 frames (nobody in view: 600, people still: 80)".
+std::string stage_text(const LiveSummary& summary);
 
 /// A camera's name names MQTT topics, Home Assistant ids and clip files: 1 to 64 of A-Z a-z
 /// 0-9 _ -. ConfigError naming `what` (the option or key that gave it) otherwise.
@@ -77,5 +100,27 @@ std::string latency_text(const LiveSummary& summary);
 /// followed afresh; once it has been down longer than allowed, the run ends with the figures
 /// so far and `error` saying so.
 LiveSummary run_live(Labeler& labeler, const video::SourceSpec& source, const LiveOptions& options);
+
+/// One camera of a process that watches several: its source and its options (the process's,
+/// with its own settings over them; options.name is its name). `settings` says what it was
+/// made of (a reload restarts a camera whose settings changed).
+struct CameraSpec {
+  video::SourceSpec source;
+  LiveOptions options;
+  std::string settings;
+};
+/// The cameras a reload finds (the cameras file read again); throws Error to keep those running.
+using CameraLoader = std::function<std::vector<CameraSpec>()>;
+
+/// Watches several cameras in one process with one model: a thread each (decoding, the motion
+/// gate, tracking and the recurrent model, outputs), the pose network shared by all (frames that
+/// wait at once go through in one pass where it takes a batch), one page for all (`common`'s
+/// --serve). A camera that fails or ends stops alone; `common.stop` stops all. When
+/// `reload_requested` is set (SIGHUP), `reload` gives the cameras wanted now: those gone or
+/// changed stop, new ones start, the others go on untouched. Returns each camera's figures, in
+/// the order they ended.
+std::vector<LiveSummary> run_cameras(Labeler& labeler, const std::vector<CameraSpec>& cameras,
+                                     const LiveOptions& common, const CameraLoader& reload = {},
+                                     std::atomic<bool>* reload_requested = nullptr);
 
 }  // namespace actrec::pipeline

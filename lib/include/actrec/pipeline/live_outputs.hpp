@@ -26,12 +26,12 @@ namespace actrec::pipeline {
 
 class LiveOutputs {
  public:
-  /// Opens what `options` asks for (files, the MQTT connection, the page). `name` is the
-  /// camera's short name, `source` its location fit to show (no credentials). ConfigError for
-  /// a bad address or --jsonl and --events both on stdout; Error when a file or the page's port
-  /// cannot be had.
+  /// Opens what `options` asks for (files, the MQTT connection); the page, when there is one,
+  /// is `server`, which several cameras may share. `name` is the camera's short name, `source`
+  /// its location fit to show (no credentials). ConfigError for a bad address or --jsonl and
+  /// --events on one file; Error when a file cannot be had.
   LiveOutputs(const std::vector<std::string>& labels, const LiveOptions& options, std::string name,
-              std::string source, bool multi);
+              std::string source, bool multi, output::LiveServer* server = nullptr);
   /// Writes the clips still waiting, says "offline" over MQTT.
   ~LiveOutputs();
   LiveOutputs(const LiveOutputs&) = delete;
@@ -50,6 +50,8 @@ class LiveOutputs {
 
   /// "" when every line was written; else which files failed, why, and how much was lost.
   std::string failures() const;
+  /// The time each stage took per frame lately (ms), for the page: {"decode": 4.1, ...}.
+  void stages(nlohmann::json figures) { stages_ = std::move(figures); }
   bool keeps_images() const { return keep_images_; }  ///< frames need their image kept
   bool quit() const { return quit_; }                 ///< q or Esc in the window
   int64_t events() const { return events_emitted_; }
@@ -69,7 +71,7 @@ class LiveOutputs {
   std::unique_ptr<Lines> jsonl_, events_out_;
   LiveEvents events_;
   std::unique_ptr<output::LiveMqtt> mqtt_;
-  std::unique_ptr<output::LiveServer> server_;
+  output::LiveServer* server_;  // shared by the process's cameras; null: no page
   std::unique_ptr<output::EventClipRecorder> clips_;
   bool keep_images_ = false, online_ = false, quit_ = false;
   int64_t events_emitted_ = 0;
@@ -81,6 +83,7 @@ class LiveOutputs {
   RateMeter rate_;
   nlohmann::json recent_events_ = nlohmann::json::array();  // the page's list, newest last
   nlohmann::json people_ = nlohmann::json::array();         // the newest frame's
+  nlohmann::json stages_;
   int64_t state_published_us_ = 0, last_index_ = -1;
   double last_latency_ms_ = 0, last_time_s_ = 0;
 };

@@ -35,6 +35,10 @@ class ThreadedSource : public FrameSource {
 
   /// Frames decoded but discarded because the consumer was behind (live policy only).
   int64_t dropped() const { return queue_.dropped(); }
+  /// CPU seconds the decode thread spent so far decoding and preparing frames (not waiting for
+  /// them: a camera's read blocks until its next frame), and the frames it made.
+  double decode_seconds() const { return static_cast<double>(decode_cpu_ns_.load()) * 1e-9; }
+  int64_t decoded() const { return decoded_.load(); }
   size_t queued() const { return queue_.size(); }
 
  private:
@@ -49,6 +53,7 @@ class ThreadedSource : public FrameSource {
   std::function<void(Frame&)> prepare_;
   BoundedQueue<Frame> queue_;
   std::atomic<bool> stop_{false};
+  std::atomic<int64_t> decode_cpu_ns_{0}, decoded_{0};
   std::exception_ptr error_;  // written by the decode thread before it closes the queue
   std::thread thread_;
 };
