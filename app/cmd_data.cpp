@@ -96,6 +96,7 @@ int run_data_import(const DataImportOptions& options) {
   import.label_from_file = options.label_from_file;
   const auto report = data::import_dataset(import);
   for (const auto& note : report.notes) std::cerr << "note: " << note << "\n";
+  for (const auto& warning : report.warnings) std::cerr << "warning: " << warning << "\n";
   for (const auto& problem : report.problems) std::cerr << "warning: " << problem << "\n";
   std::cout << fmt::format("{}: {} clips{}\n", options.manifest, report.clips,
                            report.problems.empty()

@@ -1,4 +1,5 @@
 // actrec: label every frame of a video with the activity it shows.
+#include <malloc.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -76,13 +77,17 @@ int report(const std::exception& error, actrec::ExitCode code) {
 
 namespace {
 
-// OpenMP workers that spin while they wait take the cores from everything else: on a machine
-// busy with other programs, live fell from 14 to 1.3 frames/s, and label from 27 to 8 with its
-// own decode thread beside it. LibTorch's OpenMP reads its wait policy once, as it loads, so the
-// process starts itself again with a passive one, unless the user chose a policy.
-void wait_passively(char** argv) {
-  if (std::getenv("OMP_WAIT_POLICY") != nullptr) return;
-  ::setenv("OMP_WAIT_POLICY", "PASSIVE", 1);
+// OpenMP workers that spin while they wait take the cores from everything else (on a busy
+// machine live fell from 14 to 1.3 frames/s), and workers that sleep at once wake late on a
+// quiet one. A short spin before sleeping keeps both: on 2 cores, labelling alone ran as fast as
+// spinning for ever (27 frames/s against 22 passive) and beside two busy programs as fast as
+// passive (9 against 4 spinning), scripts/bench_wait_policy.sh in docs/results.md. LibTorch's
+// OpenMP reads this once, as it loads, so the process starts itself again with it, unless the
+// user chose a policy or a spin count.
+constexpr const char* kSpinCount = "1000";
+void wait_briefly(char** argv) {
+  if (std::getenv("OMP_WAIT_POLICY") != nullptr || std::getenv("GOMP_SPINCOUNT") != nullptr) return;
+  ::setenv("GOMP_SPINCOUNT", kSpinCount, 1);
   ::execv("/proc/self/exe", argv);  // returns only when it failed: then run as we are
 }
 
@@ -90,6 +95,10 @@ void wait_passively(char** argv) {
 
 int main(int argc, char** argv) {
   using namespace actrec;
+  // glibc gives each thread that allocates its own heap, which keeps what it freed: the pose
+  // network runs on whichever camera's thread finds it free (live --cameras), so each of them
+  // held a pose network's worth of memory (four cameras: 1.48 times one). Two heaps for all.
+  mallopt(M_ARENA_MAX, 2);
   CLI::App app{"actrec: label every frame of a video with the activity it shows.", "actrec"};
   app.set_version_flag("--version", std::string("actrec ") + ACTREC_VERSION);
   app.footer(kFooter);
@@ -111,11 +120,11 @@ int main(int argc, char** argv) {
       ->allow_extra_args(false);  // one KEY=VALUE each: what follows is the command's own
 
   std::vector<cli::Command> commands;
-  for (auto* add : {&cli::add_probe_command, &cli::add_config_command,
-                    &cli::add_import_tfjs_command, &cli::add_extract_command,
-                    &cli::add_label_command, &cli::add_live_command, &cli::add_data_command,
-                    &cli::add_train_command, &cli::add_eval_command, &cli::add_calibrate_command,
-                    &cli::add_bench_command}) {
+  for (auto* add :
+       {&cli::add_probe_command, &cli::add_config_command, &cli::add_import_tfjs_command,
+        &cli::add_extract_command, &cli::add_label_command, &cli::add_live_command,
+        &cli::add_data_command, &cli::add_train_command, &cli::add_eval_command,
+        &cli::add_calibrate_command, &cli::add_bench_command, &cli::add_annotate_command}) {
     for (auto& command : add(app, context)) commands.push_back(std::move(command));
   }
 
@@ -145,8 +154,8 @@ int main(int argc, char** argv) {
       return static_cast<int>(ExitCode::usage);
     }
     // Only commands that run models pay for starting again (loading LibTorch takes a while).
-    for (const char* heavy : {"label", "live", "extract", "train", "eval", "bench"}) {
-      if (app.got_subcommand(heavy)) wait_passively(argv);
+    for (const char* heavy : {"label", "live", "annotate", "extract", "train", "eval", "bench"}) {
+      if (app.got_subcommand(heavy)) wait_briefly(argv);
     }
     return chosen->run();
   } catch (const Error& error) {

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs everything actrec needs on Debian 12, configures and builds it (Release) into build/,
+# Installs everything actrec needs on Debian 12, configures and builds the command (Release) into build/,
 # then fetches and converts the default backbone (scripts/fetch_models.sh). Safe to run again:
 # packages already there are not reinstalled, the build is incremental, models are kept.
 #   BUILD_DIR=build  where to build          ACTREC_SKIP_BUILD=1  only install packages
@@ -26,6 +26,7 @@ scripts/install_packages.sh setup "${packages[@]}"
 build_dir=${BUILD_DIR:-build}
 started=$(date +%s)
 cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=Release ${CMAKE_ARGS:-} >/dev/null
-cmake --build "$build_dir"
+# The command alone: the test suite is built by scripts/test.sh, which needs it.
+cmake --build "$build_dir" --target actrec
 echo "setup: built $build_dir/bin/actrec in $(( $(date +%s) - started )) s"
 ACTREC="$build_dir/bin/actrec" scripts/fetch_models.sh

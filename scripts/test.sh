@@ -16,5 +16,8 @@ step=$(date +%s)
 scripts/demo.sh
 echo "test: the main job (scripts/demo.sh) took $(( $(date +%s) - step )) s"
 step=$(date +%s)
+cmake --build "${BUILD_DIR:-build}"  # the suite (set-up builds the command alone)
+echo "test: built the suite in $(( $(date +%s) - step )) s"
+step=$(date +%s)
 ctest --test-dir "${BUILD_DIR:-build}" --output-on-failure -j "$(nproc)" "$@"
 echo "test: suite ran in $(( $(date +%s) - step )) s; $(( $(date +%s) - started )) s in all"

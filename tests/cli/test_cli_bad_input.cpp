@@ -2,6 +2,7 @@
 // bounded time, with its documented exit code, a message naming the culprit, no crash, and no
 // output file left behind, half-written or otherwise.
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <torch/script.h>
 
 #include <chrono>
@@ -12,9 +13,10 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/videoio.hpp>
 #include <sstream>
+#include <string_view>
 
-#include "stub_models.hpp"
 #include "run_command.hpp"
+#include "stub_models.hpp"
 #include "synthetic_video.hpp"
 #include "temp_dir.hpp"
 
@@ -53,6 +55,40 @@ void claim_frame_size(const std::string& path, int side) {
     }
   }
   ASSERT_GT(patched, 0) << "no JPEG frame header in " << path;
+  write_text(path, bytes);
+}
+
+// Zip's CRC-32 of `bytes`.
+uint32_t zip_crc(std::string_view bytes) {
+  uint32_t crc = 0xffffffffu;
+  for (const unsigned char c : bytes) {
+    crc ^= c;
+    for (int bit = 0; bit < 8; ++bit) crc = (crc >> 1) ^ (0xedb88320u & (0u - (crc & 1u)));
+  }
+  return ~crc;
+}
+
+// Changes the lowest bit of the bundle's first weight (a finite number stays one) and writes
+// the entry's CRC-32 anew in its local header and in the zip directory: what re-zipping an
+// edited file gives. (A local header: CRC at +14, the name at +30; a directory entry: CRC at
+// +16, size at +24, the name at +46.)
+void change_a_weight_keeping_checksums(const std::string& path) {
+  std::string bytes = read_file(path);
+  const std::string entry = "archive/data/0";
+  const size_t name = bytes.find(entry), listed = bytes.rfind(entry);
+  ASSERT_NE(name, std::string::npos);
+  ASSERT_NE(listed, name);
+  auto le = [&](size_t at, int count) {
+    uint32_t value = 0;
+    for (int i = count - 1; i >= 0; --i) value = value << 8 | static_cast<uint8_t>(bytes[at + i]);
+    return value;
+  };
+  const size_t local = name - 30, data = name + entry.size() + le(local + 28, 2);
+  bytes[data] ^= 0x01;
+  const uint32_t crc = zip_crc(std::string_view(bytes).substr(data, le(listed - 46 + 24, 4)));
+  for (const size_t at : {local + 14, listed - 46 + 16}) {
+    for (int i = 0; i < 4; ++i) bytes[at + i] = static_cast<char>(crc >> (8 * i));
+  }
   write_text(path, bytes);
 }
 
@@ -355,6 +391,50 @@ std::vector<BadInput> cases() {
        std::string(kLabel) + "{}/good.avi",
        4,
        {"{}/model.actrec: corrupt: entry", "fails its checksum"}},
+      {"BundleWithAChangedWeightAndValidChecksums",  // zip checksums say nothing of intent
+       [](TempDir& d) { change_a_weight_keeping_checksums(d.file("model.actrec")); },
+       std::string(kLabel) + "{}/good.avi",
+       4,
+       {"{}/model.actrec: weights do not match their digest: the file was changed after it was "
+        "saved"}},
+      // Model files that are not files: refused before anything is read, nothing hangs or grows.
+      {"BundleThatIsAFifo",  // opening it to read waited for a writer for ever
+       [](TempDir& d) { ASSERT_EQ(::mkfifo(d.file("fifo.actrec").c_str(), 0600), 0); },
+       "label --model {}/fifo.actrec -o {}/out {}/good.avi",
+       4,
+       {"cannot load model bundle: {}/fifo.actrec: a FIFO (named pipe), not a model file"}},
+      {"BundleThatIsADevice",  // reading it filled memory without end
+       [](TempDir& d) { fs::create_symlink("/dev/zero", d.file("zero.actrec")); },
+       "label --model {}/zero.actrec -o {}/out {}/good.avi",
+       4,
+       {"cannot load model bundle: {}/zero.actrec: a character device, not a model file"}},
+      {"BundleThatIsAFolder",
+       [](TempDir& d) { fs::create_directories(d.file("folder.actrec")); },
+       "label --model {}/folder.actrec -o {}/out {}/good.avi",
+       4,
+       {"cannot load model bundle: {}/folder.actrec: a directory, not a model file"}},
+      {"BundleOf64GiB",  // sparse: it takes no disk
+       [](TempDir& d) { fs::resize_file(d.file("model.actrec"), uintmax_t{64} << 30); },
+       std::string(kLabel) + "{}/good.avi",
+       4,
+       {"cannot load model bundle: {}/model.actrec: 64 GiB, more than any model file (at most 2 "
+        "GiB)"}},
+      {"BackboneThatIsAFifo",
+       after_backbone([](const std::string& path) {
+         fs::remove(path);
+         ASSERT_EQ(::mkfifo(path.c_str(), 0600), 0);
+       }),
+       kExtract,
+       4,
+       {"cannot load model: {}/colour.pt: a FIFO (named pipe), not a model file"}},
+      {"BackboneThatIsADevice",
+       after_backbone([](const std::string& path) {
+         fs::remove(path);
+         fs::create_symlink("/dev/zero", path);
+       }),
+       kExtract,
+       4,
+       {"cannot load model: {}/colour.pt: a character device, not a model file"}},
       {"BundleFromAnotherBackbone",
        [](TempDir& d) {
          torch::jit::Module other("Other");
@@ -462,6 +542,21 @@ TEST_P(BadInputs, ClearMessageDocumentedExitCodeNothingHalfWritten) {
 
 INSTANTIATE_TEST_SUITE_P(Cases, BadInputs, ::testing::ValuesIn(cases()),
                          [](const auto& test) { return test.param.name; });
+
+TEST_F(BadInputs, AFifoFoundInTheModelsFolderIsRefusedNotWaitedFor) {
+  // The bundle named relatively is found in $ACTREC_MODELS, as the shipped one is.
+  std::filesystem::create_directories(dir_.file("models"));
+  ASSERT_EQ(::mkfifo(dir_.file("models/mine.actrec").c_str(), 0600), 0);
+  ::setenv("ACTREC_MODELS", dir_.file("models").c_str(), 1);
+  const auto result = run_actrec("label --model mine.actrec " + shell_quote(dir_.file("good.avi")) +
+                                     " -o " + shell_quote(dir_.file("out")),
+                                 kLimitSeconds);
+  ::unsetenv("ACTREC_MODELS");
+  EXPECT_EQ(result.exit_code, 4) << result.err;
+  EXPECT_TRUE(contains(result.err,
+                       dir_.file("models/mine.actrec") + ": a FIFO (named pipe), not a model file"))
+      << result.err;
+}
 
 }  // namespace
 }  // namespace actrec::test

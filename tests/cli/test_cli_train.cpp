@@ -1,9 +1,8 @@
 // The training commands end to end, as a user runs them, on videos and a backbone the test makes:
 // each video shows red then blue; the labels say so.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <torch/script.h>
-
-#include <fmt/format.h>
 
 #include <chrono>
 #include <csignal>
@@ -15,6 +14,7 @@
 #include <sstream>
 #include <thread>
 
+#include "actrec/model/bundle.hpp"
 #include "run_command.hpp"
 #include "temp_dir.hpp"
 
@@ -59,6 +59,15 @@ def forward(self, x: Tensor):
     write_text(dir_.file("manifest.csv"), manifest);
   }
   std::string q(const std::string& name) { return shell_quote(dir_.file(name)); }
+  // A user's own clip: 20 frames green, a colour the bundles never saw, then 20 red.
+  void write_green_red_video(const std::string& name) {
+    cv::VideoWriter writer(dir_.file(name), cv::CAP_FFMPEG,
+                           cv::VideoWriter::fourcc('M', 'J', 'P', 'G'), 25, {32, 32});
+    for (int f = 0; f < 40; ++f) {
+      writer.write(
+          cv::Mat(32, 32, CV_8UC3, f < 20 ? cv::Scalar(0, 255, 0) : cv::Scalar(0, 0, 255)));
+    }
+  }
   TempDir dir_;
 };
 
@@ -128,11 +137,7 @@ TEST_F(TrainCommands, FineTuningABundleKeepsItsClassesAddsNewOnesAndRefusesOther
   std::string manifest = "video,split,annotation\n";
   for (int i = 0; i < 3; ++i) {
     const std::string name = "g" + std::to_string(i);
-    cv::VideoWriter writer(dir_.file(name + ".avi"), cv::CAP_FFMPEG,
-                           cv::VideoWriter::fourcc('M', 'J', 'P', 'G'), 25, {32, 32});
-    for (int f = 0; f < 40; ++f) {
-      writer.write(cv::Mat(32, 32, CV_8UC3, f < 20 ? cv::Scalar(0, 255, 0) : cv::Scalar(0, 0, 255)));
-    }
+    write_green_red_video(name + ".avi");
     write_text(dir_.file(name + ".csv"), "start,end,label\n0,20,green\n20,40,red\n");
     manifest += name + ".avi,train," + name + ".csv\n";
   }
@@ -142,7 +147,8 @@ TEST_F(TrainCommands, FineTuningABundleKeepsItsClassesAddsNewOnesAndRefusesOther
   const std::string cache = " --set train.cache_dir=" + q("cache");
   const auto tuned = run_actrec("train --init " + q("base/best.actrec") + " --data " +
                                 q("mine.csv") + " -o " + q("tuned") + cache +
-                                " --set train.finetune.lr=0.05 --set train.batch_size=2");
+                                " --new-class green --set train.finetune.lr=0.05 --set "
+                                "train.batch_size=2");
   ASSERT_EQ(tuned.exit_code, 0) << tuned.err;
   EXPECT_TRUE(contains(tuned.err, "epoch  40/40")) << tuned.err;  // train.finetune.epochs
   EXPECT_TRUE(contains(tuned.err, "best.actrec is the last epoch's model")) << tuned.err;
@@ -156,8 +162,9 @@ TEST_F(TrainCommands, FineTuningABundleKeepsItsClassesAddsNewOnesAndRefusesOther
   EXPECT_GT(json["per_class"]["green"]["recall"].get<double>(), 0.8);
   EXPECT_GT(json["per_class"]["red"]["recall"].get<double>(), 0.8);
   // Resuming a finished fine-tuning run does nothing more.
-  const auto resumed = run_actrec("train --init " + q("base/best.actrec") + " --data " +
-                                  q("mine.csv") + " -o " + q("tuned") + " --resume" + cache);
+  const auto resumed =
+      run_actrec("train --init " + q("base/best.actrec") + " --data " + q("mine.csv") + " -o " +
+                 q("tuned") + " --resume" + cache + " --new-class green");
   EXPECT_EQ(resumed.exit_code, 0) << resumed.err;
   EXPECT_TRUE(contains(resumed.err, "resuming")) << resumed.err;
   EXPECT_FALSE(contains(resumed.err, "epoch   1/20")) << resumed.err;
@@ -165,11 +172,86 @@ TEST_F(TrainCommands, FineTuningABundleKeepsItsClassesAddsNewOnesAndRefusesOther
   torch::jit::Module other("Other");
   other.define("def forward(self, x: Tensor):\n    return x.float().mean([1, 2])\n");
   other.save(dir_.file("colour.pt"));
-  const auto refused = run_actrec("train --init " + q("base/best.actrec") + " --data " +
-                                  q("mine.csv") + " -o " + q("refused") + cache);
+  const auto refused =
+      run_actrec("train --init " + q("base/best.actrec") + " --data " + q("mine.csv") + " -o " +
+                 q("refused") + cache + " --new-class green");
   EXPECT_EQ(refused.exit_code, 4) << refused.err;
   EXPECT_TRUE(contains(refused.err, "base/best.actrec")) << refused.err;
   EXPECT_TRUE(contains(refused.err, "other observations of the probe images")) << refused.err;
+}
+
+TEST_F(TrainCommands, FineTuningTakesLabelsTheBundleDoesNotKnowOnlyAsNewClassesAskedFor) {
+  ASSERT_EQ(run_actrec("train -c " + q("config.yaml") + " --data " + q("manifest.csv") + " -o " +
+                       q("base") + " --set train.epochs=2")
+                .exit_code,
+            0);
+  // Typed by hand: 'Red' is the bundle's red; 'green' and 'Green' are no class of it.
+  std::string manifest = "video,split,annotation\n";
+  for (int i = 0; i < 2; ++i) {
+    const std::string name = "g" + std::to_string(i);
+    write_green_red_video(name + ".avi");
+    manifest += name + ".avi," + (i == 0 ? "train" : "val") + "," + name + ".csv\n";
+  }
+  write_text(dir_.file("g0.csv"), "start,end,label\n0,20,green\n20,40,Red\n");
+  write_text(dir_.file("g1.csv"), "start,end,label\n0,20,Green\n20,40,blue\n");
+  write_text(dir_.file("mine.csv"), manifest);
+  const std::string tune = "train --init " + q("base/best.actrec") + " --data " + q("mine.csv") +
+                           " --set train.cache_dir=" + q("cache") +
+                           " --set train.finetune.epochs=2";
+  const auto refused = run_actrec(tune + " -o " + q("refused"));
+  EXPECT_EQ(refused.exit_code, 5) << refused.err;
+  for (const std::string where : {"g0.csv:2: 'green'", "g1.csv:2: 'Green'"}) {
+    EXPECT_TRUE(contains(refused.err, dir_.file(where) + " is not one of " +
+                                          dir_.file("base/best.actrec") +
+                                          "'s classes (nearest: 'red'; known: blue, red, "
+                                          "background): correct it, or ask for a new class "
+                                          "with --new-class green"))
+        << refused.err;
+  }
+  EXPECT_FALSE(contains(refused.err, "'Red' is not")) << refused.err;
+  EXPECT_FALSE(std::filesystem::exists(dir_.file("refused/best.actrec")));
+  // Asked for: a class after the bundle's; 'Red' is red, said; blue only in val, said.
+  const auto tuned = run_actrec(tune + " -o " + q("tuned") + " --new-class green");
+  ASSERT_EQ(tuned.exit_code, 0) << tuned.err;
+  EXPECT_TRUE(contains(tuned.err, dir_.file("g0.csv") + ":3: 'Red' taken as " +
+                                      dir_.file("base/best.actrec") + "'s class 'red'"))
+      << tuned.err;
+  EXPECT_TRUE(contains(tuned.err,
+                       "'blue' labels 20 frames of split 'val' and none of 'train': "
+                       "the model cannot learn it from this data"))
+      << tuned.err;
+  EXPECT_EQ(model::load_bundle(dir_.file("tuned/best.actrec")).info.labels,
+            (std::vector<std::string>{"blue", "red", "background", "green"}));
+  // A new class asked for with nothing to learn it from, or one the bundle has: refused.
+  const auto nothing =
+      run_actrec(tune + " -o " + q("nothing") + " --new-class green --new-class purple");
+  EXPECT_EQ(nothing.exit_code, 5) << nothing.err;
+  EXPECT_TRUE(contains(nothing.err,
+                       "--new-class purple: no frame of split 'train' is labelled "
+                       "purple: nothing to learn it from"))
+      << nothing.err;
+  const auto known = run_actrec(tune + " -o " + q("known") + " --new-class green --new-class Blue");
+  EXPECT_EQ(known.exit_code, 2) << known.err;
+  EXPECT_TRUE(contains(known.err, "--new-class Blue: " + dir_.file("base/best.actrec") +
+                                      " has that class already ('blue')"))
+      << known.err;
+}
+
+TEST_F(TrainCommands, ValidationFramesOfAClassTrainingNeverShowsAreSaid) {
+  // How best.actrec came to be saved at accuracy 0.000: the validation clip's only class was
+  // one no training clip had, so validation could only count its frames wrong. (Whether a
+  // model of random weights for that class happens to say it is chance: the accuracy is not
+  // asserted.)
+  write_green_red_video("g.avi");
+  write_text(dir_.file("g.csv"), "start,end,label\n0,40,green\n");
+  write_text(dir_.file("val_only.csv"),
+             "video,split,annotation\nv0.avi,train,v0.csv\n"
+             "v1.avi,train,v1.csv\ng.avi,val,g.csv\n");
+  const auto trained = run_actrec("train -c " + q("config.yaml") + " --data " + q("val_only.csv") +
+                                  " -o " + q("run") + " --set train.epochs=2");
+  ASSERT_EQ(trained.exit_code, 0) << trained.err;
+  EXPECT_TRUE(contains(trained.err, "'green' labels 40 frames of split 'val' and none of 'train'"))
+      << trained.err;
 }
 
 TEST_F(TrainCommands, WithoutAConfigTrainingUsesTheBuiltInRecommendedSettings) {
@@ -201,6 +283,37 @@ TEST_F(TrainCommands, DataProblemsExitWithFiveListingAll) {
                                   " -o " + q("run"));
   EXPECT_EQ(trained.exit_code, 5);
   EXPECT_FALSE(std::filesystem::exists(dir_.file("run/best.actrec")));
+}
+
+TEST_F(TrainCommands, ARunFolderHoldingARunIsContinuedOrReplacedOnlyWhenAskedTo) {
+  const std::string train = "train -c " + q("config.yaml") + " --set train.epochs=1 -o " + q("run");
+  ASSERT_EQ(run_actrec(train + " --data " + q("manifest.csv")).exit_code, 0);
+  const std::string first = read_text(dir_.file("run/best.actrec"));
+  write_text(dir_.file("other.csv"), "video,split,annotation\nv0.avi,train,v0.csv\n");
+  // Other data, or the same again: either would write over best.actrec. Refused, said how not to.
+  for (const char* data : {"other.csv", "manifest.csv"}) {
+    const auto again = run_actrec(train + " --data " + q(data));
+    EXPECT_EQ(again.exit_code, 2) << again.err;
+    EXPECT_TRUE(contains(again.err, "cannot train into " + dir_.file("run") +
+                                        ": it holds a run already (trained on " +
+                                        dir_.file("manifest.csv") + ")"))
+        << again.err;
+    EXPECT_TRUE(contains(again.err, "--resume continues it, --overwrite replaces it")) << again.err;
+    EXPECT_TRUE(read_text(dir_.file("run/best.actrec")) == first) << "best.actrec replaced";
+  }
+  // --resume is for the same run only.
+  const auto resumed = run_actrec(train + " --data " + q("other.csv") + " --resume");
+  EXPECT_EQ(resumed.exit_code, 2) << resumed.err;
+  EXPECT_TRUE(contains(resumed.err, "cannot resume: " + dir_.file("run") + ": it was trained on " +
+                                        dir_.file("manifest.csv") + ", not on " +
+                                        dir_.file("other.csv")))
+      << resumed.err;
+  EXPECT_TRUE(read_text(dir_.file("run/best.actrec")) == first) << "best.actrec replaced";
+  // --overwrite: a new run, from nothing.
+  const auto replaced = run_actrec(train + " --data " + q("other.csv") + " --overwrite");
+  ASSERT_EQ(replaced.exit_code, 0) << replaced.err;
+  EXPECT_TRUE(read_text(dir_.file("run/best.actrec")) != first) << "best.actrec kept";
+  EXPECT_FALSE(contains(replaced.err, "resuming")) << replaced.err;
 }
 
 TEST_F(TrainCommands, EmptySplitIsADataError) {

@@ -1,7 +1,10 @@
 #include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
+#include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -12,6 +15,7 @@
 #include "actrec/core/append_file.hpp"
 #include "actrec/core/atomic_file.hpp"
 #include "actrec/core/bounded_queue.hpp"
+#include "actrec/core/claim.hpp"
 #include "actrec/core/error.hpp"
 #include "actrec/core/natural_sort.hpp"
 #include "actrec/core/progress.hpp"
@@ -79,6 +83,38 @@ TEST(AtomicFile, AnotherProcesssTemporaryBeingWrittenIsLeftAlone) {
   writing.commit();
   EXPECT_EQ(test::read_text(target), "half");
   EXPECT_FALSE(std::filesystem::exists(writing.path()));
+}
+
+TEST(Claim, OneHolderAtATimeAndADeadHoldersClaimIsTakenOver) {
+  test::TempDir dir;
+  const std::string path = dir.file(".a.labelling");
+  int ready[2];
+  ASSERT_EQ(::pipe(ready), 0);
+  const pid_t child = ::fork();
+  if (child == 0) {  // holds the claim until killed
+    const Claim claim(path, "the child's video");
+    (void)!::write(ready[1], claim.held() ? "y" : "n", 1);
+    for (;;) ::pause();
+  }
+  char held = 0;
+  ASSERT_EQ(::read(ready[0], &held, 1), 1);
+  ASSERT_EQ(held, 'y');
+  {
+    const Claim refused(path, "mine");
+    EXPECT_FALSE(refused.held());
+    EXPECT_EQ(refused.holder(), "the child's video");
+  }
+  EXPECT_TRUE(std::filesystem::exists(path));  // not the refused one's to remove
+  ::kill(child, SIGKILL);                      // as a crash: no destructor runs, the file stays
+  ::waitpid(child, nullptr, 0);
+  ASSERT_TRUE(std::filesystem::exists(path));
+  {
+    const Claim taken(path, "mine");
+    EXPECT_TRUE(taken.held());
+  }
+  EXPECT_FALSE(std::filesystem::exists(path));  // ended: removed
+  ::close(ready[0]);
+  ::close(ready[1]);
 }
 
 TEST(AtomicFile, TemporariesOfLongNamesFitTheNameLimit) {

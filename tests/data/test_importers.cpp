@@ -122,16 +122,21 @@ TEST_F(ImportGmdcsa, EveryReadableRowBecomesAClipAndEveryOtherIsReportedWithItsL
   EXPECT_TRUE(problems.empty());
 }
 
-TEST_F(ImportGmdcsa, ALabelTheMapDoesNotKnowLeavesTheRowOut) {
+TEST_F(ImportGmdcsa, ALabelTheMapDoesNotKnowLeavesTheRowOutAndNothingLeftIsAnError) {
   ImportOptions options;
   options.format = ImportFormat::gmdcsa24;
   options.source = dir_.file("gmd");
   options.manifest = dir_.file("gmd.csv");
   options.labels.rules = {{"Sitting", "sitting"}};
-  const ImportReport report = import_dataset(options);
-  EXPECT_EQ(report.clips, 0u);
-  EXPECT_NE(report.problems[0].find("ADL.csv:2: 01.mp4: label 'Reading' is not in the label map"),
-            std::string::npos) << report.problems[0];
+  // Every row left out: no manifest, and the error lists why.
+  const std::string message = test::error_message<DataError>([&] { import_dataset(options); });
+  EXPECT_NE(message.find("cannot import: " + options.source + ": no clip to import:\n  "),
+            std::string::npos)
+      << message;
+  EXPECT_NE(message.find("ADL.csv:2: 01.mp4: label 'Reading' is not in the label map"),
+            std::string::npos)
+      << message;
+  EXPECT_FALSE(fs::exists(options.manifest));
 }
 
 TEST(Importers, FoldersTakeTheLabelFromTheFileOrFolderName) {

@@ -1,6 +1,7 @@
 // libFuzzer target: dataset imports. The input is split at the first NUL byte into a GMDCSA24
 // annotation CSV and a label map (YAML); a bad map may only be a ConfigError, and a bad CSV row
-// must be reported and left out, never thrown or crashed on.
+// must be reported and left out, never thrown or crashed on (an import left with no clip at all
+// is a DataError).
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
@@ -39,6 +40,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     options.labels = actrec::config::load_label_map(dir.file("map.yaml"));
   } catch (const actrec::ConfigError&) {
   }
-  actrec::data::import_dataset(options);
+  try {
+    actrec::data::import_dataset(options);
+  } catch (const actrec::DataError&) {
+  }
   return 0;
 }

@@ -25,6 +25,14 @@ BundleInfo info_for(int64_t dim) {
   return info;
 }
 
+// A model for `info` with seeded random weights, saved at `path`.
+RecurrentLabeler saved_model(const std::string& path, const BundleInfo& info, uint64_t seed) {
+  torch::manual_seed(seed);
+  auto model = make_labeler(info);
+  save_bundle(path, info, model);
+  return model;
+}
+
 TEST(Bundle, RoundTripKeepsWeightsLabelsConfigsAndProbes) {
   test::TempDir dir;
   BundleInfo info = info_for(5);
@@ -64,9 +72,7 @@ TEST(Bundle, NotABundleOrAnOlderFormatIsAModelError) {
 TEST(Bundle, DamagedBytesOrWeightsThatAreNotNumbersAreRefused) {
   test::TempDir dir;
   BundleInfo info = info_for(5);
-  torch::manual_seed(3);
-  auto model = make_labeler(info);
-  save_bundle(dir.file("m.actrec"), info, model);
+  auto model = saved_model(dir.file("m.actrec"), info, 3);
   EXPECT_NO_THROW(load_bundle(dir.file("m.actrec")));
   // Flip a byte of the first tensor's data: its CRC-32 no longer matches. (The local header:
   // the name at +30, the extra field's length at +28, then the data after both.)
@@ -96,6 +102,30 @@ TEST(Bundle, DamagedBytesOrWeightsThatAreNotNumbersAreRefused) {
               bundle_info_from_json(bundle_info_to_json(info), "noprobe.actrec");
             }).find("noprobe.actrec: no labels, feature size, observations, probe observations"),
             std::string::npos);
+}
+
+TEST(Bundle, ADigestOfTheWeightsIsRecordedAndBundlesMadeBeforeItStillLoad) {
+  test::TempDir dir;
+  BundleInfo info = info_for(5);
+  auto model = saved_model(dir.file("m.actrec"), info, 3);
+  const std::string digest = load_bundle(dir.file("m.actrec")).info.weights_sha256;
+  EXPECT_EQ(digest.size(), 64u);
+  saved_model(dir.file("other.actrec"), info, 4);
+  EXPECT_NE(load_bundle(dir.file("other.actrec")).info.weights_sha256, digest);
+  // Written as save_bundle did before digests (models/default.actrec is such a bundle).
+  ASSERT_TRUE(info.weights_sha256.empty());
+  torch::serialize::OutputArchive archive, weights;
+  archive.write("info", c10::IValue(bundle_info_to_json(info)));
+  model->save(weights);
+  archive.write("model", weights);
+  archive.save_to(dir.file("before.actrec"));
+  ASSERT_EQ(test::read_text(dir.file("before.actrec")).find("weights_sha256"), std::string::npos);
+  Bundle before = load_bundle(dir.file("before.actrec"));
+  EXPECT_TRUE(before.info.weights_sha256.empty());
+  model->eval();
+  torch::NoGradGuard no_grad;
+  const auto x = torch::randn({1, 4, 5});
+  EXPECT_TRUE(torch::equal(model->forward(x), before.model->forward(x)));
 }
 
 // A backbone saved twice with different bytes but the same source and function.
@@ -167,6 +197,29 @@ TEST_F(BackboneIdentity, AnotherBackboneOrPreprocessingIsRefusedSayingWhatDiffer
   });
   EXPECT_NE(message.find("it takes 1 features per frame, this version of actrec makes 2"),
             std::string::npos)
+      << message;
+}
+
+// A backbone converted to find more people per frame (import-tfjs --people) runs a bundle
+// trained on fewer when its first people are what the bundle's backbone found.
+TEST_F(BackboneIdentity, MorePeoplePerFrameMatchWhenTheFirstOnesAreTheBundles) {
+  test::write_people_backbone(path_, 1.0, source_);
+  features::ExtractorIdentity trained =
+      features::FeatureExtractor(test::people_features(path_)).identity();
+  trained.names = {"p0.nose.x", "p0.score", "appearance.0"};
+  trained.probe = {1, 2, 3, 4, 5, 6};  // two probe images
+  BundleInfo info = info_for(1);
+  set_extractor(info, trained);
+
+  features::ExtractorIdentity more = trained;
+  more.names = {"p0.nose.x", "p0.score", "p1.nose.x", "p1.score", "appearance.0"};
+  more.probe = {1, 2, 9, 9, 3, 4, 5, 9, 9, 6};
+  EXPECT_NO_THROW(check_features_match(info, more, 1, "m.actrec"));
+
+  more.probe[1] = 2.5f;  // the first person differs: refused
+  const std::string message =
+      test::error_message<ModelError>([&] { check_features_match(info, more, 1, "m.actrec"); });
+  EXPECT_NE(message.find("gives other observations of the probe images"), std::string::npos)
       << message;
 }
 

@@ -33,6 +33,27 @@ TEST(Segments, RunsWithTimesAndMeanConfidence) {
   EXPECT_DOUBLE_EQ(runs[2].mean_confidence, 0.8);
 }
 
+TEST(Segments, EachEndsWhereTheNextBeginsWhenFramesAreUnevenlySpaced) {
+  // Frames 17 and 33 ms apart at a nominal 25 ms: a run ends at the next one's first frame.
+  SegmentBuilder builder;
+  const std::vector<double> times = {0, 0.033, 0.05, 0.083, 0.1};
+  const std::vector<int64_t> labels = {0, 0, 1, 1, 0};
+  for (size_t f = 0; f < times.size(); ++f) {
+    builder.add(static_cast<int64_t>(f), times[f], labels[f], 0.9, 0.025);
+  }
+  const auto runs = builder.segments();
+  ASSERT_EQ(runs.size(), 3u);
+  EXPECT_DOUBLE_EQ(runs[0].end_s, 0.05);  // not 0.033 + 0.025, over the next run's start
+  EXPECT_DOUBLE_EQ(runs[1].end_s, 0.1);   // not 0.083 + 0.025, short of it
+  EXPECT_DOUBLE_EQ(runs[2].end_s, 0.125);
+  // A person out of view between frames 1 and 3: the run before ends a frame after its last.
+  SegmentBuilder gone;
+  gone.add(0, 0.0, 0, 0.9, 0.025);
+  gone.add(1, 0.033, 0, 0.9, 0.025);
+  gone.add(3, 0.083, 0, 0.9, 0.025);
+  EXPECT_DOUBLE_EQ(gone.segments()[0].end_s, 0.058);
+}
+
 TEST(Segments, MinimumLengthMergesShortRuns) {
   // 0 0 0 1 0 0 2 2 2 2: the lone 1 joins its longer neighbour and the 0-runs fuse.
   const auto runs = build({0, 0, 0, 1, 0, 0, 2, 2, 2, 2}).segments(2);

@@ -12,7 +12,7 @@ std::string trim(const std::string& text) {
   return text.substr(first, text.find_last_not_of(" \t\r\n") - first + 1);
 }
 
-std::vector<std::string> split_csv(const std::string& line) {
+std::vector<std::string> split_csv(const std::string& line, char delimiter) {
   std::vector<std::string> fields(1);
   bool quoted = false;
   for (size_t i = 0; i < line.size(); ++i) {
@@ -28,7 +28,7 @@ std::vector<std::string> split_csv(const std::string& line) {
       }
     } else if (c == '"') {
       quoted = true;
-    } else if (c == ',') {
+    } else if (c == delimiter) {
       fields.emplace_back();
     } else {
       fields.back() += c;

@@ -31,8 +31,10 @@ int set_torch_threads(int requested) {
   const int threads = requested > 0 ? std::min(requested, most) : cores;
   at::set_num_threads(threads);
   const char* policy = std::getenv("OMP_WAIT_POLICY");
-  log::debug("LibTorch: {} intra-op threads, 1 inter-op; OpenMP wait policy {}",
-             at::get_num_threads(), policy ? policy : "(OpenMP's default)");
+  const char* spin = std::getenv("GOMP_SPINCOUNT");
+  log::debug("LibTorch: {} intra-op threads, 1 inter-op; OpenMP wait policy {}, spin count {}",
+             at::get_num_threads(), policy ? policy : "(OpenMP's default)",
+             spin ? spin : "(OpenMP's default)");
   return at::get_num_threads();
 }
 

@@ -93,44 +93,94 @@ std::string extension_of(const std::string& path) {
   return ext;
 }
 
+// A header cell as people and spreadsheets write it: case and blanks aside, a unit in brackets
+// ("Start (s)") as "start_s".
+std::string header_name(const std::string& cell) {
+  std::string name;
+  for (const char c : cell) {
+    if (!std::isspace(static_cast<unsigned char>(c))) {
+      name += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    }
+  }
+  for (const std::string unit : {"(s)", "[s]"}) {
+    if (name.size() > unit.size() &&
+        name.compare(name.size() - unit.size(), unit.size(), unit) == 0) {
+      name.replace(name.size() - unit.size(), unit.size(), "_s");
+    }
+  }
+  return name;
+}
+
+// A row's fields, without the empty ones a spreadsheet writes after them for other columns.
+std::vector<std::string> row_fields(const std::string& line, char delimiter) {
+  auto fields = split_csv(line, delimiter);
+  while (fields.size() > 1 && fields.back().empty()) fields.pop_back();
+  return fields;
+}
+
+// A time or frame number; a decimal comma (what a spreadsheet in many languages writes) is a
+// decimal point.
+bool parse_time(std::string text, double& value) {
+  if (text.find('.') == std::string::npos && std::count(text.begin(), text.end(), ',') == 1) {
+    text[text.find(',')] = '.';
+  }
+  return parse_number(text, value);
+}
+
 }  // namespace
 
 void read_segments(ClipEntry& clip, DataProblems& problems) {
   const auto lines = read_lines(clip.annotation_path, problems);
   const std::string& file = clip.annotation_path;
-  if (lines.empty()) {
+  // The delimiter: Excel's "sep=;" line names it; else ';' or a tab where the header has no ','.
+  size_t header_at = 0;
+  char delimiter = ',';
+  if (!lines.empty() && lines[0].size() == 5 && lines[0].rfind("sep=", 0) == 0) {
+    delimiter = lines[0][4];
+    header_at = 1;
+  } else if (!lines.empty() && lines[0].find(',') == std::string::npos) {
+    for (const char c : {';', '\t'}) {
+      if (lines[0].find(c) != std::string::npos) delimiter = c;
+    }
+  }
+  if (lines.size() <= header_at) {
     problems.add(
         fmt::format("{}: empty annotation file (expected a header start,end,label)", file));
     return;
   }
-  const auto header = split_csv(lines[0]);
+  std::vector<std::string> header;
+  for (const auto& cell : row_fields(lines[header_at], delimiter))
+    header.push_back(header_name(cell));
   if (header == std::vector<std::string>{"start_s", "end_s", "label"}) {
     clip.seconds = true;
   } else if (header != std::vector<std::string>{"start", "end", "label"}) {
     problems.add(
-        fmt::format("{}:1: header must be start,end,label (frames) or start_s,end_s,label "
+        fmt::format("{}:{}: header must be start,end,label (frames) or start_s,end_s,label "
                     "(seconds), got '{}'",
-                    file, excerpt(lines[0])));
+                    file, header_at + 1, excerpt(lines[header_at])));
     return;
   }
-  for (size_t i = 1; i < lines.size(); ++i) {
+  for (size_t i = header_at + 1; i < lines.size(); ++i) {
     const int line = static_cast<int>(i + 1);
-    if (trim(lines[i]).empty()) continue;
-    const auto fields = split_csv(lines[i]);
+    const auto fields = row_fields(lines[i], delimiter);
+    if (fields.size() == 1 && fields[0].empty()) continue;
     LabelledRange segment;
     segment.line = line;
     if (fields.size() != 3) {
       problems.add(fmt::format("{}:{}: expected 3 fields, got {}", file, line, fields.size()));
       continue;
     }
-    if (!parse_number(fields[0], segment.start) || !parse_number(fields[1], segment.end)) {
+    if (!parse_time(fields[0], segment.start) || !parse_time(fields[1], segment.end)) {
       problems.add(fmt::format("{}:{}: start and end must be numbers, got '{}' and '{}'", file,
                                line, fields[0], fields[1]));
       continue;
     }
     if (!clip.seconds &&
         (segment.start != std::floor(segment.start) || segment.end != std::floor(segment.end))) {
-      problems.add(fmt::format("{}:{}: frame numbers must be whole numbers", file, line));
+      problems.add(
+          fmt::format("{}:{}: frame numbers must be whole numbers (the header says "
+                      "frames; start_s,end_s,label says seconds)",
+                      file, line));
       continue;
     }
     if (segment.end > 1e9) {  // a frame or second count no video has; also keeps rounding defined
@@ -164,13 +214,17 @@ Manifest read_manifest(const std::string& path, DataProblems& problems) {
   const std::vector<std::string> header = lines.empty() ? std::vector<std::string>{}
                                                          : split_csv(lines[0]);
   const std::vector<std::string> required = {"video", "split", "annotation"};
-  const bool grouped = header == std::vector<std::string>{"video", "split", "annotation", "group"};
+  const bool tracked =
+      header == std::vector<std::string>{"video", "split", "annotation", "group", "track"};
+  const bool grouped =
+      tracked || header == std::vector<std::string>{"video", "split", "annotation", "group"};
   if (header != required && !grouped) {
-    problems.add(fmt::format("{}:1: header must be video,split,annotation[,group], got '{}'",
-                             path, lines.empty() ? "" : excerpt(lines[0])));
+    problems.add(
+        fmt::format("{}:1: header must be video,split,annotation[,group[,track]], got '{}'", path,
+                    lines.empty() ? "" : excerpt(lines[0])));
     return manifest;
   }
-  const size_t columns = grouped ? 4 : 3;
+  const size_t columns = tracked ? 5 : grouped ? 4 : 3;
   for (size_t i = 1; i < lines.size(); ++i) {
     const int line = static_cast<int>(i + 1);
     if (trim(lines[i]).empty() || trim(lines[i])[0] == '#') continue;
@@ -185,6 +239,12 @@ Manifest read_manifest(const std::string& path, DataProblems& problems) {
     clip.video = (folder / fields[0]).lexically_normal().string();
     clip.split = fields[1];
     if (grouped) clip.group = fields[3];
+    if (tracked && !fields[4].empty()) {
+      clip.track = (folder / fields[4]).lexically_normal().string();
+      if (!fs::is_regular_file(clip.track, error)) {
+        problems.add(fmt::format("{}:{}: track {} does not exist", path, line, clip.track));
+      }
+    }
     if (!fs::exists(clip.video, error)) {
       problems.add(fmt::format("{}:{}: video {} does not exist", path, line, clip.video));
     }
@@ -212,6 +272,31 @@ Manifest read_manifest(const std::string& path, DataProblems& problems) {
   return manifest;
 }
 
+std::vector<LabelledRange> arrange_ranges(std::vector<LabelledRange> ranges, double half_frame,
+                                          const std::string& file, DataProblems& problems,
+                                          std::vector<LabelledRange>* overlapping) {
+  std::stable_sort(
+      ranges.begin(), ranges.end(),
+      [](const LabelledRange& a, const LabelledRange& b) { return a.start < b.start; });
+  std::vector<LabelledRange> arranged;
+  for (const auto& range : ranges) {
+    if (!arranged.empty()) {
+      LabelledRange& before = arranged.back();
+      if (std::abs(range.start - before.end) < half_frame && range.start > before.start) {
+        before.end = range.start;
+      } else if (range.start < before.end) {
+        problems.add(fmt::format("{}:{}: segment [{}, {}) overlaps line {}'s [{}, {})", file,
+                                 range.line, range.start, range.end, before.line, before.start,
+                                 before.end));
+        if (overlapping) overlapping->push_back(range);
+        continue;
+      }
+    }
+    arranged.push_back(range);
+  }
+  return arranged;
+}
+
 std::vector<std::string> label_set(const Manifest& manifest, const config::DataConfig& data) {
   std::vector<std::string> labels = !data.labels.empty() ? data.labels : manifest.mapping;
   if (labels.empty()) {
@@ -236,7 +321,8 @@ std::vector<std::string> label_set(const Manifest& manifest, const config::DataC
 
 std::vector<int64_t> frame_targets(const ClipEntry& clip, int64_t frames, double fps,
                                    const std::vector<std::string>& labels,
-                                   const config::DataConfig& data, DataProblems& problems) {
+                                   const config::DataConfig& data, DataProblems& problems,
+                                   const std::vector<int64_t>& timestamps_us) {
   auto index_of = [&](const std::string& label) -> int64_t {
     const auto at = std::find(labels.begin(), labels.end(), label);
     return at == labels.end() ? -1 : at - labels.begin();
@@ -260,35 +346,37 @@ std::vector<int64_t> frame_targets(const ClipEntry& clip, int64_t frames, double
       break;
     }
     case AnnotationKind::segments: {
-      std::vector<std::pair<int64_t, const LabelledRange*>> placed;
-      for (const auto& segment : clip.segments) {
+      // A time stands for the frame nearest it, by the frames' own times where they are known.
+      const double half_frame = clip.seconds ? 0.5 / fps : 0.5;
+      const double video_end = !clip.seconds           ? static_cast<double>(frames)
+                               : timestamps_us.empty() ? static_cast<double>(frames) / fps
+                                                       : timestamps_us.back() * 1e-6 + 1 / fps;
+      auto frame_at = [&](double time) -> int64_t {
+        if (!clip.seconds) return std::llround(time);
+        const double from_s = time - half_frame + 1e-9;  // a time halfway takes the later frame
+        if (timestamps_us.empty()) return static_cast<int64_t>(std::ceil(from_s * fps));
+        return std::lower_bound(timestamps_us.begin(), timestamps_us.end(),
+                                static_cast<int64_t>(std::ceil(from_s * 1e6))) -
+               timestamps_us.begin();
+      };
+      std::vector<LabelledRange> overlapping;
+      auto segments = arrange_ranges(clip.segments, half_frame, where, problems, &overlapping);
+      // Their other problems too: every problem at once.
+      segments.insert(segments.end(), overlapping.begin(), overlapping.end());
+      for (const auto& segment : segments) {
         const std::string at = fmt::format("{}:{}", where, segment.line);
         const int64_t index = index_of(segment.label);
         if (!is_known(segment.label, index)) unknown(segment.label, at);
-        const int64_t start =
-            clip.seconds ? std::llround(segment.start * fps) : std::llround(segment.start);
-        int64_t end = clip.seconds ? std::llround(segment.end * fps) : std::llround(segment.end);
-        if (end > frames && segment.label == kNotScored) {
-          end = frames;  // a gap reaching past the end (durations are rounded): nothing lost
-        } else if (end > frames) {
+        if (segment.end >= video_end + half_frame - 1e-9 && segment.label != kNotScored) {
           problems.add(fmt::format("{}: segment [{}, {}) ends past the video's end ({} frames{})",
                                    at, segment.start, segment.end, frames,
-                                   clip.seconds ? fmt::format(", {:.3f} s", frames / fps) : ""));
+                                   clip.seconds ? fmt::format(", {:.3f} s", video_end) : ""));
           continue;
         }
-        placed.push_back({start, &segment});
-        for (int64_t f = start; f < end; ++f) targets[static_cast<size_t>(f)] = index;
-      }
-      std::sort(placed.begin(), placed.end(),
-                [](const auto& a, const auto& b) { return a.first < b.first; });
-      for (size_t i = 1; i < placed.size(); ++i) {
-        const LabelledRange& before = *placed[i - 1].second;
-        const LabelledRange& after = *placed[i].second;
-        const double before_end = before.end;
-        if (after.start < before_end) {
-          problems.add(fmt::format("{}:{}: segment [{}, {}) overlaps line {}'s [{}, {})", where,
-                                   after.line, after.start, after.end, before.line, before.start,
-                                   before.end));
+        // (A gap reaching past the end loses nothing: durations are rounded.)
+        const int64_t end = std::min(frames, frame_at(segment.end));
+        for (int64_t f = std::max<int64_t>(0, frame_at(segment.start)); f < end; ++f) {
+          targets[static_cast<size_t>(f)] = index;
         }
       }
       break;

@@ -25,7 +25,7 @@ DatasetReport check_dataset(const std::string& manifest_path, const config::Data
       continue;  // a missing video was reported with the manifest
     }
     const auto targets = frame_targets(clip, probe.decoded_frames, probe.fps, report.labels, data,
-                                       report.problems);
+                                       report.problems, probe.timestamps_us);
     auto& split = report.frames[clip.split];
     split.resize(report.labels.size(), 0);
     ++report.videos[clip.split];

@@ -7,8 +7,8 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
-#include <optional>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <regex>
 #include <set>
 
@@ -16,6 +16,7 @@
 #include "actrec/core/error.hpp"
 #include "actrec/core/natural_sort.hpp"
 #include "actrec/core/text.hpp"
+#include "actrec/data/class_names.hpp"
 #include "actrec/data/dataset.hpp"
 #include "actrec/video/inputs.hpp"
 #include "actrec/video/probe.hpp"
@@ -147,16 +148,25 @@ class Writer {
       text += fmt::format("{:g},{:g},{}\n", s.start, s.end, csv_field(s.label));
       if (s.label != "-") report_.seconds[s.label] += s.end - s.start;
     }
+    annotation(video, group, name, text);
+  }
+
+  // A clip annotated by `text`, the segments file written beside the manifest; with `track`
+  // (the text of a person's boxes), about that person of several, their track beside it.
+  void annotation(const fs::path& video, const std::string& group, const std::string& name,
+                  const std::string& text, const std::string& track = "") {
     const fs::path file = (folder_ / labels_dir_ / (name + ".csv"));
     fs::create_directories(file.parent_path());
     write_text_atomically(file.string(), text);
     report_.written.push_back(file.string());
-    row(video, fs::path(labels_dir_) / (name + ".csv"), group);
-  }
-
-  // A clip annotated by a file that stays where it is (the manifest points at it).
-  void annotated(const fs::path& video, const std::string& group, const fs::path& annotation) {
-    row(video, relative(annotation), group);
+    std::string track_field;
+    if (!track.empty()) {
+      const fs::path track_file = folder_ / labels_dir_ / (name + ".track.csv");
+      write_text_atomically(track_file.string(), track);
+      report_.written.push_back(track_file.string());
+      track_field = (fs::path(labels_dir_) / (name + ".track.csv")).string();
+    }
+    row(video, fs::path(labels_dir_) / (name + ".csv"), group, track_field);
   }
 
   // A clip with one label throughout.
@@ -181,6 +191,14 @@ class Writer {
   }
 
   void finish() {
+    if (report_.clips == 0) {  // an empty manifest is no dataset: said, and nothing written
+      std::string why;
+      for (const auto& problem : report_.problems) {
+        why += (report_.problems.size() == 1 ? " " : "\n  ") + problem;
+      }
+      throw DataError("cannot import: " + options_.source + ": no clip to import:" +
+                      (why.empty() ? " the label map drops every label" : why));
+    }
     if (!vocabulary_.empty()) {
       std::string mapping;
       int index = 0;
@@ -189,14 +207,25 @@ class Writer {
       write_text_atomically(file.string(), mapping);
       report_.written.push_back(file.string());
     }
-    write_text_atomically(options_.manifest, manifest_);
+    // The track column only where a clip is about one person of several: other readers of
+    // the manifest (older versions, spreadsheets) see the four columns they know.
+    std::string manifest =
+        tracked_ ? "video,split,annotation,group,track\n" : "video,split,annotation,group\n";
+    for (const auto& [row, track] : rows_) {
+      manifest += row + (tracked_ ? "," + csv_field(track) : std::string()) + "\n";
+    }
+    write_text_atomically(options_.manifest, manifest);
     report_.written.insert(report_.written.begin(), options_.manifest);
   }
 
  private:
-  void row(const fs::path& video, const fs::path& annotation, const std::string& group) {
-    manifest_ += fmt::format("{},{},{},{}\n", csv_field(relative(video)), csv_field(options_.split),
-                             csv_field(annotation.string()), csv_field(group));
+  void row(const fs::path& video, const fs::path& annotation, const std::string& group,
+           const std::string& track = "") {
+    rows_.emplace_back(
+        fmt::format("{},{},{},{}", csv_field(relative(video)), csv_field(options_.split),
+                    csv_field(annotation.string()), csv_field(group)),
+        track);
+    tracked_ = tracked_ || !track.empty();
     ++report_.clips;
   }
 
@@ -204,7 +233,8 @@ class Writer {
   ImportReport& report_;
   fs::path folder_;
   std::string labels_dir_;
-  std::string manifest_ = "video,split,annotation,group\n";
+  std::vector<std::pair<std::string, std::string>> rows_;  // video..group, and track
+  bool tracked_ = false;
   std::set<std::string> vocabulary_;
 };
 
@@ -243,6 +273,22 @@ std::string clamp_to_length(std::vector<LabelledRange>& segments, double length_
   }
   segments = std::move(kept);
   return "";
+}
+
+// `ranges` (sorted, disjoint) and, between them, the time no range covers up to `end` marked
+// `-` (line 0): time nobody labelled, or a row that was left out, is not scored rather than
+// taken for a class. Gaps no longer than `rounding` are left for the reader to close.
+std::vector<LabelledRange> with_unscored_gaps(const std::vector<LabelledRange>& ranges, double end,
+                                              double rounding) {
+  std::vector<LabelledRange> all;
+  double at = 0;
+  for (const auto& range : ranges) {
+    if (range.start - at > rounding) all.push_back({at, range.start, kNotScored});
+    all.push_back(range);
+    at = range.end;
+  }
+  if (end - at > rounding) all.push_back({at, end, kNotScored});
+  return all;
 }
 
 void import_gmdcsa24(const ImportOptions& options, ImportReport& report) {
@@ -300,19 +346,11 @@ void import_gmdcsa24(const ImportOptions& options, ImportReport& report) {
           report.problems.push_back(problem + "; left out");
           continue;
         }
-        // Time no range covers is unlabelled, not a class: not scored, up to the clip's length.
-        std::vector<LabelledRange> with_gaps;
-        double at = 0;
-        for (const auto& s : resolved) {
-          if (s.start > at) with_gaps.push_back({at, s.start, "-"});
-          with_gaps.push_back(s);
-          at = s.end;
-        }
-        if (length > at) with_gaps.push_back({at, length, "-"});
         const std::string name = subject.filename().string() + "_" + kind + "_" + video.stem().string();
         std::string clean;
         for (char c : name) clean += std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
-        writer.segments(video, subject.filename().string(), clean, with_gaps);
+        writer.segments(video, subject.filename().string(), clean,
+                        with_unscored_gaps(resolved, length, 0));
       }
     }
   }
@@ -396,9 +434,158 @@ void import_mstcn(const ImportOptions& options, ImportReport& report) {
   writer.finish();
 }
 
+// What a <stem>.segments.json that `actrec label` wrote says of the clip it labelled.
+struct LabelledClip {
+  std::string video;
+  std::vector<std::string> classes;  ///< the model's
+  double fps = 0;
+  double end_s = 0;  ///< where its last segment ends: the clip's length
+  int64_t end_frame = 0;
+};
+
+// The clip a segments JSON describes; of several people's, where `person`'s run ends.
+std::optional<LabelledClip> read_labelled_clip(const fs::path& segments, int person = -1) {
+  try {
+    std::ifstream in(segments);
+    const auto json = nlohmann::json::parse(in);
+    LabelledClip clip;
+    clip.video = json.value("video_path", json.value("video", ""));
+    clip.classes = json.value("classes", std::vector<std::string>{});
+    clip.fps = json.at("fps").get<double>();
+    const nlohmann::json* list = json.contains("segments") ? &json.at("segments") : nullptr;
+    if (person >= 0 && json.contains("people")) {
+      for (const auto& one : json.at("people")) {
+        if (one.at("person").get<int>() == person) list = &one.at("segments");
+      }
+    }
+    if (!list) return std::nullopt;
+    if (!list->empty()) {
+      clip.end_s = list->back().at("end_s").get<double>();
+      clip.end_frame = list->back().at("end_frame").get<int64_t>();
+    }
+    if (clip.fps > 0) return clip;
+  } catch (const std::exception&) {
+  }
+  return std::nullopt;
+}
+
+// Labels spelt otherwise than the model's classes, each said once with where it was first seen.
+class ClassSpellings {
+ public:
+  explicit ClassSpellings(ImportReport& report) : report_(report) {}
+
+  // `range`'s label as the model's class where it only differs in case or spacing; a label the
+  // model does not know is kept, and said.
+  void match(LabelledRange& range, const std::vector<std::string>& classes,
+             const std::string& where) {
+    if (range.label == kNotScored || classes.empty() ||
+        std::find(classes.begin(), classes.end(), range.label) != classes.end()) {
+      return;
+    }
+    const std::string spelt = range.label;
+    if (const auto name = same_class(spelt, classes)) {
+      range.label = *name;
+      if (said_.insert(spelt).second) {
+        report_.notes.push_back(
+            fmt::format("{}: '{}' taken as the model's class '{}'", where, spelt, *name));
+      }
+    } else if (said_.insert(spelt).second) {
+      report_.warnings.push_back(fmt::format(
+          "{}: '{}' is not one of the model's classes (nearest: '{}'): train --init refuses it "
+          "unless it is asked for as a new class (--new-class {})",
+          where, spelt, nearest_class(spelt, classes), plain_spelling(spelt)));
+    }
+  }
+
+ private:
+  ImportReport& report_;
+  std::set<std::string> said_;
+};
+
+// One <stem>.labels.csv, read as a manifest would and written anew beside the manifest: each
+// row on its own line number (so what train says of line N is said of the file's line N), a
+// row that cannot be read or overlaps an earlier one said and left out, rows past the clip's
+// end cut there, labels spelt like a class taken as it, the rest of the clip not scored.
+// `person`'s box in each frame of a per-person frames CSV (frame,time_s,person,x,y,w,h,...), as
+// a track file (frame,x0,y0,x1,y1); empty when the file has no such person.
+std::string person_track(const fs::path& frames_csv, int person) {
+  std::ifstream in(frames_csv);
+  std::string line;
+  if (!std::getline(in, line)) return "";
+  const auto header = split_csv(line);
+  if (header.size() < 7 || header[2] != "person" || header[3] != "x") return "";
+  std::string track;
+  while (std::getline(in, line)) {
+    const auto row = split_csv(line);
+    if (row.size() < 7 || row[2] != std::to_string(person)) continue;
+    const double x = std::strtod(row[3].c_str(), nullptr), y = std::strtod(row[4].c_str(), nullptr);
+    track += fmt::format("{},{},{},{:g},{:g}\n", row[0], row[3], row[4],
+                         x + std::strtod(row[5].c_str(), nullptr),
+                         y + std::strtod(row[6].c_str(), nullptr));
+  }
+  return track.empty() ? "" : "frame,x0,y0,x1,y1\n" + track;
+}
+
+void import_labels_file(const fs::path& file, const std::string& stem, const LabelledClip& about,
+                        Writer& writer, ClassSpellings& spellings, ImportReport& report,
+                        const std::string& track = "") {
+  ClipEntry clip;
+  clip.annotation_path = file.string();
+  clip.kind = AnnotationKind::segments;
+  DataProblems problems;
+  read_segments(clip, problems);
+  const double half_frame = clip.seconds ? 0.5 / about.fps : 0.5;
+  const double end = clip.seconds ? about.end_s : static_cast<double>(about.end_frame);
+  std::vector<LabelledRange> kept;
+  for (auto range : arrange_ranges(clip.segments, half_frame, clip.annotation_path, problems)) {
+    const std::string where = fmt::format("{}:{}", clip.annotation_path, range.line);
+    if (range.start >= end - half_frame) {
+      problems.add(fmt::format("{}: segment [{}, {}) starts at or after the clip's end ({})", where,
+                               range.start, range.end, end));
+      continue;
+    }
+    if (range.end > end + half_frame) {
+      report.notes.push_back(fmt::format("{}: segment [{}, {}) ends past the clip's end: cut at {}",
+                                         where, range.start, range.end, end));
+      range.end = end;
+    }
+    spellings.match(range, about.classes, where);
+    kept.push_back(range);
+  }
+  const bool labelled = std::any_of(kept.begin(), kept.end(), [](const LabelledRange& range) {
+    return range.label != kNotScored;
+  });
+  for (const auto& message : problems.messages()) {
+    report.problems.push_back(message +
+                              (labelled ? "; left out (its time is not scored)" : "; left out"));
+  }
+  if (!labelled) {
+    if (problems.empty())
+      report.problems.push_back(clip.annotation_path + ": no labelled time in it; left out");
+    return;
+  }
+  std::vector<std::string> lines = {clip.seconds ? "start_s,end_s,label" : "start,end,label"};
+  for (const auto& range : kept) {
+    lines.resize(std::max(lines.size(), static_cast<size_t>(range.line)));
+    lines[static_cast<size_t>(range.line) - 1] =
+        fmt::format("{},{},{}", range.start, range.end, csv_field(range.label));
+    if (range.label != kNotScored) {
+      report.seconds[range.label] += (range.end - range.start) / (clip.seconds ? 1 : about.fps);
+    }
+  }
+  for (const auto& range : with_unscored_gaps(kept, end, half_frame)) {
+    if (range.line == 0)
+      lines.push_back(fmt::format("{},{},{}", range.start, range.end, kNotScored));
+  }
+  std::string text;
+  for (const auto& line : lines) text += line + "\n";
+  writer.annotation(about.video, "", stem, text, track);
+}
+
 // `actrec label --annotations` outputs: each <stem>.labels.csv (start_s,end_s,label, as a person
 // edited it or not) is the annotation of the video its <stem>.segments.json names. Files of one
-// person among several (<stem>.p<ID>.labels.csv) are left out: training learns one person a clip.
+// person among several (<stem>.p<ID>.labels.csv) are clips of their own, each with that
+// person's track from <stem>.frames.csv (so that training sees whom the annotation names).
 void import_label_outputs(const ImportOptions& options, ImportReport& report) {
   std::vector<fs::path> files;
   for (const auto& entry : fs::directory_iterator(options.source)) {
@@ -415,45 +602,42 @@ void import_label_outputs(const ImportOptions& options, ImportReport& report) {
                      ": no <stem>.labels.csv in it (write them with `actrec label --annotations`)");
   }
   Writer writer(options, report);
+  ClassSpellings spellings(report);
   for (const auto& file : files) {
     const std::string name = file.filename().string();
     const std::string stem = name.substr(0, name.size() - std::string(".labels.csv").size());
-    if (std::regex_match(stem, std::regex(R"(.*\.p[0-9]+)"))) {
-      report.problems.push_back(file.string() + ": one person of several; left out (training "
-                                "learns one person a clip: label with --persons single)");
-      continue;
-    }
-    const fs::path segments = file.parent_path() / (stem + ".segments.json");
-    std::string video;
-    try {
-      std::ifstream in(segments);
-      const auto json = nlohmann::json::parse(in);
-      video = json.value("video_path", json.value("video", ""));
-    } catch (const std::exception&) {
+    // One person of several (<stem>.p<ID>.labels.csv): a clip of its own, about that person,
+    // their track (boxes) taken from the labelled run's frames CSV beside it.
+    std::smatch person_match;
+    const bool one_of_several =
+        std::regex_match(stem, person_match, std::regex(R"((.*)\.p([0-9]+))"));
+    const std::string run_stem = one_of_several ? person_match[1].str() : stem;
+    const int person = one_of_several ? std::stoi(person_match[2].str()) : -1;
+    const fs::path segments = file.parent_path() / (run_stem + ".segments.json");
+    const auto about = read_labelled_clip(segments, person);
+    if (!about) {
       report.problems.push_back(file.string() + ": no readable " + segments.string() +
                                 " beside it to say which video it labels; left out");
       continue;
     }
     std::error_code error;
-    if (video.empty() || !fs::exists(video, error)) {
-      report.problems.push_back(file.string() + ": the video it labels, '" + video +
+    if (about->video.empty() || !fs::exists(about->video, error)) {
+      report.problems.push_back(file.string() + ": the video it labels, '" + about->video +
                                 "', is not there; left out");
       continue;
     }
-    // Read as a manifest would, so that a hand-edit that breaks the file is said here.
-    ClipEntry clip;
-    clip.annotation_path = file.string();
-    clip.kind = AnnotationKind::segments;
-    DataProblems problems;
-    read_segments(clip, problems);
-    if (!problems.empty()) {
-      for (const auto& message : problems.messages()) report.problems.push_back(message + "; left out");
-      continue;
+    std::string track;
+    if (one_of_several) {
+      const fs::path frames = file.parent_path() / (run_stem + ".frames.csv");
+      track = person_track(frames, person);
+      if (track.empty()) {
+        report.problems.push_back(file.string() + ": person " + std::to_string(person) +
+                                  " has no box in " + frames.string() +
+                                  " (the per-person frames CSV of the run it corrects); left out");
+        continue;
+      }
     }
-    for (const auto& range : clip.segments) {
-      if (range.label != kNotScored) report.seconds[range.label] += range.end - range.start;
-    }
-    writer.annotated(video, "", file);
+    import_labels_file(file, stem, *about, writer, spellings, report, track);
   }
   writer.finish();
 }

@@ -56,12 +56,15 @@ FeatureFile read(const std::string& path, bool with_values) {
                       " features, the file holds " + std::to_string(remaining) + " data bytes");
   }
   file.timestamps_us.resize(static_cast<size_t>(frames));
-  if (!with_values) return file;
-  file.values.resize(static_cast<size_t>(file.frames() * file.dim()));
-  const auto value_bytes = static_cast<std::streamsize>(file.values.size() * sizeof(float));
+  const auto value_bytes = static_cast<std::streamsize>(frames * file.dim() * sizeof(float));
   const auto time_bytes = static_cast<std::streamsize>(file.timestamps_us.size() * sizeof(int64_t));
-  if (!in.read(reinterpret_cast<char*>(file.values.data()), value_bytes) ||
-      !in.read(reinterpret_cast<char*>(file.timestamps_us.data()), time_bytes)) {
+  if (with_values) {
+    file.values.resize(static_cast<size_t>(file.frames() * file.dim()));
+    in.read(reinterpret_cast<char*>(file.values.data()), value_bytes);
+  } else {
+    in.seekg(value_bytes, std::ios::cur);
+  }
+  if (!in || !in.read(reinterpret_cast<char*>(file.timestamps_us.data()), time_bytes)) {
     corrupt(path, "truncated data");
   }
   return file;

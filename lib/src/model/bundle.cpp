@@ -2,11 +2,12 @@
 
 #include <zlib.h>
 
-#include <fstream>
 #include <sstream>
 
 #include "actrec/core/atomic_file.hpp"
 #include "actrec/core/error.hpp"
+#include "actrec/core/model_file.hpp"
+#include "actrec/core/sha256.hpp"
 
 namespace actrec::model {
 
@@ -20,10 +21,31 @@ RecurrentLabeler make_labeler(const BundleInfo& info) {
   return RecurrentLabeler(options);
 }
 
+namespace {
+
+// SHA-256 of every parameter and buffer: its name, shape and bytes, in the model's order.
+std::string weights_digest(RecurrentLabeler& model) {
+  Sha256 hash;
+  auto add = [&hash](const std::string& name, const torch::Tensor& tensor) {
+    const torch::Tensor values = tensor.detach().cpu().contiguous();
+    std::string shape = name + "[";
+    for (const int64_t size : values.sizes()) shape += std::to_string(size) + ",";
+    hash.update(shape + "]")
+        .update(std::string_view(static_cast<const char*>(values.data_ptr()), values.nbytes()));
+  };
+  for (const auto& item : model->named_parameters()) add(item.key(), item.value());
+  for (const auto& item : model->named_buffers()) add(item.key(), item.value());
+  return hash.hex();
+}
+
+}  // namespace
+
 void save_bundle(const std::string& path, const BundleInfo& info, RecurrentLabeler& model,
                  torch::optim::Optimizer* optimizer, const std::string& train_state) {
+  BundleInfo stamped = info;
+  stamped.weights_sha256 = weights_digest(model);
   torch::serialize::OutputArchive archive;
-  archive.write("info", c10::IValue(bundle_info_to_json(info)));
+  archive.write("info", c10::IValue(bundle_info_to_json(stamped)));
   torch::serialize::OutputArchive weights;
   model->save(weights);
   archive.write("model", weights);
@@ -54,15 +76,7 @@ uint16_t le16(const std::string& bytes, size_t at) {
 // A bundle is a zip archive (LibTorch's format) whose entries carry CRC-32 checksums that
 // LibTorch's reader does not check: a bundle with flipped bytes would load and label with
 // NaN. Every stored entry's checksum is checked here first.
-void verify_checksums(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    throw ModelError("cannot load model bundle: " + path +
-                     ": cannot open it (missing or unreadable)");
-  }
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  const std::string bytes = buffer.str();
+void verify_checksums(const std::string& bytes, const std::string& path) {
   auto corrupt = [&](const std::string& reason) {
     throw ModelError("cannot load model bundle: " + path + ": corrupt: " + reason);
   };
@@ -102,10 +116,11 @@ void verify_checksums(const std::string& path) {
 }
 
 torch::serialize::InputArchive open_archive(const std::string& path) {
-  verify_checksums(path);
+  const std::string bytes = read_model_file(path, "cannot load model bundle");
+  verify_checksums(bytes, path);
   torch::serialize::InputArchive archive;
   try {
-    archive.load_from(path);
+    archive.load_from(bytes.data(), bytes.size());  // read whole: `bytes` need not outlive it
   } catch (const c10::Error& e) {
     throw ModelError("cannot load model bundle: " + path + ": not an actrec bundle (" +
                      e.msg().substr(0, 160) + ")");
@@ -130,6 +145,13 @@ Bundle load_bundle(const std::string& path) {
   } catch (const c10::Error& e) {
     throw ModelError("cannot load model bundle: " + path + ": weights do not fit its metadata (" +
                      e.msg().substr(0, 160) + ")");
+  }
+  // The zip's checksums pass whenever the file was zipped again after an edit: this does not.
+  if (!bundle.info.weights_sha256.empty() &&
+      weights_digest(bundle.model) != bundle.info.weights_sha256) {
+    throw ModelError("cannot load model bundle: " + path +
+                     ": weights do not match their digest: the file was changed after it was "
+                     "saved");
   }
   std::vector<torch::Tensor> tensors = bundle.model->parameters();
   for (const auto& buffer : bundle.model->buffers()) tensors.push_back(buffer);

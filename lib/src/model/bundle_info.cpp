@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <algorithm>
 #include <cmath>
 #include <nlohmann/json.hpp>
 
@@ -13,7 +14,37 @@ namespace actrec::model {
 
 namespace {
 constexpr const char* kFormat = "actrec-bundle/2";
+
+// Values of people among observation names (the rest are a feature map's, "appearance.*").
+size_t pose_values(const std::vector<std::string>& names) {
+  return static_cast<size_t>(std::count_if(names.begin(), names.end(), [](const std::string& n) {
+    return n.rfind("appearance.", 0) != 0;
+  }));
 }
+
+// `extractor` seen as an extractor of `bundle_names`: where it finds more people per frame
+// (import-tfjs --people), only the first as many as the bundle's, then the map values. What it
+// makes of those people is then what the bundle's backbone made of them.
+features::ExtractorIdentity as_bundle_sees(const features::ExtractorIdentity& extractor,
+                                           const std::vector<std::string>& bundle_names) {
+  const size_t kept = pose_values(bundle_names), found = pose_values(extractor.names);
+  const size_t width = extractor.names.size(), map = width - found;
+  if (kept >= found || bundle_names.size() != kept + map || width == 0) return extractor;
+  features::ExtractorIdentity seen = extractor;
+  auto keep = [&](const auto& row, auto& out) {
+    out.insert(out.end(), row, row + static_cast<std::ptrdiff_t>(kept));
+    out.insert(out.end(), row + static_cast<std::ptrdiff_t>(found),
+               row + static_cast<std::ptrdiff_t>(width));
+  };
+  seen.names.clear();
+  keep(extractor.names.begin(), seen.names);
+  seen.probe.clear();
+  for (size_t at = 0; at + width <= extractor.probe.size(); at += width) {
+    keep(extractor.probe.begin() + static_cast<std::ptrdiff_t>(at), seen.probe);
+  }
+  return seen;
+}
+}  // namespace
 
 void set_extractor(BundleInfo& info, const features::ExtractorIdentity& extractor) {
   info.features = extractor.config;
@@ -37,6 +68,7 @@ std::string bundle_info_to_json(const BundleInfo& info) {
                          {"temperature", info.temperature}};
   json["training"] = info.training_json.empty() ? nlohmann::json::object()
                                                 : nlohmann::json::parse(info.training_json);
+  if (!info.weights_sha256.empty()) json["weights_sha256"] = info.weights_sha256;
   return json.dump(1);
 }
 
@@ -68,6 +100,7 @@ BundleInfo bundle_info_from_json(const std::string& text, const std::string& sou
     info.fps = json.at("fps").get<double>();
     info.temperature = json.value("temperature", 1.0);  // bundles made before calibration: 1
     info.training_json = json.value("training", nlohmann::json::object()).dump();
+    info.weights_sha256 = json.value("weights_sha256", "");
   } catch (const nlohmann::json::exception& e) {
     throw ModelError("cannot load model bundle: " + source + ": malformed metadata: " + e.what());
   } catch (const ConfigError& e) {
@@ -82,8 +115,9 @@ BundleInfo bundle_info_from_json(const std::string& text, const std::string& sou
   return info;
 }
 
-void check_features_match(const BundleInfo& info, const features::ExtractorIdentity& extractor,
+void check_features_match(const BundleInfo& info, const features::ExtractorIdentity& found,
                           int64_t feature_dim, const std::string& bundle_path) {
+  const features::ExtractorIdentity extractor = as_bundle_sees(found, info.observation_names);
   const std::string refused = "model does not match its features: " + bundle_path + ": ";
   const auto differences = config::extraction_differences(info.features, extractor.config);
   if (!differences.empty()) {

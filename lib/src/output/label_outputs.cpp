@@ -33,9 +33,13 @@ void SegmentBuilder::add(int64_t frame, double time_s, int64_t label, double con
                          double frame_period_s) {
   // A run is unbroken: a person out of view for a while starts a new one on return.
   if (runs_.empty() || runs_.back().label != label || runs_.back().end_frame != frame) {
-    if (!runs_.empty())
-      runs_.back().mean_confidence /=
-          static_cast<double>(runs_.back().end_frame - runs_.back().start_frame);
+    if (!runs_.empty()) {
+      Segment& before = runs_.back();
+      before.mean_confidence /= static_cast<double>(before.end_frame - before.start_frame);
+      // It lasts until this frame, however far apart a video's frames are (phones record them
+      // unevenly): segments never overlap, nor leave a gap between frames that follow each other.
+      before.end_s = before.end_frame == frame ? time_s : std::min(before.end_s, time_s);
+    }
     runs_.push_back({label, frame, frame, time_s, time_s, 0});
   }
   Segment& run = runs_.back();

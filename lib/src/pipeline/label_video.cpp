@@ -11,8 +11,10 @@
 #include <set>
 
 #include "actrec/core/atomic_file.hpp"
+#include "actrec/core/claim.hpp"
 #include "actrec/core/error.hpp"
 #include "actrec/core/json_text.hpp"
+#include "actrec/features/pose.hpp"
 #include "actrec/output/label_outputs.hpp"
 #include "actrec/video/threaded_source.hpp"
 
@@ -36,6 +38,7 @@ std::vector<std::string> label_output_paths(const std::string& stem, const Label
     paths.push_back(output_path(options, stem, ".labels.csv"));  // (multi: one per person)
   }
   if (options.overlay) paths.push_back(output_path(options, stem, ".overlay.mp4"));
+  if (options.poses) paths.push_back(output_path(options, stem, ".poses.csv"));
   return paths;
 }
 
@@ -87,6 +90,18 @@ std::vector<output::PersonFrame> people_of(const LabelledFrame& frame, const std
   return people;
 }
 
+void write_pose(std::ostream& out, int64_t frame, double time_s,
+                const output::PersonFrame& person) {
+  const features::ConstPose pose{person.pose};
+  out << frame << ',' << fmt::format("{:.3f}", time_s) << ',' << person.person;
+  for (int i = 0; i < 4; ++i) out << fmt::format(",{:.1f}", pose.box(i));
+  for (int k = 0; k < features::kKeypoints; ++k) {
+    out << fmt::format(",{:.1f},{:.1f},{:.2f}", pose.v[3 * k], pose.v[3 * k + 1],
+                       pose.v[3 * k + 2]);
+  }
+  out << '\n';
+}
+
 nlohmann::json event_json(const PersonEvent& event) {
   nlohmann::json json = {{"event", to_string(event.kind)}, {"person", event.person},
                          {"frame", event.frame}};
@@ -105,14 +120,14 @@ nlohmann::json event_json(const PersonEvent& event) {
 
 namespace {
 
-bool same_file(const std::string& a, const std::string& b) {
+// Where `path` is, whatever folder it was named from.
+std::string where_is(const std::string& path) {
   std::error_code error;
-  const auto canonical = [&](const std::string& path) {
-    const auto resolved = fs::weakly_canonical(path, error);
-    return error ? fs::absolute(path).lexically_normal() : resolved;
-  };
-  return canonical(a) == canonical(b);
+  const auto resolved = fs::weakly_canonical(path, error);
+  return (error ? fs::absolute(path).lexically_normal() : resolved).string();
 }
+
+bool same_file(const std::string& a, const std::string& b) { return where_is(a) == where_is(b); }
 
 // Outputs named `stem` that hold another video's labels (two videos of one name labelled into
 // one folder by different runs) are neither overwritten nor taken for this video's.
@@ -139,6 +154,17 @@ LabelResult label_video(Labeler& labeler, const std::string& video, const std::s
   const auto outputs = label_output_paths(stem, options);
   // What the outputs say the video was: a stream's user:password and query secrets left out.
   const std::string shown = video::redact_credentials(video);
+  // Another run labelling into this folder now, a video of the same name: the name is claimed by
+  // the first, the second refused (else one's outputs would replace the other's as each ends).
+  fs::create_directories(options.out_dir);
+  const Claim claim(output_path(options, "." + stem, ".labelling"),
+                    video.find("://") == std::string::npos ? where_is(video) : shown);
+  if (!claim.held()) {
+    throw InputError("cannot label " + shown + ": " + output_path(options, stem, ".*") +
+                     " are being written by another actrec process labelling " +
+                     (claim.holder().empty() ? "a video" : claim.holder()) +
+                     ": label into another folder (-o), or once it has ended");
+  }
   refuse_another_videos_outputs(output_path(options, stem, ".segments.json"), shown);
   if (options.skip_existing &&
       std::all_of(outputs.begin(), outputs.end(),
@@ -180,6 +206,17 @@ LabelResult label_source(Labeler& labeler, std::unique_ptr<video::FrameSource> i
     overlay.emplace(output_path(options, stem, ".overlay.mp4"), source.fps(), source.frame_size(),
                     labels, multi);
   }
+  std::optional<TemporaryFile> poses_file;
+  std::ofstream poses_csv;
+  if (options.poses) {
+    poses_file.emplace(output_path(options, stem, ".poses.csv"));
+    poses_csv.open(poses_file->path());
+    poses_csv << "frame,time_s,person,x0,y0,x1,y1";
+    for (const auto& name : features::kKeypointNames) {
+      poses_csv << ',' << name << "_x," << name << "_y," << name << "_score";
+    }
+    poses_csv << '\n';
+  }
   std::map<int, output::SegmentBuilder> segments;  // per person
   nlohmann::json events = nlohmann::json::array();
   std::set<int> fallen;  // people whose fall stands
@@ -198,6 +235,7 @@ LabelResult label_source(Labeler& labeler, std::unique_ptr<video::FrameSource> i
       const auto people = people_of(frame, fallen);
       for (const auto& person : people) {
         frames_csv.write(frame.index, time_s, person);
+        if (poses_csv.is_open() && person.pose) write_pose(poses_csv, frame.index, time_s, person);
         segments[person.person].add(frame.index, time_s, person.label, person.confidence, period);
       }
       if (overlay) overlay->write(frame.image, people, time_s);
@@ -218,6 +256,13 @@ LabelResult label_source(Labeler& labeler, std::unique_ptr<video::FrameSource> i
   }
   write(stream.finish());
   frames_csv.commit();
+  if (poses_file) {
+    poses_csv.flush();
+    if (!poses_csv)
+      throw Error("cannot write " + poses_file->target() + ": write failed (disk full?)");
+    poses_csv.close();
+    poses_file->commit();
+  }
   const std::string& background = labeler.background();
   // Segments and subtitles both from the runs merged as --min-segment says.
   std::vector<output::Cue> all_cues;

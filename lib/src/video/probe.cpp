@@ -25,6 +25,7 @@ ProbeResult probe_video(const std::string& path, const std::function<void(int64_
       result.height = frame->image.rows;
     }
     result.last_timestamp_us = frame->timestamp_us;
+    result.timestamps_us.push_back(frame->timestamp_us);
     ++result.decoded_frames;
     if (on_frame) on_frame(result.decoded_frames);
   }

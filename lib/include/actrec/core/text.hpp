@@ -8,9 +8,9 @@ namespace actrec {
 /// `text` without leading and trailing blanks.
 std::string trim(const std::string& text);
 
-/// One CSV record: commas separate fields; double quotes may wrap one ("" inside is a quote).
-/// Fields come back trimmed.
-std::vector<std::string> split_csv(const std::string& line);
+/// One CSV record: `delimiter`s (commas, or what a spreadsheet chose) separate fields; double
+/// quotes may wrap one ("" inside is a quote). Fields come back trimmed.
+std::vector<std::string> split_csv(const std::string& line, char delimiter = ',');
 
 /// `text` as one CSV field: quoted (with inner quotes doubled) where it holds a comma, a quote, a
 /// line break or blanks at either end that split_csv() would trim; as it is otherwise.

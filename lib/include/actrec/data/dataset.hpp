@@ -44,6 +44,10 @@ struct ClipEntry {
   std::string video;  ///< resolved against the manifest's folder
   std::string split;
   std::string group;          ///< optional 4th column: who or where (for leave-one-out splits)
+  /// Optional 5th column: the person the annotation is about, among several in the video: a CSV
+  /// of their box per frame (frame,x0,y0,x1,y1, pixels) from the run that labelled them. Their
+  /// observations are those of the person found there in each frame; other frames not scored.
+  std::string track;
   std::string manifest_line;  ///< "manifest.csv:7", where the clip is listed
   AnnotationKind kind = AnnotationKind::clip_label;
   std::string label;            ///< clip_label
@@ -65,19 +69,34 @@ struct Manifest {
 Manifest read_manifest(const std::string& path, DataProblems& problems);
 
 /// Reads `clip.annotation_path`, a CSV of segments (start,end,label in frames or start_s,end_s,
-/// label in seconds), into clip.segments and clip.seconds; problems with file:line.
+/// label in seconds), into clip.segments and clip.seconds; problems with file:line. Read as
+/// spreadsheets write it too: the header in any case, ';' or tabs between fields (or what a
+/// "sep=" line says), decimal commas, quotes, empty fields after the third.
 void read_segments(ClipEntry& clip, DataProblems& problems);
+
+/// `ranges` (of one file) sorted by start and made disjoint, as frames take them: where one
+/// range ends less than `half_frame` before or after the next begins, it ends where that one
+/// begins; a range that overlaps the one before it by more is a problem with file:line, left
+/// out (and put in `overlapping` when given).
+std::vector<LabelledRange> arrange_ranges(std::vector<LabelledRange> ranges, double half_frame,
+                                          const std::string& file, DataProblems& problems,
+                                          std::vector<LabelledRange>* overlapping = nullptr);
 
 /// The class list: config's data.labels if set, else mapping.txt, else every label the data
 /// uses, sorted; plus the background class when some frames may be uncovered.
 std::vector<std::string> label_set(const Manifest& manifest, const config::DataConfig& data);
 
 /// Per-frame class indices of a clip with `frames` frames at `fps`: uncovered frames get the
-/// background class, or -1 (ignored) when data.background is "". Problems: unknown label,
-/// segment past the end, overlapping segments, more frame labels than frames.
+/// background class, or -1 (ignored) when data.background is "". Times in seconds are placed by
+/// the frames' `timestamps_us` (as the video source gives them; empty: frame f at f / fps): a
+/// segment takes the frames from the one nearest its start to the one nearest its end. A gap or
+/// overlap shorter than half a frame where two segments meet is closed (what other tools' and
+/// earlier versions' rounding leaves). Problems: unknown label, segment past the end,
+/// overlapping segments, more frame labels than frames.
 std::vector<int64_t> frame_targets(const ClipEntry& clip, int64_t frames, double fps,
                                    const std::vector<std::string>& labels,
-                                   const config::DataConfig& data, DataProblems& problems);
+                                   const config::DataConfig& data, DataProblems& problems,
+                                   const std::vector<int64_t>& timestamps_us = {});
 
 /// The clips of one split, in manifest order.
 std::vector<const ClipEntry*> clips_in_split(const Manifest& manifest, const std::string& split);

@@ -34,13 +34,15 @@ struct ImportReport {
   size_t clips = 0;                        ///< written to the manifest
   std::vector<std::string> problems;       ///< "file:line: what", each row left out
   std::vector<std::string> notes;          ///< "file:line: what", each row kept but changed
+  std::vector<std::string> warnings;       ///< "file:line: what", kept as it is but worth a look
   std::map<std::string, double> seconds;   ///< vocabulary label -> annotated seconds (or clips)
   std::vector<std::string> written;        ///< the manifest, then the annotation files
 };
 
 /// Reads the dataset in `options.source` and writes a manifest (video,split,annotation,group;
 /// paths relative to it) and its annotation files, atomically. Throws InputError when the
-/// source is not such a dataset at all; row problems are reported, not thrown.
+/// source is not such a dataset at all, DataError (listing every problem) when no clip could be
+/// imported; row problems are reported, not thrown.
 ImportReport import_dataset(const ImportOptions& options);
 
 /// Ranges (in seconds), possibly overlapping, made disjoint: where several labels cover a time

@@ -28,7 +28,8 @@ void write_feature_file(const std::string& path, const FeatureFile& file);
 /// Throws InputError naming the path when it is missing, truncated or not a feature file.
 FeatureFile read_feature_file(const std::string& path);
 
-/// Only the header (no values): for cache checks. Same errors as read_feature_file.
+/// Only the header and the frames' times (no values): for cache checks. Same errors as
+/// read_feature_file.
 FeatureFile read_feature_header(const std::string& path);
 
 }  // namespace actrec::features

@@ -27,6 +27,9 @@ struct BundleInfo {
   /// smoothing, use the model's own probabilities.
   double temperature = 1.0;
   std::string training_json;  ///< how it was trained and how well it did (free-form JSON)
+  /// SHA-256 of the weights as they were saved (save_bundle() records it, load_bundle() checks
+  /// it); "" in bundles made before it was recorded.
+  std::string weights_sha256;
 };
 
 /// Records in `info` what identifies `extractor`'s observations.
@@ -38,8 +41,9 @@ BundleInfo bundle_info_from_json(const std::string& text, const std::string& sou
 
 /// ModelError naming `bundle_path` and what differs unless `extractor` makes the observations
 /// the bundle was trained on: the same preprocessing, the same backbone source where both say,
-/// and observations of the probe images within kProbeTolerance. `feature_dim` is what this
-/// version makes of them per frame.
+/// and observations of the probe images within kProbeTolerance. A backbone that finds more
+/// people per frame than the bundle's (import-tfjs --people) matches when its first ones are
+/// those. `feature_dim` is what this version makes of them per frame.
 void check_features_match(const BundleInfo& info, const features::ExtractorIdentity& extractor,
                           int64_t feature_dim, const std::string& bundle_path);
 

@@ -30,7 +30,9 @@ class LabelHistory {
   std::deque<int64_t> labels_;
 };
 
-/// Runs of equal labels over consecutive frames, built frame by frame.
+/// Runs of equal labels over consecutive frames, built frame by frame. A run ends at the time of
+/// the frame after it (frames may be unevenly spaced); the last, and one before a person left
+/// view, at its last frame's time + `frame_period_s`.
 class SegmentBuilder {
  public:
   void add(int64_t frame, double time_s, int64_t label, double confidence, double frame_period_s);
@@ -39,7 +41,6 @@ class SegmentBuilder {
 
  private:
   std::vector<Segment> runs_;
-  double confidence_sum_ = 0;
 };
 
 /// One person's label in one frame, as the outputs take it.

@@ -22,6 +22,9 @@ struct LabelOptions {
   /// Also <stem>.labels.csv (multi: <stem>.p<ID>.labels.csv per person): the segments as an
   /// annotation (start_s,end_s,label) to correct by hand and train on (`data import labels`).
   bool annotations = false;
+  /// Also <stem>.poses.csv: frame,time_s,person,x0,y0,x1,y1, then x,y,score of each keypoint
+  /// (pixels): what a page draws over the video itself (`annotate`), rather than into pixels.
+  bool poses = false;
   size_t queue_size = 8;
   config::PeopleConfig people;  ///< single: one person per frame; multi: everyone, tracked
   config::EventsConfig fall_events;  ///< when a fall is raised (the overlay marks them too)
@@ -44,7 +47,9 @@ std::vector<std::string> label_output_paths(const std::string& stem, const Label
 
 /// Labels every decoded frame of `video`: streams <stem>.frames.csv (and the overlay) as frames
 /// come, then writes <stem>.segments.json and <stem>.srt; every file is committed only when
-/// whole. Memory stays flat in video length. Throws InputError for an unreadable video.
+/// whole. Memory stays flat in video length. Throws InputError for an unreadable video, and when
+/// `stem`'s outputs in out_dir hold another video's labels or are being written by another run
+/// (which claims the name while it labels).
 LabelResult label_video(Labeler& labeler, const std::string& video, const std::string& stem,
                         const LabelOptions& options,
                         const std::function<void(int64_t done, int64_t total)>& on_frame = {});

@@ -2,6 +2,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <vector>
 
 namespace actrec::video {
 
@@ -17,6 +18,7 @@ struct ProbeResult {
   int64_t decoded_frames = 0;
   int64_t first_timestamp_us = 0;
   int64_t last_timestamp_us = 0;
+  std::vector<int64_t> timestamps_us;  ///< every decoded frame's, as sources give them
   double duration_s = 0;  ///< last timestamp - first + one frame period
 
   bool truncated() const;
