@@ -8,9 +8,10 @@
 #include "actrec/core/log.hpp"
 #include "actrec/core/progress.hpp"
 #include "actrec/core/text.hpp"
+#include "actrec/core/threads.hpp"
+#include "actrec/eval/people_recall.hpp"
 #include "actrec/output/chart.hpp"
 #include "actrec/pipeline/evaluate.hpp"
-#include "actrec/core/threads.hpp"
 #include "commands.hpp"
 
 namespace actrec::cli {
@@ -46,7 +47,31 @@ std::string probabilities_csv(const pipeline::EvaluationResult& result,
   return text;
 }
 
+struct EvalPeopleOptions {
+  std::string counts;
+  std::string frames;
+  std::string json;
+  eval::PeopleRecallOptions scoring;
+  bool with_doubtful = false;
+};
+
+int run_eval_people(const EvalPeopleOptions& options) {
+  eval::PeopleRecallOptions scoring = options.scoring;
+  scoring.skip_doubtful = !options.with_doubtful;
+  const auto result = eval::score_people(eval::read_counted_people(options.counts),
+                                         eval::read_found_boxes(options.frames), scoring);
+  std::cout << options.frames << " against " << options.counts << "\n" << result.report();
+  if (!options.json.empty()) {
+    write_text_atomically(options.json, result.to_json() + "\n");
+    log::info("wrote {}", options.json);
+  }
+  return 0;
+}
+
 int run_eval(const EvalOptions& options, const Context& context) {
+  if (options.bundle.empty() || options.manifest.empty()) {
+    throw ConfigError("eval: --model and --data are required (or `eval people`)");
+  }
   config::Config config = context.load_config("");
   if (!options.cache.empty()) config.train.cache_dir = options.cache;
   set_torch_threads(config.runtime.threads);
@@ -110,12 +135,9 @@ std::vector<Command> add_eval_command(CLI::App& parent, Context& context) {
   auto options = std::make_shared<EvalOptions>();
   auto* app = parent.add_subcommand(
       "eval", "Score a model on annotated clips: frame accuracy, edit, F1@{10,25,50}, per class");
-  app->add_option("--model", options->bundle, "Model bundle (.actrec)")
-      ->required()
+  app->add_option("--model", options->bundle, "Model bundle (.actrec); required")
       ->type_name("BUNDLE");
-  app->add_option("--data", options->manifest, "Dataset manifest")
-      ->required()
-      ->type_name("MANIFEST");
+  app->add_option("--data", options->manifest, "Dataset manifest; required")->type_name("MANIFEST");
   app->add_option("--split", options->split, "Which split to score");
   app->add_option("--json", options->json,
                   "Write the metrics as JSON (and OUT.confusion.csv/.png beside it)")
@@ -133,7 +155,37 @@ std::vector<Command> add_eval_command(CLI::App& parent, Context& context) {
       ->type_name("OUT.csv");
   app->add_option("--cache", options->cache,
                   "Feature cache folder (default: train.cache_dir, else ~/.cache/actrec/features)");
-  return {{app, [options, &context] { return run_eval(*options, context); }}};
+  auto people = std::make_shared<EvalPeopleOptions>();
+  auto* people_app = app->add_subcommand(
+      "people",
+      "Score the people `label --persons multi` found against people counted by eye: recall "
+      "per height, boxes matching nobody, boxes covering two people");
+  people_app
+      ->add_option("counts", people->counts,
+                   "People counted by eye, TSV: frame person x y w h moving partial note "
+                   "(docs/counts/)")
+      ->required()
+      ->type_name("COUNTS.tsv");
+  people_app
+      ->add_option("frames", people->frames,
+                   "What `label --persons multi` wrote: <stem>.frames.csv")
+      ->required()
+      ->type_name("FRAMES.csv");
+  people_app->add_option("--json", people->json, "Also write the result, person by person, as JSON")
+      ->type_name("OUT");
+  people_app
+      ->add_option("--min-iou", people->scoring.min_iou,
+                   "A found box matches a counted one at this IoU or more (or when its "
+                   "centre lies inside it)")
+      ->check(CLI::Range(0.0, 1.0));
+  people_app
+      ->add_option("--height-bins", people->scoring.height_bins,
+                   "Edges of the height bins, pixels, ascending")
+      ->expected(1, 8);
+  people_app->add_flag("--with-doubtful", people->with_doubtful,
+                       "Also score counted rows whose note starts with 'doubtful'");
+  return {{app, [options, &context] { return run_eval(*options, context); }},
+          {people_app, [people] { return run_eval_people(*people); }}};
 }
 
 }  // namespace actrec::cli

@@ -24,7 +24,7 @@ int run_extract(const ExtractOptions& options, const Context& context) {
   const config::Config config = context.load_config(options.config);
   set_torch_threads(config.runtime.threads);
   const auto videos = video::expand_inputs(options.inputs);
-  features::FeatureExtractor extractor(config.features);
+  features::FeatureExtractor extractor(config.features, config.people);
   log::info("backbone {} ({} observation values per frame, batch {})", extractor.backbone_path(),
             extractor.dim(), extractor.batch_size());
   return run_batch(

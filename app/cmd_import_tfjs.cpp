@@ -16,6 +16,8 @@ struct ImportTfjsOptions {
   std::string out;
   std::vector<std::string> outputs;
   std::string input_size;
+  int input_multiple = 0;
+  int people = 0;
   bool list_nodes = false;
 };
 
@@ -35,11 +37,21 @@ int run_import(const ImportTfjsOptions& options) {
       throw ConfigError("invalid --input-size '" + options.input_size + "': expected WxH, e.g. 256x256");
     }
   }
+  if (options.input_multiple > 0 && !options.input_size.empty()) {
+    throw ConfigError("import-tfjs: --input-size and --input-multiple exclude each other");
+  }
+  import.input_multiple = options.input_multiple;
+  import.people = options.people;
   const auto report = convert::import_tfjs(options.model_json, options.out, import);
-  log::info("wrote {}: {} ops, {} stored tensors; inputs {}; outputs {}; {}", options.out,
+  const std::string sizes =
+      report.input_multiple > 0 ? fmt::format("; sides any multiple of {}", report.input_multiple)
+      : import.input_width > 0  ? fmt::format("; {}x{} only", import.input_width,
+                                             import.input_height)
+                                : "";
+  log::info("wrote {}: {} ops, {} stored tensors; inputs {}; outputs {}; {}{}", options.out,
             report.ops, report.constants, fmt::join(report.inputs, ", "),
             fmt::join(report.outputs, ", "),
-            report.batch_agnostic ? "any batch size" : "batch size 1 only");
+            report.batch_agnostic ? "any batch size" : "batch size 1 only", sizes);
   return 0;
 }
 
@@ -61,6 +73,17 @@ std::vector<Command> add_import_tfjs_command(CLI::App& parent, Context&) {
                   "Fix the input's width and height where the graph leaves them open: padding "
                   "then folds into the convolutions (faster); the file takes only that size")
       ->type_name("WxH");
+  app->add_option("--input-multiple", options->input_multiple,
+                  "Take any input whose width and height are multiples of M (e.g. 32) where the "
+                  "graph leaves them open: padding folds as with --input-size wherever the "
+                  "strides divide M")
+      ->type_name("M")
+      ->check(CLI::Range(1, 4096));
+  app->add_option("--people", options->people,
+                  "Decode up to N people where the graph keeps its best candidates with one "
+                  "TopKV2 (MoveNet MultiPose keeps 6); the first are unchanged")
+      ->type_name("N")
+      ->check(CLI::Range(1, 1000));
   app->add_flag("--list-nodes", options->list_nodes,
                 "Print every node (index, op, name, shape where known, inputs) and exit");
   return {{app, [options] { return run_import(*options); }}};

@@ -39,7 +39,7 @@ int run_label(const LabelCommandOptions& options, const Context& context) {
     log::info("shard {}: {} of {} videos", options.shard, videos.size(), all);
   }
   context.warn_fixed_by_bundle(options.bundle, {"model.", "features.", "data.", "train."});
-  pipeline::Labeler labeler(options.bundle);
+  pipeline::Labeler labeler(options.bundle, config.people);
   if (context.sets_smoothing()) labeler.set_smoothing(config.smoothing);
   pipeline::LabelOptions label_options = options.label;
   label_options.queue_size = static_cast<size_t>(config.video.queue_size);

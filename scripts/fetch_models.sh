@@ -58,17 +58,23 @@ fetch @vladmandic/human@3.3.6 vladmandic-human-3.3.6.tgz \
   36be663dfab5810fae29e5d8e6e337163f14c6f179084876b3ab71339c114e1a9a5b4985f61ba8a0eb994ab4fc8611a1a348466972c5740c1f0ffdbeb5e0afe8 \
   LICENSE.human movenet-lightning centernet
 
-# convert OUT.pt MODEL OUTPUTS [OPTION...]: only when the TorchScript file is missing or older
-# than its source or the converter.
+# convert OUT.pt MODEL OUTPUTS [OPTION...]: only when the TorchScript file is missing, older than
+# its source or the converter, or made with other options (OUT.pt.options records them, so a
+# checkout that changes them converts again).
 convert() {
-  if [ ! -s "$1" ] || [ "models/tfjs/$2.json" -nt "$1" ] || [ "$actrec" -nt "$1" ]; then
+  local options="$2 $3 ${*:4}"
+  if [ ! -s "$1" ] || [ "models/tfjs/$2.json" -nt "$1" ] || [ "$actrec" -nt "$1" ] ||
+    [ "$(cat "$1.options" 2>/dev/null)" != "$options" ]; then
     "$actrec" import-tfjs "models/tfjs/$2.json" -o "$1" --outputs "$3" "${@:4}"
+    echo "$options" >"$1.options.tmp" && mv "$1.options.tmp" "$1.options"
   fi
 }
 movenet=StatefulPartitionedCall/center_net_mobile_net_v2fpn_feature_extractor/model_1
-# MultiPose: up to 6 people per frame, each 17 keypoints, a box and a score; at a fixed 256x256
-# input (the config's features.input_*), so that its padding folds into the convolutions.
-convert models/movenet-multipose.pt movenet-multipose "Identity:0" --input-size 256x256
+# MultiPose: up to 10 people per frame (the graph's 6 first, as it gives them: what bundles were
+# trained on), each 17 keypoints, a box and a score; for any input whose sides are multiples of
+# 32, its padding folded into the convolutions as for a fixed size: bundles' probes are made at
+# features.input_* (256x256), frames seen at people.input_* (docs/results.md, "Seeing everyone").
+convert models/movenet-multipose.pt movenet-multipose "Identity:0" --input-multiple 32 --people 10
 # SinglePose Lightning: keypoints and the last backbone map (1280 channels) from one pass.
 convert models/movenet-lightning.pt movenet-lightning "Identity:0,$movenet/model/out_relu/Relu6"
 # CenterNet's MobileNetV3 backbone map (480 channels); takes any batch size.

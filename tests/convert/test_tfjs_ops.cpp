@@ -163,6 +163,40 @@ TEST(TfjsOps, SamePaddingFoldsIntoTheConvolutionWhenTheSizeIsKnown) {
   }
 }
 
+// Sides known only to be multiples of a number fold SAME padding where the strides divide it,
+// and give what the padding op gives; beyond that (a stride the multiple no longer divides)
+// the padding op returns.
+TEST(TfjsOps, SamePaddingFoldsWhenTheSidesAreKnownMultiples) {
+  torch::manual_seed(7);
+  const auto weights = torch::randn({3, 3, 2, 2});
+  std::vector<float> w(weights.data_ptr<float>(), weights.data_ptr<float>() + weights.numel());
+  GraphBuilder g;
+  g.input("x", {1, -1, -1, 2}).floats("w", {3, 3, 2, 2}, w);
+  g.op("a", "Conv2D", {"x", "w"}, conv_attr("SAME", 2));
+  g.op("b", "Conv2D", {"a", "w"}, conv_attr("SAME", 2));
+  g.op("c", "Conv2D", {"b", "w"}, conv_attr("SAME", 1));
+  ImportOptions padded_options{{"c"}}, folded_options{{"c"}}, half_options{{"c"}};
+  folded_options.input_multiple = 4;
+  half_options.input_multiple = 2;  // divides the first stride only
+  ImportReport report;
+  auto padded = convert_tfjs(g.graph(), padded_options, &report);
+  EXPECT_EQ(report.input_multiple, 0);
+  auto folded = convert_tfjs(g.graph(), folded_options, &report);
+  EXPECT_EQ(report.input_multiple, 4);  // and so says the module
+  EXPECT_EQ(folded.attr("input_multiple").toInt(), 4);
+  auto half = convert_tfjs(g.graph(), half_options);
+  EXPECT_TRUE(padded.find_method("same_pad").has_value());
+  EXPECT_FALSE(folded.find_method("same_pad").has_value());
+  EXPECT_TRUE(half.find_method("same_pad").has_value());
+  for (const auto& size : std::vector<std::pair<int, int>>{{8, 8}, {12, 8}, {4, 20}}) {
+    const auto x = torch::randn({1, size.first, size.second, 2});
+    const auto expected = padded.forward({x}).toTensor();
+    EXPECT_LT((folded.forward({x}).toTensor() - expected).abs().max().item<double>(), 1e-4);
+    EXPECT_LT((half.forward({x}).toTensor() - expected).abs().max().item<double>(), 1e-4);
+  }
+  EXPECT_THROW(folded.forward({torch::randn({1, 10, 8, 2})}), std::exception);  // not a multiple
+}
+
 TEST(TfjsOps, Conv2DSameStride1AndValid) {
   GraphBuilder g;
   g.input("x", {1, 3, 3, 1}).floats("w", {3, 3, 1, 1}, std::vector<float>(9, 1.0f));
@@ -333,6 +367,37 @@ TEST(TfjsOps, BatchAgnosticGraphsTakeAnyBatch) {
   EXPECT_FALSE(report.batch_agnostic);
   EXPECT_THROW(pinned.forward({x}), std::exception);  // refuses batch 2 instead of mixing items
   EXPECT_EQ(pinned.forward({x.slice(0, 0, 1)}).toTensor().numel(), 4);
+}
+
+// A graph that keeps its k best candidates and shapes what follows by k (as MoveNet MultiPose
+// does with its 6 best person centres) decodes another number of them on request.
+TEST(TfjsPeople, TheBestCandidatesAndWhatFollowsThemTakeTheNewCount) {
+  GraphBuilder g;
+  g.input("x", {1, 8}).floats("twice", {1, 8}, std::vector<float>(8, 2.0f)).ints("k", {}, {2});
+  g.floats("zeros", {1, 2}, {0, 0}).ints("shape", {3}, {1, 2, 1}).ints("ids", {2}, {7, 7});
+  g.op("scaled", "Mul", {"x", "twice"});  // before the TopKV2: left alone though 8 = 4 k
+  g.op("top", "TopKV2", {"scaled", "k"}, {{"sorted", {{"b", true}}}});
+  g.op("plus", "AddV2", {"top", "zeros"});
+  g.op("people", "Reshape", {"plus", "shape"});
+  g.op("tags", "Identity", {"ids"});
+  g.op("tagged", "AddV2", {"top:1", "ids"});
+  const auto x = torch::tensor({{3.0f, 9.0f, 1.0f, 7.0f, 5.0f, 0.0f, 8.0f, 2.0f}});
+  EXPECT_EQ(values(run(g, "people", x)), (std::vector<float>{18, 16}));
+  ImportOptions options{{"people", "tagged"}};
+  options.people = 3;
+  auto module = convert_tfjs(g.graph(), options);
+  const auto out = module.forward({x}).toTuple()->elements();
+  EXPECT_EQ(out[0].toTensor().sizes(), (std::vector<int64_t>{1, 3, 1}));
+  EXPECT_EQ(values(out[0].toTensor()), (std::vector<float>{18, 16, 14}));
+  EXPECT_EQ(values(out[1].toTensor()), (std::vector<float>{8, 13, 10}));  // indices 1, 6, 3 + 7
+  TfjsGraph graph = g.graph();
+  EXPECT_EQ(decode_people(graph, 3), 4);  // k, zeros, shape, ids; not "twice"
+  EXPECT_EQ(graph.constants.at("twice").shape, (std::vector<int64_t>{1, 8}));
+  EXPECT_EQ(graph.constants.at("ids").ints, (std::vector<int64_t>{7, 7, 7}));
+  GraphBuilder none;
+  none.input("x", {4}).op("y", "Relu", {"x"});
+  TfjsGraph plain = none.graph();
+  EXPECT_THROW(decode_people(plain, 3), ModelError);
 }
 
 TEST(TfjsErrors, UnsupportedOpNamesOpAndNode) {

@@ -123,5 +123,62 @@ TEST(TfjsReference, CenterNetMapsMatch) {
   expect_maps_match("centernet", "centernet_maps", 1e-3);
 }
 
+// MultiPose as scripts/fetch_models.sh converts it (any multiple of 32, up to 10 people) gives
+// the first 6 people exactly as the graph itself (fixed size, 6 people) at every size.
+TEST(TfjsReference, MultiPoseAtAnySizeWithMorePeopleKeepsTheFirstSix) {
+  ACTREC_REQUIRE_MODEL("movenet-multipose");
+  const TfjsGraph graph = load_tfjs_graph(kModels + "movenet-multipose.json");
+  ImportOptions wide;
+  wide.outputs = {"Identity:0"};
+  wide.input_multiple = 32;
+  wide.people = 10;
+  torch::jit::Module any_size = convert_tfjs(graph, wide);
+  torch::manual_seed(3);
+  for (const auto& [height, width] : std::vector<std::pair<int, int>>{{256, 256}, {256, 320}}) {
+    SCOPED_TRACE(std::to_string(width) + "x" + std::to_string(height));
+    ImportOptions fixed;
+    fixed.outputs = {"Identity:0"};
+    fixed.input_height = height;
+    fixed.input_width = width;
+    torch::jit::Module exact = convert_tfjs(graph, fixed);
+    // Real frames (the street of vtest.avi, 192x192), padded with black to the size: people
+    // for the decoding to find (on noise, centres tie and either may come first).
+    const auto frames = load_fixture("movenet_keypoints").input;
+    torch::NoGradGuard no_grad;
+    double best = 0;
+    int64_t moved_total = 0;
+    for (int64_t f = 0; f < frames.size(0); ++f) {
+      auto image = torch::zeros({1, height, width, 3}, torch::kInt32);
+      image.slice(1, (height - 192) / 2, (height + 192) / 2)
+          .slice(2, (width - 192) / 2, (width + 192) / 2)
+          .copy_(frames.slice(0, f, f + 1));
+      const auto six = exact.forward({image}).toTensor();
+      const auto ten = any_size.forward({image}).toTensor();
+      ASSERT_EQ(six.sizes(), (std::vector<int64_t>{1, 6, 56}));
+      ASSERT_EQ(ten.sizes(), (std::vector<int64_t>{1, 10, 56}));
+      for (int64_t p = 0; p < 6; ++p) {
+        // The same people, keypoint for keypoint, but for a near-tie in a keypoint's search
+        // that breaks the other way now and then (float sums over more people): at most two of
+        // a found person's 17 keypoints move; a candidate scoring about nothing may differ more.
+        const auto a = ten[0][p].slice(0, 0, 51).reshape({17, 3});
+        const auto b = six[0][p].slice(0, 0, 51).reshape({17, 3});
+        const int64_t moved = (a != b).any(1).sum().item<int64_t>();
+        moved_total += moved;
+        if (six[0][p][55].item<double>() >= 0.05) {
+          EXPECT_LE(moved, 2) << "frame " << f << " person " << p;
+          EXPECT_LT((ten[0][p] - six[0][p]).abs().max().item<double>(), 0.05);
+        }
+      }
+      best = std::max(best, six.select(2, 55).max().item<double>());
+      const auto scores = ten.select(2, 55);
+      EXPECT_GE(scores.min().item<double>(), 0.0);
+      EXPECT_LE(scores.max().item<double>(), 1.0);
+    }
+    EXPECT_GT(best, 0.3);  // someone was found
+    std::cout << "MultiPose, 10 people at any size against 6 at a fixed size: " << moved_total
+              << " of " << frames.size(0) * 6 * 17 << " keypoints moved\n";
+  }
+}
+
 }  // namespace
 }  // namespace actrec::convert

@@ -84,6 +84,60 @@ TEST(FeatureExtractor, KeypointsComeBackInPixelsOfTheSourceFrame) {
   EXPECT_FLOAT_EQ(pose.person_score(), 1.0f);
 }
 
+// A file that takes any input whose sides are multiples of 8 (as import-tfjs --input-multiple
+// writes): frames are seen at people.input_*, the probes still at features.input_*.
+TEST(FeatureExtractor, FramesAreSeenAtThePeopleSizeWhereTheFileTakesSeveral) {
+  test::TempDir dir;
+  const auto path = write_backbone(dir.file("a.pt"), box_keypoints(0.5, 0.5, 0.2, 0.1));
+  const FeatureExtractor fixed(stub_config(path, "pose"));
+  torch::jit::Module module = torch::jit::load(path);
+  module.register_attribute("input_multiple", c10::IntType::get(), int64_t{8});
+  module.save(path);
+  config::PeopleConfig people;
+  people.input_width = 16;
+  people.input_height = 8;
+  FeatureExtractor wide(stub_config(path, "pose"), people);
+  EXPECT_EQ(wide.input_size(), cv::Size(16, 8));
+  EXPECT_EQ(wide.prepare(cv::Mat(16, 32, CV_8UC3, cv::Scalar::all(0))).size(), cv::Size(16, 8));
+  // A frame smaller than that is not blown up: its own size, rounded up to multiples of 8.
+  EXPECT_EQ(wide.prepare(cv::Mat(6, 6, CV_8UC3, cv::Scalar::all(0))).size(), cv::Size(8, 8));
+  // What a bundle checks is unchanged; what the cache keys on is not.
+  EXPECT_EQ(wide.identity().probe, fixed.identity().probe);
+  EXPECT_NE(wide.fingerprint(), fixed.fingerprint());
+
+  // A 32x16 frame fills the 16x8 input (scale 0.5, no padding): 0.1 of its width is 3.2 frame
+  // pixels, 0.2 of its height 3.2 too; keypoints still in pixels of the frame.
+  std::vector<float> out;
+  wide.extract({cv::Mat(16, 32, CV_8UC3, cv::Scalar::all(0))}, out);
+  const ConstPose pose{out.data()};
+  EXPECT_NEAR(pose.x(kNose), 16 - 3.2, 1e-4);
+  EXPECT_NEAR(pose.y(kNose), 8 - 3.2, 1e-4);
+
+  // 0 means features.input_*; a size the file does not take is refused naming the keys.
+  config::PeopleConfig unset;
+  unset.input_width = unset.input_height = 0;
+  EXPECT_EQ(FeatureExtractor(stub_config(path, "pose"), unset).input_size(), cv::Size(8, 8));
+  people.input_width = 12;
+  const std::string message = test::error_message<ConfigError>(
+      [&] { FeatureExtractor(stub_config(path, "pose"), people); });
+  EXPECT_NE(message.find("people.input_width and input_height: 12x8"), std::string::npos)
+      << message;
+  EXPECT_NE(message.find("multiples of 8"), std::string::npos) << message;
+}
+
+// A file fixed at one size (no input_multiple) sees frames at features.input_*, whatever
+// people.input_* says: shipped single-size backbones keep working.
+TEST(FeatureExtractor, AFixedSizeFileIgnoresThePeopleSize) {
+  test::TempDir dir;
+  const auto path = write_backbone(dir.file("a.pt"), box_keypoints(0.5, 0.5, 0.2, 0.1));
+  config::PeopleConfig people;
+  people.input_width = 16;
+  people.input_height = 8;
+  const FeatureExtractor extractor(stub_config(path, "pose"), people);
+  EXPECT_EQ(extractor.input_size(), cv::Size(8, 8));
+  EXPECT_EQ(extractor.fingerprint(), FeatureExtractor(stub_config(path, "pose")).fingerprint());
+}
+
 TEST(FeatureExtractor, AppearancePoolsTheMapInTheBackbonesColourOrder) {
   test::TempDir dir;
   const auto path = write_backbone(dir.file("a.pt"), box_keypoints(0.5, 0.5, 0.2, 0.1));

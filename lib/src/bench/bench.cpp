@@ -45,7 +45,7 @@ ExtractBench bench_extract(const config::Config& config, const std::string& vide
       set_torch_threads(thread_count);
       config::FeaturesConfig features = config.features;
       features.batch_size = batch;
-      features::FeatureExtractor extractor(features);
+      features::FeatureExtractor extractor(features, config.people);
       watch.lap();
       std::vector<cv::Mat> prepared;
       for (const auto& frame : decoded) prepared.push_back(extractor.prepare(frame));
@@ -64,7 +64,7 @@ ExtractBench bench_extract(const config::Config& config, const std::string& vide
   }
   // The whole pipeline on the whole video: decode thread + preprocessing there + inference.
   set_torch_threads(config.runtime.threads);
-  features::FeatureExtractor extractor(config.features);
+  features::FeatureExtractor extractor(config.features, config.people);
   features::ExtractStats stats;
   features::features_for_video(extractor, video, "", 16, {}, &stats);
   bench.pipeline_fps = static_cast<double>(stats.frames) / stats.seconds;
@@ -167,8 +167,9 @@ MemoryBench bench_memory(int delay, int epochs, double lr, double unstable_lr,
 namespace {
 
 // A bundle with untrained weights on `features`, for timing.
-std::string stand_in_bundle(const config::FeaturesConfig& features, const std::string& path) {
-  features::FeatureExtractor extractor(features);
+std::string stand_in_bundle(const config::FeaturesConfig& features,
+                            const config::PeopleConfig& people, const std::string& path) {
+  features::FeatureExtractor extractor(features, people);
   model::BundleInfo info;
   info.labels = {"a", "b", "c", "d", "e", "f", "g", "h"};
   model::set_extractor(info, extractor.identity());
@@ -187,7 +188,8 @@ LabelBench bench_label(const std::string& bundle, const std::string& video,
                        const config::FeaturesConfig* features) {
   set_torch_threads(0);
   TempDir out;
-  pipeline::Labeler labeler(features ? stand_in_bundle(*features, out.file("stand-in.actrec")) : bundle);
+  pipeline::Labeler labeler(
+      features ? stand_in_bundle(*features, people, out.file("stand-in.actrec")) : bundle, people);
   pipeline::LabelOptions options;
   options.out_dir = out.path();
   options.people = people;
@@ -237,7 +239,7 @@ void bench_live(const std::string& bundle, const std::string& video, double minu
                 const config::PeopleConfig& people,
                 const std::function<void(const LivePass&)>& on_pass) {
   set_torch_threads(0);
-  pipeline::Labeler labeler(bundle);
+  pipeline::Labeler labeler(bundle, people);
   pipeline::LiveOptions live;
   live.realtime = true;
   live.display = false;

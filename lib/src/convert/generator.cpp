@@ -128,6 +128,11 @@ torch::jit::Module Generator::build(ImportReport* report) {
         "    assert x0.size(1) == {} and x0.size(2) == {}, 'this converted graph takes {}x{} "
         "(height x width) input only'\n",
         options_.input_height, options_.input_width, options_.input_height, options_.input_width);
+  } else if (multiple_size_) {
+    source << fmt::format(
+        "    assert x0.size(1) % {} == 0 and x0.size(2) % {} == 0, 'this converted graph takes "
+        "inputs whose height and width are multiples of {} only'\n",
+        options_.input_multiple, options_.input_multiple, options_.input_multiple);
   }
   if (!batch_agnostic_) {
     for (size_t i = 0; i < inputs_.size(); ++i) {
@@ -154,6 +159,9 @@ torch::jit::Module Generator::build(ImportReport* report) {
   module_.register_attribute("input_names", c10::ListType::ofStrings(), input_names);
   module_.register_attribute("output_names", c10::ListType::ofStrings(), output_names);
   module_.register_attribute("batch_agnostic", c10::BoolType::get(), batch_agnostic_);
+  // Sizes it takes: any whose sides are multiples of this (0: one fixed size, or any at all).
+  const int64_t multiple = multiple_size_ ? options_.input_multiple : 0;
+  module_.register_attribute("input_multiple", c10::IntType::get(), multiple);
   // What decides this module's outputs, whatever bytes a machine saves it as: the source
   // model's content, the outputs taken and the converter's semantics (kConverterRevision).
   module_.register_attribute(
@@ -166,6 +174,7 @@ torch::jit::Module Generator::build(ImportReport* report) {
     report->ops = ops_;
     report->constants = stored_;
     report->batch_agnostic = batch_agnostic_;
+    report->input_multiple = static_cast<int>(multiple);
   }
   return module_;
 }
@@ -342,6 +351,9 @@ void Generator::emit(const TfjsNode& node) {
       value.height = options_.input_height;  // open in the graph, fixed by the caller
       value.width = options_.input_width;
       fixed_size_ = true;
+    } else if (shape.size() == 4 && at == inputs_.begin() && options_.input_multiple > 0) {
+      value.multiple = options_.input_multiple;  // open in the graph, a multiple of this
+      multiple_size_ = true;
     }
     batched_input_[static_cast<size_t>(at - inputs_.begin())] = batched;
     set(node, 0, value);

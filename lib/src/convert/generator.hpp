@@ -38,6 +38,7 @@ struct Value {
   Batch batch = Batch::none;
   const HostTensor* constant = nullptr;
   int64_t height = -1, width = -1;  // NHWC spatial size of a 4-D value, where it is known
+  int64_t multiple = 0;  // where the size is not known: both sides are multiples of this (0: ?)
 };
 
 
@@ -105,6 +106,7 @@ class Generator {
     // computes exactly that, and keeps the padding inside the op (no layout round trip).
     std::vector<int64_t> grow;
     int64_t height = -1, width = -1;  // the output's, where known
+    int64_t multiple = 0;             // the output's sides' known divisor, where not known
   };
   WindowPadding window_padding(const TfjsNode& node, const Value& input, const std::string& x,
                                int64_t kh, int64_t kw, int64_t sh, int64_t sw, int64_t dh,
@@ -146,7 +148,8 @@ class Generator {
   size_t ops_ = 0;
   size_t stored_ = 0;
   bool batch_agnostic_ = true;
-  bool fixed_size_ = false;  // the caller fixed the input size the graph leaves open
+  bool fixed_size_ = false;     // the caller fixed the input size the graph leaves open
+  bool multiple_size_ = false;  // the caller said the input's sides are multiples of a number
 };
 
 }  // namespace actrec::convert::detail

@@ -125,6 +125,7 @@ void Generator::emit_binary(const TfjsNode& node, const BinaryOp& op) {
   if (result.rank == 4 && runtime.rank == 4) {  // broadcasting keeps a runtime 4-D operand's size
     result.height = runtime.height;
     result.width = runtime.width;
+    result.multiple = runtime.multiple;
   }
   const char* format = right_literal && op.scalar_format ? op.scalar_format : op.format;
   assign(node, fmt::format(fmt::runtime(format), left, right), result);

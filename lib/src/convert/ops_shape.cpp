@@ -96,6 +96,7 @@ void Generator::emit_concat(const TfjsNode& node) {
     if (axis == 1) {  // channels joined: the spatial size stays
       result.height = parts[0]->height;
       result.width = parts[0]->width;
+      result.multiple = parts[0]->multiple;
     }
   } else {
     for (Value* part : parts) items.push_back(nhwc(*part));

@@ -37,11 +37,19 @@ Generator::WindowPadding Generator::window_padding(const TfjsNode& node, const V
     return result;
   }
   if (padding == "SAME") {
-    if (known) {
-      result.height = (input.height + sh - 1) / sh;
-      result.width = (input.width + sw - 1) / sw;
-      const auto [top, bottom] = same_padding(input.height, kh, sh, dh);
-      const auto [left, right] = same_padding(input.width, kw, sw, dw);
+    // Where a side is only known to be a multiple of the stride, its padding is known all the
+    // same: TensorFlow pads (k - 1) * d + 1 - s in all then, whatever the side.
+    const bool aligned =
+        !known && input.multiple > 0 && input.multiple % sh == 0 && input.multiple % sw == 0;
+    if (known || aligned) {
+      if (known) {
+        result.height = (input.height + sh - 1) / sh;
+        result.width = (input.width + sw - 1) / sw;
+      } else if (sh == sw) {
+        result.multiple = input.multiple / sh;
+      }
+      const auto [top, bottom] = same_padding(known ? input.height : input.multiple, kh, sh, dh);
+      const auto [left, right] = same_padding(known ? input.width : input.multiple, kw, sw, dw);
       const bool grow_h = bottom == top + 1 && dh == 1 && can_grow_kernel;
       const bool grow_w = right == left + 1 && dw == 1 && can_grow_kernel;
       if ((top == bottom || grow_h) && (left == right || grow_w)) {
@@ -49,6 +57,7 @@ Generator::WindowPadding Generator::window_padding(const TfjsNode& node, const V
         result.grow = {grow_h ? 1 : 0, grow_w ? 1 : 0};
         return result;
       }
+      result.multiple = 0;
     } else if (sh == 1 && sw == 1 && (kh - 1) * dh % 2 == 0 && (kw - 1) * dw % 2 == 0) {
       // Stride 1 with an even span pads symmetrically whatever the size.
       result.pads = {(kh - 1) * dh / 2, (kw - 1) * dw / 2};
@@ -169,6 +178,7 @@ void Generator::emit_conv(const TfjsNode& node) {
   result.rank = 4;
   result.height = window.height;
   result.width = window.width;
+  result.multiple = window.multiple;
   result.batch = input.batch == Batch::leading ? Batch::leading : Batch::none;
   assign(node, expr, result);
 }
@@ -187,6 +197,7 @@ void Generator::emit_max_pool(const TfjsNode& node) {
   result.batch = input.batch;
   result.height = window.height;
   result.width = window.width;
+  result.multiple = window.multiple;
   assign(node,
          fmt::format("torch.max_pool2d({}, {}, {}, {}, [1, 1], False)", window.input,
                      int_list(ksize), int_list(strides), int_list(window.pads)),

@@ -3,10 +3,14 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
+#include <sstream>
 
 #include "actrec/core/error.hpp"
+#include "actrec/core/log.hpp"
+#include "actrec/core/model_file.hpp"
 #include "actrec/core/model_paths.hpp"
 #include "actrec/core/sha256.hpp"
 #include "actrec/core/timer.hpp"
@@ -22,13 +26,17 @@ using config::Preset;
 Backbone load_backbone(const std::string& path) {
   Backbone backbone;
   try {
-    torch::jit::Module module = torch::jit::load(path);
+    std::istringstream bytes(read_model_file(path, "cannot load model"));
+    torch::jit::Module module = torch::jit::load(bytes);
     module.eval();
     // Read before freezing folds attributes away.
     if (module.hasattr("batch_agnostic")) {
       backbone.batch_agnostic = module.attr("batch_agnostic").toBool();
     }
     if (module.hasattr("source")) backbone.source = module.attr("source").toStringRef();
+    if (module.hasattr("input_multiple")) {
+      backbone.input_multiple = module.attr("input_multiple").toInt();
+    }
     torch::jit::Module frozen = torch::jit::freeze(module);
     backbone.module = torch::jit::optimize_for_inference(frozen);
   } catch (const c10::Error& e) {
@@ -62,6 +70,20 @@ struct FeatureExtractor::Impl {
   int persons = 0;       // pose slots, learnt on the first pass
   int pose_values = 0;   // 51 (keypoints only) or 56 (MultiPose: keypoints, box, score)
   int64_t map_dim = 0;   // learnt on the first pass
+  cv::Size input;        // the backbone's input: features.input_* for the probes, then frames'
+  int64_t multiple = 0;  // once frames are seen at people.input_*: the file's input_multiple
+
+  // The input a frame of `frame` pixels is seen at: `input`, but where the file takes several
+  // sizes no larger than the frame itself (its sides rounded up to the multiple): upscaling a
+  // small frame only blurs it and costs time (demo.mp4, 340x256, loses people at 384x288).
+  cv::Size input_for(cv::Size frame) const {
+    if (multiple <= 0) return input;
+    const auto fit = [&](int side, int most) {
+      const int64_t up = (side + multiple - 1) / multiple * multiple;
+      return static_cast<int>(std::min<int64_t>(most, std::max<int64_t>(up, multiple)));
+    };
+    return {fit(frame.width, input.width), fit(frame.height, input.height)};
+  }
   StageSeconds seconds;
 
   torch::Tensor to_input(const std::vector<cv::Mat>& prepared) const {
@@ -146,13 +168,13 @@ struct FeatureExtractor::Impl {
     const size_t start = out.size();
     out.resize(start + static_cast<size_t>(batch * width), 0.0f);
     for (int64_t b = 0; b < batch; ++b) {
-      const auto place = preprocess::placement_for(
-          sources[b], {config.input_width, config.input_height}, config.resize);
+      const cv::Size seen = input_for(sources[b]);
+      const auto place = preprocess::placement_for(sources[b], seen, config.resize);
       auto to_x = [&](float x) {
-        return static_cast<float>((x * config.input_width - place.offset_x) / place.scale_x);
+        return static_cast<float>((x * seen.width - place.offset_x) / place.scale_x);
       };
       auto to_y = [&](float y) {
-        return static_cast<float>((y * config.input_height - place.offset_y) / place.scale_y);
+        return static_cast<float>((y * seen.height - place.offset_y) / place.scale_y);
       };
       float* row = out.data() + start + b * width;
       for (int p = 0; p < persons; ++p) {
@@ -197,7 +219,8 @@ struct FeatureExtractor::Impl {
   }
 };
 
-FeatureExtractor::FeatureExtractor(const config::FeaturesConfig& config)
+FeatureExtractor::FeatureExtractor(const config::FeaturesConfig& config,
+                                   const config::PeopleConfig& people)
     : impl_(std::make_unique<Impl>()) {
   Impl& impl = *impl_;
   impl.config = config;
@@ -216,32 +239,59 @@ FeatureExtractor::FeatureExtractor(const config::FeaturesConfig& config)
   Backbone backbone = load_backbone(impl.path);
   impl.module = std::move(backbone.module);
   impl.batch_agnostic = backbone.batch_agnostic;
+  impl.input = {config.input_width, config.input_height};
 
-  // Identity: where the backbone came from (its file's bytes when it does not say) and every
-  // setting that changes observations, never where the file is or how many frames go per pass.
+  // The probe images, one at a time (as a stream sees frames), twice: the first passes also let
+  // the TorchScript profiling executor settle, and the last is what identifies the backbone.
+  // Always at features.input_*: what a bundle was trained with, whatever frames are seen at.
   impl.identity.config = config;
   impl.identity.backbone_source = backbone.source;
+  const auto probes = probe_images();
+  for (int pass = 0; pass < 2; ++pass) {
+    impl.identity.probe.clear();
+    for (const auto& image : probes) extract({image}, impl.identity.probe);
+  }
+  impl.identity.names = impl.observation_names();
+
+  // Frames: at people.input_* where the backbone's file takes several sizes.
+  const cv::Size wanted{people.input_width > 0 ? people.input_width : config.input_width,
+                        people.input_height > 0 ? people.input_height : config.input_height};
+  const int64_t multiple = backbone.input_multiple;
+  if (wanted != impl.input && multiple > 0) {
+    if (wanted.width % multiple != 0 || wanted.height % multiple != 0) {
+      throw ConfigError(fmt::format(
+          "invalid config: people.input_width and input_height: {}x{}: {} takes sides that are "
+          "multiples of {}",
+          wanted.width, wanted.height, impl.path, multiple));
+    }
+    impl.input = wanted;
+    impl.multiple = multiple;
+    std::vector<float> settle;  // and a size the file refuses fails here, not at a frame
+    for (int pass = 0; pass < 2; ++pass) extract({probes[0]}, settle);
+  } else if (wanted != impl.input) {
+    log::debug(
+        "{} takes {}x{} only (its file names no other sizes): people are looked for at "
+        "that size, not at people.input_* {}x{}",
+        impl.path, impl.input.width, impl.input.height, wanted.width, wanted.height);
+  }
+  impl.seconds = {};
+
+  // Identity: where the backbone came from (its file's bytes when it does not say), every
+  // setting that changes observations, and the size frames are seen at and the people a frame
+  // holds; never where the file is or how many frames go per pass.
   config::FeaturesConfig settings = config;
   settings.backbone.clear();
   settings.batch_size = 0;
   settings.min_score = 0;
   settings.motion_s = 0;
   impl.fingerprint =
-      "sha256:" + Sha256()
-                      .update(backbone.source.empty() ? "file " + sha256_file(impl.path)
-                                                      : backbone.source)
-                      .update(config::to_yaml(settings))
-                      .hex();
-
-  // The probe images, one at a time (as a stream sees frames), twice: the first passes also let
-  // the TorchScript profiling executor settle, and the last is what identifies the backbone.
-  const auto probes = probe_images();
-  for (int pass = 0; pass < 2; ++pass) {
-    impl.identity.probe.clear();
-    for (const auto& image : probes) extract({image}, impl.identity.probe);
-  }
-  impl.seconds = {};
-  impl.identity.names = impl.observation_names();
+      "sha256:" +
+      Sha256()
+          .update(backbone.source.empty() ? "file " + sha256_file(impl.path) : backbone.source)
+          .update(config::to_yaml(settings))
+          .update(fmt::format("frames at {}x{} at most, multiples of {}, {} people",
+                              impl.input.width, impl.input.height, impl.multiple, impl.persons))
+          .hex();
 }
 
 FeatureExtractor::~FeatureExtractor() = default;
@@ -258,9 +308,11 @@ int FeatureExtractor::batch_size() const {
 }
 StageSeconds FeatureExtractor::seconds() const { return impl_->seconds; }
 
+cv::Size FeatureExtractor::input_size() const { return impl_->input; }
+
 cv::Mat FeatureExtractor::prepare(const cv::Mat& frame) const {
   const auto& config = impl_->config;
-  return preprocess::fit_image(frame, {config.input_width, config.input_height}, config.resize,
+  return preprocess::fit_image(frame, impl_->input_for(frame.size()), config.resize,
                                config.color == config::ColorOrder::rgb);
 }
 

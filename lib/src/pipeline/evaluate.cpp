@@ -13,7 +13,7 @@ EvaluationResult evaluate(const std::string& bundle_path, const std::string& man
                           const std::string& split, const config::Config& config,
                           const config::SmoothingConfig* smoothing,
                           const std::function<void(int64_t)>& on_frames) {
-  Labeler labeler(bundle_path);
+  Labeler labeler(bundle_path, config.people);
   if (smoothing) labeler.set_smoothing(*smoothing);
   data::DataProblems problems;
   const data::Manifest manifest = data::read_manifest(manifest_path, problems);

@@ -43,10 +43,12 @@ struct Labeler::Impl {
   int64_t map_dim = 0;  // appearance values per observation
 };
 
-Labeler::Labeler(const std::string& bundle_name) : impl_(std::make_unique<Impl>()) {
+Labeler::Labeler(const std::string& bundle_name, const config::PeopleConfig& people)
+    : impl_(std::make_unique<Impl>()) {
   const std::string bundle_path = find_model_file(bundle_name);
   impl_->bundle = model::load_bundle(bundle_path);
-  impl_->extractor = std::make_unique<features::FeatureExtractor>(impl_->bundle.info.features);
+  impl_->extractor =
+      std::make_unique<features::FeatureExtractor>(impl_->bundle.info.features, people);
   impl_->persons = impl_->extractor->persons();
   impl_->map_dim = impl_->extractor->dim() - int64_t{impl_->persons} * kPoseValues;
   const int64_t feature_dim =

@@ -64,6 +64,14 @@ TfjsGraph parse_tfjs_graph(
     const std::string& json_text, const std::string& source,
     const std::function<std::string(const std::string&, size_t max_bytes)>& read_shard);
 
+/// Makes a graph that keeps the k best candidates with one TopKV2 op (MoveNet MultiPose: its 6
+/// best person centres) keep `people` instead, and everything after it follow: k itself, the
+/// shapes its Reshape ops take (a dimension of n*k becomes n*people), and the constants its
+/// ops take that repeat one block k times (zeros, keypoint indices per person) are rewritten.
+/// Each candidate is decoded on its own, so the first min(k, people) are what the graph gave.
+/// Returns the constants rewritten. ModelError naming the file when there is no such TopKV2.
+int decode_people(TfjsGraph& graph, int people);
+
 /// One line per node: index, op, name, inputs, and the shape where the file states it.
 std::string describe_nodes(const TfjsGraph& graph);
 

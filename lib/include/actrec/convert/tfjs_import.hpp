@@ -13,6 +13,13 @@ struct ImportOptions {
   /// The first input's height and width where the graph leaves them open (0: as the graph
   /// says). A fixed size lets padding fold into the convolutions; the module then takes only it.
   int input_height = 0, input_width = 0;
+  /// Where the graph leaves the first input's size open and no size is fixed: its height and
+  /// width are multiples of this (0: anything). SAME padding then folds wherever the strides
+  /// divide it, as with a fixed size; the module takes any such size.
+  int input_multiple = 0;
+  /// Decode up to this many people where the graph keeps its k best candidates with one TopKV2
+  /// (MoveNet MultiPose: 6); 0: as many as the graph says. See decode_people().
+  int people = 0;
 };
 
 struct ImportReport {
@@ -23,6 +30,9 @@ struct ImportReport {
   /// True when every op on the way to the outputs treats the batch dimension independently, so
   /// forward() accepts any batch size; false pins batch 1 (the module asserts it).
   bool batch_agnostic = true;
+  /// The module takes any input whose sides are multiples of this (the module records it as
+  /// its `input_multiple` attribute); 0 when ImportOptions::input_multiple did not apply.
+  int input_multiple = 0;
 };
 
 /// Converts `model_json` and writes an ordinary TorchScript file to `out_path` (atomically).

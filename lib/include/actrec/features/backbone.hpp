@@ -13,6 +13,9 @@ struct Backbone {
   /// What the file says it was made from (import-tfjs records the source model's hash and the
   /// outputs taken); "" when it says nothing.
   std::string source;
+  /// The file takes any input whose sides are multiples of this (import-tfjs --input-multiple);
+  /// 0 when it says nothing (one fixed size, or any at all).
+  int64_t input_multiple = 0;
 };
 
 /// Loads `path` for inference: eval mode, frozen, optimised for inference. Throws ModelError

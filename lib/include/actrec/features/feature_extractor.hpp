@@ -34,10 +34,13 @@ std::vector<cv::Mat> probe_images();
 
 class FeatureExtractor {
  public:
-  /// Loads and checks the backbone (it runs on the probe images). Throws ModelError naming the
-  /// file when it cannot be loaded or its outputs do not fit the config, ConfigError when the
-  /// config asks for an output the preset cannot use.
-  explicit FeatureExtractor(const config::FeaturesConfig& config);
+  /// Loads and checks the backbone (it runs on the probe images, at features.input_*). Frames
+  /// are then seen at `people`.input_* where the backbone's file takes several sizes (else at
+  /// features.input_*). Throws ModelError naming the file when it cannot be loaded or its
+  /// outputs do not fit the config, ConfigError when the config asks for an output the preset
+  /// cannot use or a frame size the file does not take.
+  explicit FeatureExtractor(const config::FeaturesConfig& config,
+                            const config::PeopleConfig& people = {});
   ~FeatureExtractor();
   FeatureExtractor(const FeatureExtractor&) = delete;
   FeatureExtractor& operator=(const FeatureExtractor&) = delete;
@@ -45,9 +48,9 @@ class FeatureExtractor {
   int64_t dim() const;  ///< observation values per frame
   int persons() const;  ///< pose slots per frame (0 when the preset uses no pose)
   const std::vector<std::string>& names() const;
-  /// "sha256:<hex>" over the backbone's source (or the file's bytes, when it records none) and
-  /// every setting that changes observations: equal fingerprints mean equal observations. Keys
-  /// the feature cache.
+  /// "sha256:<hex>" over the backbone's source (or the file's bytes, when it records none),
+  /// every setting that changes observations, the size frames are seen at and the people a
+  /// frame holds: equal fingerprints mean equal observations. Keys the feature cache.
   const std::string& fingerprint() const;
   const ExtractorIdentity& identity() const;
   const std::string& backbone_path() const;
@@ -55,6 +58,10 @@ class FeatureExtractor {
   /// Frames one forward pass takes (1 where the backbone bakes in batch size 1).
   int batch_size() const;
 
+  /// The backbone's input size for frames (features.input_* or people.input_*, above); where
+  /// the file takes several sizes, a smaller frame is seen at its own size rounded up to the
+  /// file's multiple, not blown up.
+  cv::Size input_size() const;
   /// A decoded BGR frame resized and ordered for the backbone. Thread-safe: decode threads call
   /// it so that preprocessing overlaps inference.
   cv::Mat prepare(const cv::Mat& frame) const;

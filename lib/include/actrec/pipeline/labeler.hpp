@@ -19,9 +19,10 @@ namespace actrec::pipeline {
 class Labeler {
  public:
   /// Loads the bundle (found as core/model_paths.hpp says) and the backbone its observations
-  /// came from; ModelError when what the backbone makes is not what the bundle was trained on
-  /// (see model::check_features_match).
-  explicit Labeler(const std::string& bundle);
+  /// came from, which looks for people at `people`.input_* where it can (FeatureExtractor);
+  /// ModelError when what the backbone makes is not what the bundle was trained on (see
+  /// model::check_features_match).
+  explicit Labeler(const std::string& bundle, const config::PeopleConfig& people = {});
   ~Labeler();
   Labeler(const Labeler&) = delete;
   Labeler& operator=(const Labeler&) = delete;
