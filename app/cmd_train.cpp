@@ -17,10 +17,7 @@ namespace {
 
 struct TrainOptions {
   std::string config;
-  std::string manifest;
-  std::string run_dir;
-  bool resume = false;
-  std::string init;
+  train::TrainRequest request;
 };
 
 int run_train(const TrainOptions& options, const Context& context) {
@@ -39,7 +36,9 @@ int run_train(const TrainOptions& options, const Context& context) {
   Stopwatch since_start;  // ETA from whole epochs as seen here, checkpoint writing included
   int epochs = config.train.epochs;
   int first_epoch = -1;
+  bool validated = false;
   callbacks.on_start = [&](const train::TrainPlan& plan) {
+    validated = plan.val_clips > 0;
     progress.reset();
     since_start.restart();
     log::info("features: {} ({} per frame), cache {}", plan.backbone, plan.feature_dim,
@@ -52,7 +51,7 @@ int run_train(const TrainOptions& options, const Context& context) {
   };
   callbacks.on_epoch = [&](const train::TrainState& state) {
     const train::EpochLog& e = state.log.back();
-    output::write_training_log(options.run_dir, state.log);
+    output::write_training_log(options.request.run_dir, state.log);
     if (first_epoch < 0) first_epoch = e.epoch - 1;
     const double per_epoch = since_start.seconds() / (e.epoch - first_epoch);
     const std::string validation =
@@ -66,14 +65,20 @@ int run_train(const TrainOptions& options, const Context& context) {
         e.grad_norm_max, 100 * e.clipped_fraction, e.frames_per_second,
         format_duration(per_epoch * (epochs - e.epoch)), e.best ? "  *best" : "");
   };
-  const auto state =
-      train::train_from_manifest(config, options.manifest, options.run_dir, options.resume, callbacks,
-                                 options.init);
-  log::info("{}/best.actrec: best epoch {} (accuracy {:.3f}){}; last: {}/last.actrec; log: "
-            "{}/train_log.csv",
-            options.run_dir, state.best_epoch, state.best_accuracy,
-            state.stopped_early ? ", stopped early" : "", options.run_dir, options.run_dir);
-  std::cout << options.run_dir << "/best.actrec\n";
+  const auto state = train::train_from_manifest(config, options.request, callbacks);
+  if (state.best_epoch > 0 && !(state.best_accuracy > 0)) {
+    log::warn(
+        "{}/best.actrec labels none of the {} frames right (accuracy {:.3f}): do not use it "
+        "as it is (the warnings above may say why)",
+        options.request.run_dir, validated ? "validation" : "training", state.best_accuracy);
+  }
+  log::info(
+      "{}/best.actrec: best epoch {} (accuracy {:.3f}){}; last: {}/last.actrec; log: "
+      "{}/train_log.csv",
+      options.request.run_dir, state.best_epoch, state.best_accuracy,
+      state.stopped_early ? ", stopped early" : "", options.request.run_dir,
+      options.request.run_dir);
+  std::cout << options.request.run_dir << "/best.actrec\n";
   return 0;
 }
 
@@ -87,16 +92,31 @@ std::vector<Command> add_train_command(CLI::App& parent, Context& context) {
   app->add_option("-c,--config", options->config,
                   "Config file; without one, the recommended settings (actrec config show)")
       ->type_name("FILE");
-  app->add_option("--data", options->manifest, "Dataset manifest (video,split,annotation)")
+  app->add_option("--data", options->request.manifest, "Dataset manifest (video,split,annotation)")
       ->required()
       ->type_name("MANIFEST");
-  app->add_option("-o,--output", options->run_dir, "Run folder")->required()->type_name("RUN_DIR");
-  app->add_flag("--resume", options->resume,
-                "Continue from RUN_DIR/last.actrec after an interruption");
-  app->add_option("--init", options->init,
-                  "Fine-tune this bundle on the data instead of starting from nothing: its "
-                  "features, model and classes (new classes added), train.finetune.* settings")
-      ->type_name("BUNDLE");
+  app->add_option("-o,--output", options->request.run_dir, "Run folder")
+      ->required()
+      ->type_name("RUN_DIR");
+  auto* resume = app->add_flag("--resume", options->request.resume,
+                               "Continue the run in RUN_DIR (the same data) from its last.actrec "
+                               "after an interruption");
+  app->add_flag("--overwrite", options->request.overwrite,
+                "Replace the run in RUN_DIR (without this or --resume, a RUN_DIR holding "
+                "best.actrec or last.actrec is refused)")
+      ->excludes(resume);
+  auto* init = app->add_option("--init", options->request.init,
+                               "Fine-tune this bundle on the data instead of starting from "
+                               "nothing: its features, model and classes, train.finetune.* "
+                               "settings")
+                   ->type_name("BUNDLE");
+  app->add_option("--new-class", options->request.new_classes,
+                  "With --init: a label of the data the bundle does not know that becomes a class "
+                  "(repeatable); other labels it does not know are refused")
+      ->type_name("NAME")
+      ->expected(1)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
+      ->needs(init);
   return {{app, [options, &context] { return run_train(*options, context); }}};
 }
 

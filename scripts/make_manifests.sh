@@ -9,7 +9,7 @@
 #   default.csv    what the shipped model learns from: all of the above (ud810's actions as
 #                  arm_gesture), split train
 #   default_nogestures.csv  the same with the gesture classes (KTH boxing, handclapping,
-#                  handwaving; ud810's arm gestures) as standing
+#                  handwaving; ud810's arm gestures; ASSIST-IoT's raised hands) as standing
 #   upfall.csv     UP-Fall subject 1 camera 1 through `actrec data import folders` (evaluation
 #                  only: never in a training manifest), split test
 #   gmdcsa24_imported.csv  GMDCSA24 through `actrec data import gmdcsa24` (its own labels)
@@ -77,16 +77,20 @@ annotations=$root/models/training/annotations
 # The same data without the standing-still gesture classes: KTH's boxing, handclapping and
 # handwaving and ud810's arm gestures are people standing (the vocabulary question of
 # docs/results.md).
-mkdir -p "$out/kth_segments_standing"
+mkdir -p "$out/kth_segments_standing" "$out/assist_standing"
 for f in "$out"/kth_segments/*.csv; do
   sed -E 's/,(boxing|handclapping|handwaving)$/,standing/' "$f" >"$out/kth_segments_standing/$(basename "$f")"
+done
+assist_annotations=$root/models/training/annotations/assist_iot_falls
+for f in "$assist_annotations"/*.csv; do
+  sed -E 's/,arm_gesture$/,standing/' "$f" >"$out/assist_standing/$(basename "$f")"
 done
 {
   echo "video,split,annotation,group"
   tail -n +2 "$out/kth.csv" | sed "s#/$out/kth_segments/#/$out/kth_segments_standing/#"
   tail -n +2 "$out/ud810.csv" | awk -F, 'BEGIN { OFS = "," } { $3 = "standing"; print }'
   tail -n +2 "$out/gmdcsa24.csv"
-  tail -n +2 "$out/assist.csv"
+  tail -n +2 "$out/assist.csv" | sed "s#$assist_annotations/#$root/$out/assist_standing/#"
 } >"$out/default_nogestures.csv"
 
 # Evaluation only: UP-Fall, and GMDCSA24 as its own annotation says.

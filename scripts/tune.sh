@@ -6,8 +6,12 @@
 # with a fall found, other clips with a false fall, clips without a fall whose majority label is
 # right. ONLY=regex runs only the settings whose name matches.
 #   scripts/tune.sh "name|train options|eval options" ...   (default: the built-in defaults)
-# Settings with the same train options share their trained models (results/tune/runs/), so an
-# eval-time setting (smoothing) costs no training.
+# Settings whose training config comes out the same share their trained models
+# (results/tune/runs/MANIFEST-HASH/, keyed by `actrec config show` with the train options and by
+# the data), so an eval-time setting (smoothing) costs no training and a changed default or
+# label trains afresh. Motion
+# capture (train.mocap.folder) is MOCAP (default ../shared/datasets/cmu_mocap_subset) where it
+# is there; train.mocap.share says how much of it each setting uses.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export ACTREC=${ACTREC:-build/bin/actrec}
@@ -16,7 +20,9 @@ out=results/tune
 mkdir -p "$out"
 groups=("Subject 1" "Subject 2" "Subject 3" "assist")
 manifest=${MANIFEST:-data/manifests/default.csv}  # the data the folds are cut from
+mocap=${MOCAP:-../shared/datasets/cmu_mocap_subset}
 [ $# -gt 0 ] || set -- "defaults||"
+run_key() { scripts/run_key.sh "$@"; }  # what a trained model depends on
 
 echo "| setting | frame accuracy | edit | F1@25 | fall clips, falling run | fall clips, fall event | other clips, false falling run | other clips, false fall event | false falling runs ≥ 0.5 s per hour | false fall events per hour | majority right, clips without a fall |"
 echo "|---|---|---|---|---|---|---|---|---|---|---|"
@@ -25,7 +31,10 @@ for entry in "$@"; do
   [[ -n "${ONLY:-}" && ! "$name" =~ $ONLY ]] && continue
   read -r -a train_args <<<"$train_options"
   read -r -a eval_args <<<"$eval_options"
-  runs=$(tr -c 'A-Za-z0-9.=\n' _ <<<"$(basename "$manifest" .csv)${train_options:+ $train_options}")
+  [ -d "$mocap" ] && train_args=(--set "train.mocap.folder=$(cd "$mocap" && pwd)" "${train_args[@]}")
+  runs=$(basename "$manifest" .csv)-$(run_key "$manifest" "${train_args[@]}")
+  mkdir -p "$out/runs/$runs"
+  echo "$train_options" >"$out/runs/$runs/train_options.txt"
   dirs=()
   for group in "${groups[@]}"; do
     run=$out/runs/$runs/${group// /_}
@@ -34,8 +43,9 @@ for entry in "$@"; do
     awk -F, -v g="$group" 'BEGIN { OFS = "," } NR == 1 { print; next } { $2 = ($4 == g) ? "test" : "train"; print }' \
       "$manifest" >"$run/manifest.csv"
     # (every clip of the fold trains, so train's "no validation" warning says nothing here)
+    # (--overwrite: a run killed before its last model is begun again)
     [ -s "$run/run/last.actrec" ] || "$ACTREC" -q train --data "$run/manifest.csv" -o "$run/run" \
-      "${train_args[@]}" 2> >(grep -v "no validation videos" >&2) >/dev/null
+      --overwrite "${train_args[@]}" 2> >(grep -v "no validation clips" >&2) >/dev/null
     "$ACTREC" -q eval --model "$run/run/last.actrec" --data "$run/manifest.csv" --split test \
       --event falling --json "$dir/eval.json" --probabilities "$dir/probabilities.csv" \
       "${eval_args[@]}" >/dev/null

@@ -1,11 +1,12 @@
 #include <gtest/gtest.h>
 
-#include "test_paths.hpp"
+#include <filesystem>
+#include <regex>
+
 #include "actrec/config/config.hpp"
 #include "actrec/core/error.hpp"
 #include "temp_dir.hpp"
-
-#include <filesystem>
+#include "test_paths.hpp"
 
 namespace actrec::config {
 namespace {
@@ -232,6 +233,17 @@ TEST(Config, EveryShippedConfigLoads) {
     ++found;
     if (entry.path().parent_path().filename() == "labels") {  // label maps for data import
       EXPECT_NO_THROW(load_label_map(entry.path().string()));
+    } else if (entry.path().parent_path().filename() == "service") {
+      // The service's cameras file: its cameras are examples, commented out; with them in it
+      // is a cameras file that loads.
+      std::string text = test::read_text(entry.path().string());
+      text = std::regex_replace(text, std::regex("\n# cameras:"), "\ncameras:");
+      text = std::regex_replace(text, std::regex("\n#   "), "\n  ");
+      TempDir dir;
+      test::write_text(dir.file("cameras.yaml"), text);
+      CamerasFile cameras;
+      EXPECT_NO_THROW(cameras = load_cameras(dir.file("cameras.yaml")));
+      EXPECT_EQ(cameras.cameras.size(), 2u) << text;
     } else {
       EXPECT_NO_THROW(load(entry.path().string()));
     }

@@ -1,8 +1,11 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
 
 #include "actrec/core/error.hpp"
+#include "actrec/data/clips.hpp"
+#include "actrec/features/pose.hpp"
 #include "actrec/model/bundle.hpp"
 #include "actrec/train/trainer.hpp"
 #include "temp_dir.hpp"
@@ -179,6 +182,46 @@ TEST(TrainState, JsonRoundTripKeepsEveryEpochAndNotANumber) {
   EXPECT_DOUBLE_EQ(back.log[1].val_loss, 0.9);
   EXPECT_TRUE(back.log[0].best);
   EXPECT_THROW(TrainState::from_json("{}", "x"), Error);
+}
+
+// A person of several, followed by their boxes from a labelled run: in each frame the pose slot
+// that overlaps their box, wherever the slots' order puts them; frames without them not scored.
+TEST(ClipOfTrack, FollowsTheBoxesWhicheverSlotTheyAreIn) {
+  using features::kPoseValues;
+  features::FeatureFile file;
+  file.fps = 25;
+  file.width = 160;
+  file.height = 120;
+  file.names.resize(2 * kPoseValues);
+  for (int64_t f = 0; f < 4; ++f) file.timestamps_us.push_back(f * 40000);
+  file.values.assign(4 * 2 * kPoseValues, 0.0f);
+  const auto put_box = [&](int64_t frame, int slot, float x0) {
+    const features::Pose pose{file.values.data() + frame * 2 * kPoseValues + slot * kPoseValues};
+    for (int k = 0; k < features::kKeypoints; ++k) pose.x(k) = x0 + 1, pose.score(k) = 0.5f;
+    pose.box(0) = x0;
+    pose.box(1) = 10;
+    pose.box(2) = x0 + 20;
+    pose.box(3) = 60;
+  };
+  // The person at x 100: slot 1, then slot 0 (the backbone's order changed), then slot 1.
+  for (int64_t f = 0; f < 4; ++f) {
+    const bool swapped = f == 1;
+    put_box(f, swapped ? 1 : 0, 20);
+    put_box(f, swapped ? 0 : 1, 100);
+  }
+  TempDir dir;
+  const std::string track = dir.file("p2.track.csv");
+  std::ofstream(track) << "frame,x0,y0,x1,y1\n0,101,10,121,60\n1,99,11,119,59\n3,100,10,120,60\n";
+  const auto clip = data::clip_data_of_track(file, 2, track, {0, 1, 1, 0});
+  ASSERT_EQ(clip.poses.size(), 4u * kPoseValues);
+  for (int64_t f : {0, 1, 3}) {
+    EXPECT_FLOAT_EQ(features::ConstPose{clip.poses.data() + f * kPoseValues}.box(0), 100) << f;
+  }
+  EXPECT_EQ(features::ConstPose{clip.poses.data() + 2 * kPoseValues}.box(2), 0.0f);  // no one
+  EXPECT_EQ(clip.targets, (std::vector<int64_t>{0, 1, -1, 0}));
+  // A file that is no track is said, with its name.
+  std::ofstream(track) << "start_s,end_s,label\n";
+  EXPECT_THROW(data::clip_data_of_track(file, 2, track, {0, 0, 0, 0}), DataError);
 }
 
 }  // namespace

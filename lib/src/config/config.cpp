@@ -225,11 +225,25 @@ void describe(V& v, AugmentConfig& c) {
           Between{0, 1});
   v.field("small", c.small, "probability the person is seen small (jittered, extremities lost)",
           Between{0, 1});
+  v.field("view", c.view,
+          "probability a clip is seen from another angle (lifted to 3-D, turned, projected)",
+          Between{0, 1});
+  v.field("yaw_deg", c.yaw_deg, "view: turn about the vertical by up to this, degrees",
+          Between{0, 180});
+  v.field("pitch_deg", c.pitch_deg, "view: tilt the camera by up to this, degrees", Between{0, 80});
   v.field("rate_jitter", c.rate_jitter, "speed change: time stretched by [1-j, 1+j]",
           Between{0, 0.9});
   v.field("min_crop", c.min_crop, "tbptt: shortest random crop, fraction of a clip",
           Between{0.05, 1});
   v.field("feature_noise", c.feature_noise, "Gaussian noise in feature std units", Between{0, 10});
+}
+template <typename V>
+void describe(V& v, MocapConfig& c) {
+  v.field("folder", c.folder,
+          "motion capture to mix in (clips.csv, clips/: cmu_mocap_subset's format); '' = none",
+          AnyString{});
+  v.field("share", c.share, "mocap sequences' share of each epoch (fresh virtual cameras)",
+          Between{0, 0.95});
 }
 template <typename V>
 void describe(V& v, FinetuneConfig& c) {
@@ -259,6 +273,7 @@ void describe(V& v, TrainConfig& c) {
   v.field("seed", c.seed, "random seed: same seed, same run", AtLeast{0});
   v.field("class_weights", c.class_weights, "auto (inverse frequency) | none", Choice{});
   v.section("augment", c.augment);
+  v.section("mocap", c.mocap);
   v.section("finetune", c.finetune);
   v.field("cache_dir", c.cache_dir, "feature cache folder; '' = ~/.cache/actrec/features",
           AnyString{});
@@ -282,6 +297,13 @@ void describe(V& v, PeopleConfig& c) {
   v.field("max_age_s", c.max_age_s, "a person unseen this long loses their id", Between{0, 3600});
   v.field("min_match", c.min_match, "least box overlap or keypoint similarity to keep an id",
           Between{0, 1});
+  v.field("input_width", c.input_width,
+          "backbone input width when looking for people, where its file takes several sizes; "
+          "0 = features.input_width",
+          Between{0, 8192});
+  v.field("input_height", c.input_height,
+          "backbone input height when looking for people; 0 = features.input_height",
+          Between{0, 8192});
 }
 // "x,y x,y x,y ...": at least three points of finite numbers, not negative.
 struct Polygons {
@@ -318,8 +340,8 @@ void describe(V& v, GateConfig& c) {
           Between{16, 1920});
   v.field("threshold", c.threshold, "grey levels a pixel must change by to count as moving",
           Between{1, 255});
-  v.field("min_share", c.min_share, "share of the pixels that must move to count as motion",
-          Between{0, 1});
+  v.field("min_share", c.min_share,
+          "nobody followed: share of the pixels that must move to count as motion", Between{0, 1});
   v.field("still_interval_s", c.still_interval_s,
           "people followed but still are looked at this often (their pose held between)",
           Between{0, 3600});

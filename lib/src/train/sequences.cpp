@@ -7,6 +7,7 @@
 #include "actrec/features/pose.hpp"
 #include "actrec/features/tracker.hpp"
 #include "actrec/preprocess/frame_sampler.hpp"
+#include "actrec/train/view_augment.hpp"
 
 namespace actrec::train {
 using features::kKeypoints;
@@ -34,6 +35,8 @@ struct Draw {
   double jitter = 0;   // small: keypoint noise, a fraction of the body's height
   double rate = 1;     // > 1: the clip plays faster
   int skip = 0;        // frames dropped at the start (the sampler's phase)
+  bool view = false;   // seen from another angle: turned by yaw, tilted by pitch (radians)
+  double yaw = 0, pitch = 0;
 };
 
 Draw draw_changes(const config::AugmentConfig& augment, double source_fps, double model_fps,
@@ -68,6 +71,12 @@ Draw draw_changes(const config::AugmentConfig& augment, double source_fps, doubl
     }
   }
   if (unit(rng) < augment.small) draw.jitter = 0.01 + 0.05 * unit(rng);
+  // Off, it draws nothing, so that runs without it are what they were.
+  if (augment.view > 0 && unit(rng) < augment.view) {
+    draw.view = true;
+    draw.yaw = symmetric(augment.yaw_deg) * M_PI / 180;
+    draw.pitch = symmetric(augment.pitch_deg) * M_PI / 180;
+  }
   return draw;
 }
 
@@ -150,12 +159,22 @@ SampledSequence sample_sequence(const data::ClipData& clip, const config::Featur
   preprocess::FrameSampler sampler(model_fps, clip.fps * draw.rate);
   std::array<float, kPoseValues> pose{};
   const bool has_pose = !clip.poses.empty();
+  // Seen from another angle: the whole clip turned at once (lifting looks across frames).
+  std::vector<float> viewed;
+  if (has_pose && draw.view) {
+    viewed = clip.poses;
+    LiftOptions lifting;
+    lifting.min_score = features.min_score;
+    const LiftedClip lifted = lift_clip(clip.poses.data(), clip.frames(), clip.fps, lifting, *rng);
+    view_clip(lifted, draw.yaw, draw.pitch, viewed.data(), clip.frames(), features.min_score);
+  }
+  const float* poses = viewed.empty() ? clip.poses.data() : viewed.data();
   for (int64_t f = draw.skip; f < clip.frames(); ++f) {
     const auto timestamp = static_cast<int64_t>(
         std::llround(static_cast<double>(clip.timestamps_us[static_cast<size_t>(f)]) / draw.rate));
     if (!sampler.take(timestamp)) continue;
     if (has_pose) {
-      std::copy_n(clip.poses.data() + f * kPoseValues, kPoseValues, pose.begin());
+      std::copy_n(poses + f * kPoseValues, kPoseValues, pose.begin());
       if (augmenting) {
         const double progress = static_cast<double>(f) / static_cast<double>(std::max<int64_t>(1, clip.frames() - 1));
         transform(pose.data(), draw, clip.width, clip.height, augment->keypoint_dropout, progress, *rng);

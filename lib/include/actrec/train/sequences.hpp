@@ -1,7 +1,8 @@
 #pragma once
 // Annotated clips as the model sees them: one person's observations sampled to the model's
 // frame rate and turned into features, optionally augmented (keypoints mirrored, scaled,
-// rotated, dropped, legs cut away, time stretched). No LibTorch.
+// rotated, dropped, legs cut away, time stretched, the person seen from another angle:
+// view_augment.hpp). No LibTorch.
 #include <cstdint>
 #include <random>
 #include <string>
