@@ -52,5 +52,6 @@ std::vector<Command> add_eval_command(CLI::App& parent, Context& context);
 std::vector<Command> add_calibrate_command(CLI::App& parent, Context& context);
 std::vector<Command> add_label_command(CLI::App& parent, Context& context);
 std::vector<Command> add_live_command(CLI::App& parent, Context& context);
+std::vector<Command> add_annotate_command(CLI::App& parent, Context& context);
 
 }  // namespace actrec::cli

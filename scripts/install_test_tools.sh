@@ -9,6 +9,7 @@ packages=(
   gstreamer1.0-rtsp gir1.2-gst-rtsp-server-1.0 python3-gi  # an RTSP server on loopback
   gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-ugly  #  (x264enc)
   chromium                               # the pages in a headless browser
+  chromium-driver python3-selenium       # ...driven as a person would (annotate's page)
   clang libclang-rt-14-dev               # libFuzzer targets (scripts/fuzz.sh)
   file                                   # the Debian package: CPack finds its binaries with it
 )

@@ -1,5 +1,6 @@
 #include "synthetic_video.hpp"
 
+#include <cstdlib>
 #include <opencv2/imgproc.hpp>
 #include <opencv2/videoio.hpp>
 #include <stdexcept>
@@ -54,6 +55,14 @@ void write_still_room_video(const std::string& path, int frames, double fps, dou
     noisy.convertTo(frame, CV_8UC3);
     writer.write(frame);
   }
+}
+
+void write_uneven_copy(const std::string& from, const std::string& to) {
+  const std::string command = "ffmpeg -loglevel error -y -i '" + from +
+                              "' -vf \"select='not(eq(mod(n\\,4)\\,1))'\" -vsync vfr -c:v libx264 "
+                              "-bf 0 -pix_fmt yuv420p '" +
+                              to + "'";
+  if (std::system(command.c_str()) != 0) throw std::runtime_error("cannot write test video " + to);
 }
 
 }  // namespace actrec::test

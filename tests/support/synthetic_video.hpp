@@ -22,4 +22,9 @@ void write_index_video(const std::string& path, int frames, double fps = 25.0,
 void write_still_room_video(const std::string& path, int frames, double fps = 15.0,
                             double noise = 6);
 
+/// `from` re-encoded (H.264 in MP4, by ffmpeg) without every fourth frame, keeping each frame's
+/// time: frames one and two periods apart (as phones and webcams record), and a container claiming
+/// an average rate that no two frames are apart by. Throws if ffmpeg fails.
+void write_uneven_copy(const std::string& from, const std::string& to);
+
 }  // namespace actrec::test

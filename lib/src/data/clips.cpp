@@ -1,8 +1,13 @@
 #include "actrec/data/clips.hpp"
 
+#include <fmt/format.h>
+
 #include <cstdlib>
+#include <fstream>
+#include <map>
 
 #include "actrec/core/error.hpp"
+#include "actrec/core/text.hpp"
 #include "actrec/features/extract.hpp"
 #include "actrec/features/pose.hpp"
 #include "actrec/features/tracker.hpp"
@@ -52,6 +57,61 @@ ClipData clip_data(const features::FeatureFile& observations, int persons,
   return clip;
 }
 
+namespace {
+
+float overlap(const cv::Rect2f& a, const cv::Rect2f& b) {
+  const float both = (a & b).area();
+  return both > 0 ? both / (a.area() + b.area() - both) : 0.0f;
+}
+
+}  // namespace
+
+ClipData clip_data_of_track(const features::FeatureFile& observations, int persons,
+                            const std::string& track, std::vector<int64_t> targets) {
+  if (persons < 1) {
+    throw DataError("cannot follow the person of track " + track +
+                    ": the backbone finds no people (its features have no poses)");
+  }
+  std::ifstream in(track);
+  std::string line;
+  if (!std::getline(in, line) || line != "frame,x0,y0,x1,y1") {
+    throw DataError("cannot read track " + track + ": expected the header frame,x0,y0,x1,y1");
+  }
+  std::map<int64_t, cv::Rect2f> boxes;
+  for (int number = 2; std::getline(in, line); ++number) {
+    const auto row = split_csv(line);
+    char* end = nullptr;
+    const int64_t frame = row.size() == 5 ? std::strtoll(row[0].c_str(), &end, 10) : -1;
+    if (frame < 0 || *end != '\0') {
+      throw DataError(
+          fmt::format("cannot read track {}:{}: expected frame,x0,y0,x1,y1", track, number));
+    }
+    const auto at = [&](size_t i) { return std::strtof(row[i].c_str(), nullptr); };
+    boxes[frame] = cv::Rect2f(cv::Point2f(at(1), at(2)), cv::Point2f(at(3), at(4)));
+  }
+  // The main person's clip, then each frame's pose replaced by the tracked person's.
+  ClipData clip = clip_data(observations, persons, {}, std::move(targets));
+  const int64_t dim = observations.dim();
+  for (int64_t f = 0; f < clip.frames(); ++f) {
+    float* pose = clip.poses.data() + f * kPoseValues;
+    const auto box = boxes.find(f);
+    int best = -1;
+    float best_overlap = 0.1f;  // less: someone else
+    for (int p = 0; box != boxes.end() && p < persons; ++p) {
+      const float* slot = observations.values.data() + f * dim + p * kPoseValues;
+      const float o = overlap(features::ConstPose{slot}.rect(), box->second);
+      if (o > best_overlap) best = p, best_overlap = o;
+    }
+    if (best < 0) {
+      std::fill_n(pose, kPoseValues, 0.0f);
+      clip.targets[static_cast<size_t>(f)] = -1;
+      continue;
+    }
+    std::copy_n(observations.values.data() + f * dim + best * kPoseValues, kPoseValues, pose);
+  }
+  return clip;
+}
+
 std::vector<LoadedClip> load_split(const Manifest& manifest, const std::string& split,
                                    const std::vector<std::string>& labels,
                                    const config::Config& config,
@@ -74,10 +134,19 @@ std::vector<LoadedClip> load_split(const Manifest& manifest, const std::string& 
     }
     before_this_clip += file.frames();
     const size_t known = problems.messages().size();
-    auto targets = frame_targets(*clip, file.frames(), file.fps, labels, config.data, problems);
+    auto targets = frame_targets(*clip, file.frames(), file.fps, labels, config.data, problems,
+                                 file.timestamps_us);
     if (problems.messages().size() != known) continue;
     LoadedClip item;
-    item.data = clip_data(file, extractor.persons(), config.people, std::move(targets));
+    try {
+      item.data =
+          clip->track.empty()
+              ? clip_data(file, extractor.persons(), config.people, std::move(targets))
+              : clip_data_of_track(file, extractor.persons(), clip->track, std::move(targets));
+    } catch (const DataError& e) {
+      problems.add(fmt::format("{}: {}", clip->manifest_line, e.what()));
+      continue;
+    }
     item.data.name = clip->video;
     item.observations = std::move(file);
     item.clip = clip;

@@ -30,6 +30,12 @@ struct ClipData {
 ClipData clip_data(const features::FeatureFile& observations, int persons,
                    const config::PeopleConfig& people, std::vector<int64_t> targets);
 
+/// The same for the person `track` (ClipEntry::track: their box per frame from a labelled run)
+/// follows: in each frame the pose slot whose box overlaps theirs most; frames where they are
+/// not (no box, no overlapping pose) have no pose and are not scored. DataError naming the
+/// file when it cannot be read.
+ClipData clip_data_of_track(const features::FeatureFile& observations, int persons,
+                            const std::string& track, std::vector<int64_t> targets);
 
 /// `configured`, or when it is empty the default feature cache: $XDG_CACHE_HOME/actrec/features,
 /// else ~/.cache/actrec/features.
