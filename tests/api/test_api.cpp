@@ -42,6 +42,22 @@ std::vector<Seen> seen(const FrameResult& frame) {
   return people;
 }
 
+// `frames` at kFps through the pipeline the API wraps (what `actrec label` runs), each batch of
+// final frames handed to `keep`.
+template <typename Keep>
+void label_in_pipeline(pipeline::Labeler& labeler, pipeline::StreamLabeler& stream,
+                       const std::vector<cv::Mat>& frames, Keep&& keep) {
+  for (size_t i = 0; i < frames.size(); ++i) {
+    Frame frame;
+    frame.index = static_cast<int64_t>(i);
+    frame.timestamp_us = std::llround(static_cast<double>(i) * 1e6 / kFps);
+    frame.image = frames[i];
+    frame.prepared = labeler.extractor().prepare(frames[i]);
+    keep(stream.push(std::move(frame)));
+  }
+  keep(stream.finish());
+}
+
 class ApiTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -106,15 +122,7 @@ TEST_F(ApiTest, EveryFrameComesBackOnceInOrderWithThePipelinesLabels) {
       expected.push_back(row);
     }
   };
-  for (size_t i = 0; i < frames_.size(); ++i) {
-    Frame frame;
-    frame.index = static_cast<int64_t>(i);
-    frame.timestamp_us = std::llround(static_cast<double>(i) * 1e6 / kFps);
-    frame.image = frames_[i];
-    frame.prepared = pipeline_labeler.extractor().prepare(frames_[i]);
-    keep(pipeline_stream.push(std::move(frame)));
-  }
-  keep(pipeline_stream.finish());
+  label_in_pipeline(pipeline_labeler, pipeline_stream, frames_, keep);
   ASSERT_EQ(api.size(), 60u);
   EXPECT_EQ(api, expected);
   // Two people while the right one is in view, one before and after.
@@ -318,6 +326,117 @@ TEST_F(ApiTest, AStreamKeepsItsModelAliveAndSmoothingCanBeOff) {
     EXPECT_EQ(stream->push(frames_[i], static_cast<double>(i) / kFps).size(), 1u);
   }
   EXPECT_TRUE(stream->finish().empty());
+}
+
+// The figure of write_falling_person_video tips over, lies still, gets up: with a model whose
+// falls are its tipping over, the events a stream raises.
+class ApiFallTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    write_people_backbone(dir_.file("people.pt"));
+    write_motion_bundle(bundle_, people_features(dir_.file("people.pt")));
+    write_falling_person_video(dir_.file("fall.avi"), 0, true);
+    cv::VideoCapture capture(dir_.file("fall.avi"));
+    for (cv::Mat frame; capture.read(frame);) frames_.push_back(frame.clone());
+    ASSERT_EQ(frames_.size(), 170u);
+  }
+
+  using Events = std::vector<std::pair<std::string, double>>;  // kind, time
+  Events events_of(StreamOptions options) {
+    options.fps = kFps;
+    options.persons = Persons::multi;
+    options.settings.insert(options.settings.begin(),
+                            {"events.fall_label=dark", "events.confirm_s=1"});
+    Stream stream = Labeler::open(bundle_).stream(options);
+    Events events;
+    auto keep = [&](const std::vector<FrameResult>& results) {
+      for (const auto& result : results)
+        for (const auto& event : result.events)
+          events.emplace_back(to_string(event.kind), event.end_s);
+    };
+    for (size_t i = 0; i < frames_.size(); ++i)
+      keep(stream.push(frames_[i], static_cast<double>(i) / kFps));
+    keep(stream.finish());
+    return events;
+  }
+
+  TempDir dir_;
+  std::string bundle_ = dir_.file("motion.actrec");
+  std::vector<cv::Mat> frames_;
+};
+
+TEST_F(ApiFallTest, AStreamRaisesTheFallEventsOfThePipelineWithItsSettings) {
+  const Events api = events_of({});
+  ASSERT_EQ(api.size(), 2u);
+  EXPECT_EQ(api[0].first, "fall");
+  EXPECT_EQ(api[1].first, "up");
+
+  // What `label --events` and `live` run: the stream labeller with the frames' real size.
+  pipeline::Labeler labeler(bundle_);
+  config::PeopleConfig people;
+  people.persons = config::Persons::multi;
+  config::EventsConfig settings;
+  settings.fall_label = "dark";
+  settings.confirm_s = 1;
+  pipeline::StreamLabeler stream(labeler, kFps, frames_[0].size(), people, settings);
+  Events expected;
+  auto keep = [&](const std::vector<pipeline::LabelledFrame>& done) {
+    for (const auto& frame : done)
+      for (const auto& event : frame.events)
+        expected.emplace_back(to_string(event.kind), event.end_s);
+  };
+  label_in_pipeline(labeler, stream, frames_, keep);
+  EXPECT_EQ(api, expected);
+
+  // Getting up must last longer than the clip's standing: the fall stands.
+  StreamOptions slow;
+  slow.settings = {"events.up_s=10"};
+  const Events standing = events_of(slow);
+  ASSERT_EQ(standing.size(), 1u);
+  EXPECT_EQ(standing[0].first, "fall");
+}
+
+TEST_F(ApiFallTest, NoFallInAZoneAndTheMotionGateChangesNoEvent) {
+  StreamOptions bed;
+  bed.zones = {{{0.5f, 0.f}, {1.f, 0.f}, {1.f, 1.f}, {0.5f, 1.f}}};  // the right half, in fractions
+  EXPECT_TRUE(events_of(bed).empty());
+  StreamOptions in_pixels;
+  in_pixels.zones = {{{0.f, 0.f}, {100.f, 0.f}, {100.f, 120.f}}};  // the left, where nobody lies
+  EXPECT_EQ(events_of(in_pixels).size(), 2u);
+
+  const Events every = events_of({});
+  StreamOptions gated;
+  gated.motion_gate = true;
+  const Events gate = events_of(gated);
+  ASSERT_EQ(gate.size(), every.size());
+  for (size_t i = 0; i < gate.size(); ++i) {
+    EXPECT_EQ(gate[i].first, every[i].first);
+    EXPECT_NEAR(gate[i].second, every[i].second, 0.25) << gate[i].first;
+  }
+}
+
+TEST_F(ApiFallTest, SettingsThatAreNotAStreamsAreAConfigErrorNamingThem) {
+  const Labeler labeler = Labeler::open(bundle_);
+  const auto message = [&](const StreamOptions& options) -> std::string {
+    try {
+      labeler.stream(options);
+    } catch (const ConfigError& error) {
+      return error.what();
+    }
+    return "(accepted)";
+  };
+  StreamOptions model;
+  model.settings = {"model.hidden=7"};
+  EXPECT_NE(message(model).find("model.hidden=7"), std::string::npos) << message(model);
+  StreamOptions range;
+  range.settings = {"events.up_s=-1"};
+  EXPECT_NE(message(range).find("events.up_s"), std::string::npos) << message(range);
+  StreamOptions unknown;
+  unknown.settings = {"people.colour=red"};
+  EXPECT_NE(message(unknown).find("people.colour"), std::string::npos) << message(unknown);
+  StreamOptions line;
+  line.zones = {{{0.f, 0.f}, {1.f, 1.f}}};
+  EXPECT_NE(message(line).find("zones"), std::string::npos) << message(line);
 }
 
 TEST_F(ApiTest, AModelThatIsNotThereIsAModelErrorNamingWhereItLooked) {

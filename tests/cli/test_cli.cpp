@@ -24,7 +24,7 @@ TEST(Cli, HelpListsCommandsAndExitCodes) {
 TEST(Cli, EveryCommandPathHasHelpWithItsDefaults) {
   for (const char* command :
        {"probe", "config", "config show", "import-tfjs", "extract", "label", "live", "data",
-        "data check", "data import", "train", "eval", "bench", "bench extract", "bench train",
+        "data check", "data import", "train", "eval", "eval people", "bench", "bench extract", "bench train",
         "bench memory", "bench label", "bench live"}) {
     SCOPED_TRACE(command);
     const auto result = run_actrec(std::string(command) + " --help");
@@ -46,6 +46,31 @@ TEST(Cli, UsageErrorsExitWithTwo) {
   EXPECT_EQ(run_actrec("no-such-command").exit_code, 2);
   EXPECT_EQ(run_actrec("probe").exit_code, 2);  // VIDEO is required
   EXPECT_EQ(run_actrec("--threads -3 config show").exit_code, 2);
+}
+
+TEST(Cli, EvalPeopleScoresFoundBoxesAgainstCountedOnes) {
+  TempDir dir;
+  write_text(dir.file("counts.tsv"),
+             "frame\tperson\tx\ty\tw\th\tmoving\tpartial\tnote\n"
+             "3\t1\t10\t10\t20\t50\tyes\tno\t\n"
+             "3\t2\t100\t10\t30\t120\tyes\tno\t\n");
+  write_text(dir.file("v.frames.csv"),
+             "frame,time_s,person,x,y,w,h,label\n3,0.3,1,11,12,20,48,walking\n"
+             "3,0.3,2,300,300,20,40,walking\n");
+  const auto result = run_actrec("eval people " + shell_quote(dir.file("counts.tsv")) + " " +
+                                 shell_quote(dir.file("v.frames.csv")) + " --json " +
+                                 shell_quote(dir.file("out.json")));
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_TRUE(contains(result.out, "people found: 1 of 2 (0.50) on 1 frames; 2 boxes found, 1 "
+                                   "matched nobody"))
+      << result.out;
+  EXPECT_TRUE(contains(result.out, "height < 60 px         1 of    1")) << result.out;
+  EXPECT_EQ(nlohmann::json::parse(read_text(dir.file("out.json")))["found"], 1);
+  EXPECT_EQ(run_actrec("eval people " + shell_quote(dir.file("v.frames.csv")) + " " +
+                       shell_quote(dir.file("counts.tsv")))
+                .exit_code,
+            5);  // the files the wrong way round: no columns x, y... in the TSV read as one
+  EXPECT_EQ(run_actrec("eval --data x.csv").exit_code, 2);  // --model still required
 }
 
 TEST(Cli, ProbePrintsCounts) {

@@ -18,6 +18,7 @@
 #include "synthetic_video.hpp"
 #include "temp_dir.hpp"
 #include "test_binary.hpp"
+#include "test_paths.hpp"
 
 namespace actrec::test {
 namespace {
@@ -194,6 +195,62 @@ TEST_F(LiveCameras, TheMotionGateChangesNoFallEventOfSomeoneLyingStill) {
   }
 }
 
+TEST_F(LiveCameras, TheServiceRunsTheCamerasFileItShipsWithAndReloadsIt) {
+  // What systemd runs (configs/service/actrec.service), with the cameras file the package puts
+  // in /etc/actrec/ and its paths under /var/lib/actrec moved here.
+  const std::string unit =
+      read_text(std::string(ACTREC_SOURCE_DIR) + "/configs/service/actrec.service");
+  const auto setting = [&](const std::string& key) {
+    std::smatch found;
+    return std::regex_search(unit, found, std::regex("\n" + key + "=([^\n]*)")) ? found[1].str()
+                                                                                : std::string();
+  };
+  EXPECT_EQ(setting("ExecReload"), "/bin/kill -HUP $MAINPID");
+  EXPECT_EQ(setting("User"), "actrec");
+  EXPECT_EQ(setting("WorkingDirectory"), "/var/lib/actrec");
+  std::vector<std::string> argv;
+  std::istringstream words(setting("ExecStart"));
+  for (std::string word; words >> word;) argv.push_back(word);
+  ASSERT_GE(argv.size(), 4u) << unit;
+  ASSERT_EQ(argv[0], "/usr/bin/actrec");
+  argv[0] = ACTREC_BINARY;
+  for (auto& word : argv) {
+    if (word == "/etc/actrec/cameras.yaml") word = cameras_;
+  }
+  argv.insert(argv.end(), {"--model", model_, "--threads", "1"});
+
+  std::string shipped = read_text(std::string(ACTREC_SOURCE_DIR) + "/configs/service/cameras.yaml");
+  shipped = std::regex_replace(shipped, std::regex("/var/lib/actrec"), dir_.path());
+  shipped = std::regex_replace(shipped, std::regex("serve: '8080'"), "serve: '0'");
+  EXPECT_EQ(shipped.find("\ncameras:"), std::string::npos);  // only examples, commented out
+  write_falling_person_video(dir_.file("fall.avi"));
+  write_two_people_video(dir_.file("two.avi"), 200, 25);
+  const std::string top = shipped + "events: {fall_label: dark, confirm_s: 1}\ncameras:\n";
+  const std::string hall = "  hall: {source: " + dir_.file("fall.avi") + ", realtime: true}\n";
+  write_text(cameras_, top + hall);
+  ChildProcess run(argv, log_);
+  const std::string events = dir_.file("events.jsonl");
+  ASSERT_TRUE(wait_until([&] { return count_of(lines_of(events), "label", "hall") > 0; }, 30))
+      << read_text(log_);
+  // systemctl reload: a camera added, the hall going on.
+  write_text(cameras_,
+             top + hall + "  street: {source: " + dir_.file("two.avi") + ", realtime: true}\n");
+  ::kill(run.pid(), SIGHUP);
+  EXPECT_FALSE(wait_for_match(log_, "reload: camera street started", 20).empty())
+      << read_text(log_);
+  EXPECT_EQ(run.wait(60), 0) << read_text(log_);
+  const auto lines = lines_of(events);
+  EXPECT_EQ(count_of(lines, "fall", "hall"), 1) << read_text(events);
+  EXPECT_EQ(count_of(lines, "stream_lost", "hall"), 0) << read_text(events);
+  EXPECT_GT(count_of(lines, "label", "street"), 0) << read_text(events);
+  // The fall's clip, where the shipped file keeps clips.
+  bool clip = false;
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(dir_.file("clips"))) {
+    clip = clip || entry.path().extension() == ".mp4";
+  }
+  EXPECT_TRUE(clip) << read_text(log_);
+}
+
 TEST_F(LiveCameras, ACamerasFileThatIsWrongIsRefusedNamingTheLine) {
   const std::vector<std::pair<std::string, std::string>> cases = {
       {"cameras:\n  Living room: {source: x.avi}\n", ":2: cameras.Living room: a camera name is"},
@@ -209,6 +266,16 @@ TEST_F(LiveCameras, ACamerasFileThatIsWrongIsRefusedNamingTheLine) {
         run_actrec("live --model " + shell_quote(model_) + " --cameras " + shell_quote(cameras_));
     EXPECT_EQ(result.exit_code, 2) << text << result.err;
     EXPECT_TRUE(contains(result.err, message)) << text << result.err;
+  }
+  // A camera's settings are in the file: one flag for them all would be ignored, or wrong.
+  write_text(cameras_, "cameras:\n  hall: {source: x.avi}\n");
+  for (const std::string flag :
+       {"--name hall", "--events e.jsonl", "--serve 0", "--persons multi"}) {
+    const auto result = run_actrec("live --model " + shell_quote(model_) + " --cameras " +
+                                   shell_quote(cameras_) + " " + flag);
+    EXPECT_EQ(result.exit_code, 2) << flag << result.err;
+    EXPECT_TRUE(contains(result.err, "--cameras excludes " + flag.substr(0, flag.find(' '))))
+        << result.err;
   }
 }
 

@@ -14,10 +14,11 @@
 // Lifetimes: a Labeler is a handle to a loaded model (bundle + backbone); copies share it, and
 // every Stream keeps what it was made from alive, so a Labeler may go before its Streams.
 // Threading: a Labeler is immutable once open and may be used from any number of threads; each
-// Stream belongs to one thread at a time (streams of one Labeler take turns at the backbone and
-// the model inside push(); frames are prepared for it in parallel). Everything throws actrec::Error
-// subclasses (actrec/core/error.hpp): ModelError (a model that cannot be found, loaded or does not
-// fit), InputError (a frame that cannot be labelled), ConfigError (a bad option).
+// Stream belongs to one thread at a time (frames of streams that wait at once go through the
+// pose network in one batch; streams take turns at the model; frames are prepared in parallel).
+// Everything throws actrec::Error subclasses (actrec/core/error.hpp): ModelError (a model that
+// cannot be found, loaded or does not fit), InputError (a frame that cannot be labelled),
+// ConfigError (a bad option).
 #include <array>
 #include <cstdint>
 #include <functional>
@@ -134,6 +135,20 @@ struct StreamOptions {
   /// When set, push() and finish() hand each FrameResult to it (on the calling thread, in
   /// order) and return nothing.
   ResultCallback on_result;
+  /// Polygons where falls are not raised (a bed, a sofa), in pixels of the frames pushed, or in
+  /// fractions of their width and height when every value is at most 1 (`events.zones`).
+  std::vector<std::vector<cv::Point2f>> zones;
+  /// Look for motion before the pose network runs, as `actrec live` does: a frame where nothing
+  /// moved, with nobody followed, is not looked at; people followed but still are looked at
+  /// once a second (gate.still_interval_s) with their pose held between. Off: every frame
+  /// looked at, as `actrec label` does.
+  bool motion_gate = false;
+  /// The config file's `people`, `events` and `gate` settings, "section.key=value" as
+  /// `actrec --set` takes them (the value read as YAML): e.g. "events.up_s=3",
+  /// "people.max_age_s=2", "gate.threshold=16". The same keys, defaults and meaning as for
+  /// `actrec live` (`actrec config show`); `persons`, `zones` and `motion_gate` above win.
+  /// ConfigError names a key that is not one of them or a value that does not fit.
+  std::vector<std::string> settings;
 };
 
 class Stream;

@@ -6,14 +6,16 @@
 
 #include <cmath>
 #include <deque>
-#include <mutex>
 #include <opencv2/imgproc.hpp>
+#include <optional>
 
+#include "actrec/config/config.hpp"
 #include "actrec/core/model_paths.hpp"
 #include "actrec/core/threads.hpp"
 #include "actrec/features/pose.hpp"
 #include "actrec/model/smoother.hpp"
 #include "actrec/pipeline/labeler.hpp"
+#include "actrec/pipeline/shared_backbone.hpp"
 
 namespace actrec {
 
@@ -40,9 +42,9 @@ struct Labeler::Impl {
   std::shared_ptr<pipeline::Labeler> model;
   std::string bundle_path;
   double delay_s = 0;
-  // A backbone pass writes to the extractor it shares (its per-stage timers, the output sizes
-  // it checks), so streams of one Labeler take turns at it; everything else they read only.
-  mutable std::mutex backbone;
+  // The pose network the streams share, as `live`'s cameras do: one pass at a time, frames
+  // that wait at once in one batch.
+  std::unique_ptr<pipeline::SharedBackbone> backbone;
 };
 
 Labeler::Labeler(std::shared_ptr<const Impl> impl) : impl_(std::move(impl)) {}
@@ -56,6 +58,7 @@ Labeler Labeler::open(const std::string& bundle, const LabelerOptions& options) 
   auto impl = std::make_shared<Impl>();
   impl->bundle_path = find_model_file(bundle.empty() ? kDefaultBundle : bundle);
   impl->model = std::make_shared<pipeline::Labeler>(impl->bundle_path);
+  impl->backbone = std::make_unique<pipeline::SharedBackbone>(impl->model->extractor());
   if (options.smoothing == Smoothing::off) {
     config::SmoothingConfig off = impl->model->info().smoothing;
     off.switch_penalty = 0;
@@ -127,7 +130,11 @@ Event event_of(const pipeline::PersonEvent& event) {
 struct Stream::Impl {
   std::shared_ptr<const Labeler::Impl> owner;  // keeps the model alive as long as the stream
   StreamOptions options;
+  config::Config config;  // its people, events and gate sections: the stream's settings
+  double source_fps = 0;
+  // Made with the first frame, whose size zones in fractions scale to.
   std::unique_ptr<pipeline::StreamLabeler> stream;
+  std::optional<pipeline::FrameObserver> observer;
   int64_t period_us = 0;  // one frame at the source's rate (the model's when it is unknown)
 
   // The caller's frames whose labels are not final yet, oldest first. A repeated frame (its
@@ -203,14 +210,37 @@ Stream Labeler::stream(const StreamOptions& options) const {
   auto impl = std::make_unique<Stream::Impl>();
   impl->owner = impl_;
   impl->options = options;
-  config::PeopleConfig people;
-  people.persons =
+  config::Config& config = impl->config;
+  for (const auto& setting : options.settings) {
+    const std::string key = setting.substr(0, setting.find('='));
+    if (key.rfind("people.", 0) != 0 && key.rfind("events.", 0) != 0 &&
+        key.rfind("gate.", 0) != 0) {
+      throw ConfigError(fmt::format(
+          "invalid stream option: settings: \"{}\": only people.*, events.* and gate.* keys "
+          "belong to a stream",
+          setting));
+    }
+    config::apply_override(config, setting);
+  }
+  config.people.persons =
       options.persons == Persons::multi ? config::Persons::multi : config::Persons::single;
+  for (const auto& zone : options.zones) {
+    std::string points;
+    for (const auto& point : zone)
+      points += fmt::format("{}{},{}", points.empty() ? "" : " ", point.x, point.y);
+    if (zone.size() < 3 || config::parse_polygon(points).size() != zone.size()) {
+      throw ConfigError(fmt::format(
+          "invalid stream option: zones: each zone needs 3 or more finite points, got \"{}\"",
+          points));
+    }
+    config.events.zones.push_back(points);
+  }
+  config.gate.enabled = options.motion_gate;
   // An unknown rate is taken as a fast one: the model then takes the frames its own rate
   // needs, by timestamp, whatever the source delivers.
-  const double source_fps = options.fps > 0 ? options.fps : 1e6;
-  impl->stream =
-      std::make_unique<pipeline::StreamLabeler>(*impl_->model, source_fps, cv::Size(), people);
+  impl->source_fps = options.fps > 0 ? options.fps : 1e6;
+  impl->observer.emplace(*impl_->backbone, impl_->model->extractor().dim(),
+                         config.gate.enabled ? &config.gate : nullptr);
   const double period_fps = options.fps > 0 ? options.fps : model_fps();
   impl->period_us = std::max<int64_t>(1, std::llround(1e6 / period_fps));
   return Stream(std::move(impl));
@@ -262,16 +292,30 @@ std::vector<FrameResult> Stream::push(const cv::Mat& bgr, double time_s) {
   frame.index = n;
   frame.timestamp_us = s.last_us;
   frame.size = bgr.size();
+  if (!s.stream) {
+    s.stream = std::make_unique<pipeline::StreamLabeler>(*s.owner->model, s.source_fps, frame.size,
+                                                         s.config.people, s.config.events);
+  }
   // Prepared here, outside the turn at the backbone: preparing reads nothing shared.
   cv::Mat converted;
   if (channels != 3)
     cv::cvtColor(bgr, converted, channels == 1 ? cv::COLOR_GRAY2BGR : cv::COLOR_BGRA2BGR);
-  frame.prepared = s.owner->model->extractor().prepare(channels == 3 ? bgr : converted);
+  const cv::Mat& colour = channels == 3 ? bgr : converted;
+  if (const int width = s.observer->glimpse_width(); width > 0) {
+    // Prepared only if the gate lets the pose network look at it.
+    frame.glimpse = pipeline::MotionGate::glimpse(colour, width);
+    frame.image = colour;
+  } else {
+    frame.prepared = s.owner->model->extractor().prepare(colour);
+  }
   s.pending.push_back(std::move(entry));
   std::vector<pipeline::LabelledFrame> done;
   try {
-    std::lock_guard<std::mutex> turn(s.owner->backbone);
-    done = s.stream->push(std::move(frame));
+    pipeline::StreamLabeler& stream = *s.stream;
+    done = stream.push(std::move(frame),
+                       [&](const Frame& f, cv::Size size, std::vector<float>& observation) {
+                         s.observer->observe(f, size, stream.watching(), observation);
+                       });
   } catch (...) {
     s.pending.pop_back();  // never labelled: the frames after it do not wait for it
     throw;
@@ -284,17 +328,14 @@ std::vector<FrameResult> Stream::finish() {
   Impl& s = *impl_;
   if (s.finished) return {};
   s.finished = true;
-  std::vector<pipeline::LabelledFrame> done;
-  {
-    std::lock_guard<std::mutex> turn(s.owner->backbone);
-    done = s.stream->finish();
-  }
+  if (!s.stream) return {};  // no frame came
+  std::vector<pipeline::LabelledFrame> done = s.stream->finish();
   std::vector<FrameResult> out;
   s.collect(std::move(done), out);
   return s.hand_over(std::move(out));
 }
 
 int64_t Stream::frames() const { return impl_->pushed; }
-size_t Stream::people() const { return impl_->stream->tracks(); }
+size_t Stream::people() const { return impl_->stream ? impl_->stream->tracks() : 0; }
 
 }  // namespace actrec

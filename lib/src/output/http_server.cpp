@@ -15,8 +15,15 @@
 
 #include "actrec/core/error.hpp"
 #include "actrec/core/log.hpp"
+#include "actrec/output/mqtt_client.hpp"
 
 namespace actrec::output {
+
+std::pair<std::string, int> serve_address(const std::string& text) {
+  const bool bare = text.find_first_not_of("0123456789") == std::string::npos;
+  return parse_host_port(bare ? "127.0.0.1:" + text : text, 0, "--serve", true);
+}
+
 namespace {
 
 using Clock = std::chrono::steady_clock;

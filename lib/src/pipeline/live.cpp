@@ -309,15 +309,19 @@ LiveRun::Ended LiveRun::connection(std::unique_ptr<video::FrameSource> inner, do
   video::ThreadedSource source(std::move(inner), live ? 1 : 8,
                                live ? QueuePolicy::drop_oldest : QueuePolicy::block,
                                [this, &extractor, keep_image, glimpse_width](Frame& frame) {
-                                 frame.prepared = extractor.prepare(frame.image);
-                                 if (glimpse_width > 0) {
-                                   Stopwatch watch;
-                                   frame.glimpse = MotionGate::glimpse(frame.image, glimpse_width);
-                                   const auto ns = static_cast<int64_t>(watch.seconds() * 1e9);
-                                   glimpse_ns_ += ns;
-                                   glimpse_connection_ns_ += ns;
+                                 if (glimpse_width == 0) {
+                                   frame.prepared = extractor.prepare(frame.image);
+                                   if (!keep_image) frame.image.release();
+                                   return;
                                  }
-                                 if (!keep_image) frame.image.release();
+                                 // Behind a gate a frame is prepared only once it is to be looked
+                                 // at (FrameObserver, from the image): most frames of a still
+                                 // room never are.
+                                 Stopwatch watch;
+                                 frame.glimpse = MotionGate::glimpse(frame.image, glimpse_width);
+                                 const auto ns = static_cast<int64_t>(watch.seconds() * 1e9);
+                                 glimpse_ns_ += ns;
+                                 glimpse_connection_ns_ += ns;
                                });
   source_ = &source;
   glimpse_connection_ns_ = 0;
@@ -458,9 +462,7 @@ namespace {
 // The page of a run, when its options ask for one: a bare port listens on this machine only.
 std::unique_ptr<output::LiveServer> open_page(const LiveOptions& options) {
   if (options.serve.empty()) return nullptr;
-  const bool bare = options.serve.find_first_not_of("0123456789") == std::string::npos;
-  const auto [host, port] = output::parse_host_port(
-      bare ? "127.0.0.1:" + options.serve : options.serve, 0, "--serve", true);
+  const auto [host, port] = output::serve_address(options.serve);
   auto server = std::make_unique<output::LiveServer>(host, port, options.serve_token);
   log::info("serving the live page at {}", server->url());
   if (options.on_serving) options.on_serving(server->url());
@@ -572,6 +574,12 @@ std::vector<LiveSummary> run_cameras(Labeler& labeler, const std::vector<CameraS
     }
     for (const auto& name : ended) stop(name);
   }
+  const auto counts = backbone.counts();
+  log::info(
+      "pose network: {} frames in {} passes ({:.2f} frames a pass, at most {})", counts.frames,
+      counts.passes,
+      static_cast<double>(counts.frames) / static_cast<double>(std::max<int64_t>(1, counts.passes)),
+      labeler.extractor().batch_size());
   return finished;
 }
 

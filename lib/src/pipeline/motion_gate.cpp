@@ -23,8 +23,15 @@ MotionGate::Decision MotionGate::decide(const cv::Mat& glimpse, int64_t timestam
   if (!moved) {
     cv::Mat difference;
     cv::absdiff(glimpse, reference_, difference);
-    const int changed = cv::countNonZero(difference > config_.threshold);
-    moved = changed > config_.min_share * static_cast<double>(difference.total());
+    // With people followed, any change is looked at, and a third of the change counts: a
+    // walker far away moves a fraction of a glimpse's pixel a frame, and holding their pose
+    // would change their labels. Only what stays still (blurred sensor noise) is held.
+    if (watching) {
+      moved = cv::countNonZero(difference > config_.threshold / 3) > 0;
+    } else {
+      const int changed = cv::countNonZero(difference > config_.threshold);
+      moved = changed > config_.min_share * static_cast<double>(difference.total());
+    }
   }
   const bool due = watching && timestamp_us - looked_at_us_ >=
                                    static_cast<int64_t>(config_.still_interval_s * 1e6);

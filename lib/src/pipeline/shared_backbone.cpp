@@ -79,7 +79,8 @@ void FrameObserver::observe(const Frame& frame, cv::Size size, bool watching,
   }
   switch (decision) {
     case MotionGate::Decision::look:
-      backbone_seconds_ = backbone_.infer(frame.prepared, size, out);
+      backbone_seconds_ = backbone_.infer(
+          frame.prepared.empty() ? backbone_.prepare(frame.image) : frame.prepared, size, out);
       if (gate_) last_looked_ = out;
       break;
     case MotionGate::Decision::hold:  // still: where the network last saw them

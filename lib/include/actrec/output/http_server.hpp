@@ -12,6 +12,7 @@
 #include <memory>
 #include <string>
 #include <thread>
+#include <utility>
 
 namespace httplib {
 class Server;
@@ -37,6 +38,10 @@ struct HttpLimits {
   double idle_s = 5;   ///< a kept-alive connection may wait for its next request, then closed
   double write_s = 5;  ///< a write (a stream's next part) may wait for the client to read
 };
+
+/// Where a page's `--serve [ADDR:]PORT` says to listen: a bare port on this machine only
+/// (127.0.0.1), PORT 0 any free one. ConfigError naming --serve for anything else.
+std::pair<std::string, int> serve_address(const std::string& text);
 
 class HttpServer {
  public:

@@ -28,6 +28,9 @@ class SharedBackbone {
   /// Returns the seconds of network time this frame's share of its pass took.
   double infer(const cv::Mat& prepared, cv::Size source, std::vector<float>& out);
 
+  /// extractor().prepare(bgr): for frames prepared only once they are to be looked at.
+  cv::Mat prepare(const cv::Mat& bgr) const { return extractor_.prepare(bgr); }
+
   struct Counts {
     int64_t passes = 0, frames = 0;
   };
@@ -59,8 +62,9 @@ class FrameObserver {
   /// `dim`: values per observation; `gate`: null for none (every frame looked at).
   FrameObserver(SharedBackbone& backbone, int64_t dim, const config::GateConfig* gate);
 
-  /// The observation of `frame` (whose `prepared` image is set, and `glimpse` with a gate),
-  /// of `size`; `watching`: people are followed or a fall stands (StreamLabeler::watching()).
+  /// The observation of `frame` (whose `prepared` image is set, or its `image` to prepare when
+  /// it is looked at; and `glimpse` with a gate), of `size`; `watching`: people are followed or a
+  /// fall stands (StreamLabeler::watching()).
   void observe(const Frame& frame, cv::Size size, bool watching, std::vector<float>& out);
 
   /// How wide a frame's glimpse must be made (MotionGate::glimpse); 0: no gate, none needed.
