@@ -11,6 +11,10 @@
 #              the temperature fitted on the other three folds; the reliability diagram
 #   street     vtest.avi (pedestrians, nobody falls) with --persons multi, models/default.actrec:
 #              falling runs, jumping and running runs, fall events, per person-hour
+#   people     vtest.avi and demo.mp4 with --persons multi (MODEL=, default models/default.actrec;
+#              PEOPLE_SET="--set ..." for other settings): people found against docs/counts per
+#              height, boxes covering two people, id changes on vtest's crossings, moving people
+#              labelled walking or running, gesture labels (scripts/people_score.py)
 #   upfall     UP-Fall subject 1 camera 1 with the shipped models/default.actrec (a test: never
 #              trained or tuned on): falls found, false falls in daily living, majority labels
 #   finetune   adapting a model to a camera with a few clips (`train --init`): GMDCSA24 (a model
@@ -18,6 +22,11 @@
 #              the fine-tuning defaults are chosen) and UP-Fall (the shipped model fine-tuned on
 #              trial 1 of each activity, tested on trials 2 and 3: measured, never shipped)
 #   ud810      ud810 leave one person out (3 folds, its 3 arm actions): clip and frame accuracy
+#   viewpoint  the viewpoint techniques (view augmentation, motion capture) on and off: the
+#              cross-view split (ASSIST-IoT's two cameras, scripts/make_crossview.sh: train with
+#              one side, test on the other, both ways) and UP-Fall camera 1 with a model of each
+#              setting trained on all shippable data (a test: never trained or tuned on);
+#              `crossview` is the cross-view split alone
 # Writes results/evaluate/... (and results/tune/...) and prints Markdown tables. SECTIONS="..." picks
 # sections; ONLY=regex picks settings. About two hours on 2 cores (observations are cached).
 set -euo pipefail
@@ -27,7 +36,18 @@ scripts/make_manifests.sh >/dev/null
 out=results/evaluate
 mkdir -p "$out"
 m=data/manifests
-sections=${SECTIONS:-heldout calibration street upfall finetune ud810}
+sections=${SECTIONS:-heldout calibration street people upfall finetune ud810 viewpoint}
+mocap=${MOCAP:-../shared/datasets/cmu_mocap_subset}  # train.mocap.folder, where it is there
+
+# The viewpoint techniques, each on or off whatever the defaults (name|train options|): the
+# held-out folds, the cross-view split and UP-Fall all train these.
+view="--set train.augment.view=0.5 --set train.augment.yaw_deg=90 --set train.augment.pitch_deg=20"
+viewpoint_settings=(
+  "no view augmentation, no mocap|--set train.augment.view=0 --set train.mocap.share=0|"
+  "view augmentation 0.5|$view --set train.mocap.share=0|"
+  "mocap 0.3|--set train.augment.view=0 --set train.mocap.share=0.3|"
+  "view augmentation 0.5 and mocap 0.3|$view --set train.mocap.share=0.3|"
+)
 value() { sed -n "s/^  \"$2\": \\([-0-9.e]*\\),*\$/\\1/p" "$1"; }
 percent() { awk -v v="$1" 'BEGIN { printf "%.1f", 100 * v }'; }
 row_header() {
@@ -43,8 +63,10 @@ fold_manifest() {
 if [[ " $sections " == *" heldout "* ]]; then
   echo "## Held-out people, rooms and cameras (GMDCSA24 subjects 1, 2, 3 and ASSIST-IoT, one fold each)"
   echo
-  # Each setting: the default recipe with one change (name|train options|eval-time options).
-  scripts/tune.sh "default||" \
+  # Each setting: the default recipe with one change (name|train options|eval-time options), on
+  # the vocabulary with the gesture classes (models/gestures.actrec's: its held-out predictions,
+  # results/tune/with_the_gesture_classes/, calibrate it).
+  scripts/tune.sh "with the gesture classes||" \
     "seed 2|--set train.seed=2|" "seed 3|--set train.seed=3|" \
     "gru|--set model.cell=gru|" "gru seed 2|--set model.cell=gru --set train.seed=2|" \
     "gru seed 3|--set model.cell=gru --set train.seed=3|" \
@@ -63,7 +85,14 @@ if [[ " $sections " == *" heldout "* ]]; then
     "full BPTT|--set train.tbptt_steps=0|" \
     "tbptt 16|--set train.tbptt_steps=16|" \
     "class weights|--set train.class_weights=auto|"
-  MANIFEST=$m/default_nogestures.csv scripts/tune.sh "without the gesture classes||" | tail -n 1
+  echo
+  # The shipped vocabulary (models/default.actrec's, no gesture classes): "default" is its recipe,
+  # the defaults with the motion capture (as scripts/train_default.sh makes it; results/tune/default/
+  # calibrates it and feeds the calibration section), then the viewpoint techniques each on or off.
+  echo "## Held-out folds, the shipped vocabulary (no gesture classes): viewpoint techniques"
+  echo
+  MANIFEST=$m/default_nogestures.csv scripts/tune.sh "default|--set train.mocap.share=0.3|" \
+    "${viewpoint_settings[@]}"
   echo
 fi
 
@@ -97,6 +126,30 @@ if [[ " $sections " == *" street "* ]]; then
   echo "| person-seconds | falling runs ≥ 0.25 s | ≥ 0.5 s | jumping ≥ 0.5 s | running ≥ 0.5 s | fall events | falling runs ≥ 0.5 s per person-hour | fall events per person-hour |"
   echo "|---|---|---|---|---|---|---|---|"
   echo "| $(python3 scripts/negatives.py "$dir/vtest.frames.csv" "$dir/vtest.events.json") |"
+  echo
+fi
+
+if [[ " $sections " == *" people "* ]]; then
+  # MODEL=... picks another bundle (models/gestures.actrec, a retrained default); --set options
+  # in PEOPLE_SET (e.g. "--set people.input_width=512 --set people.input_height=384").
+  model=${MODEL:-models/default.actrec}
+  echo "## Everyone in view (vtest.avi, demo.mp4; --persons multi), $model"
+  echo
+  dir=$out/people
+  mkdir -p "$dir"
+  demo=../shared/datasets/mmaction2_samples/demo.mp4
+  for video in data/samples/vtest.avi $demo; do
+    [ -s "$video" ] || { echo "($video is absent: skipped)"; continue; }
+    # shellcheck disable=SC2086
+    "$ACTREC" -q ${PEOPLE_SET:-} label --model "$model" "$video" -o "$dir" --persons multi
+    stem=$(basename "${video%.*}")
+    "$ACTREC" -q eval people "docs/counts/${stem}_people.tsv" "$dir/$stem.frames.csv" \
+      --json "$dir/$stem.recall.json" | sed 's/^/    /'
+    echo
+  done
+  echo "vtest.avi, labels and ids:"
+  python3 scripts/people_score.py "$dir/vtest.frames.csv" --crossings docs/counts/vtest_crossings.tsv \
+    | sed 's/^/    /'
   echo
 fi
 
@@ -177,11 +230,11 @@ if [[ " $sections " == *" finetune "* ]]; then
   echo
 fi
 
-run_fold() {  # NAME DIR MANIFEST [--set ...]: train on train, eval on test
+run_fold() {  # NAME DIR MANIFEST [--set ...]: train on train (afresh), eval on test
   local dir=$2 manifest=$3
   shift 3
   mkdir -p "$dir"
-  "$ACTREC" -q train --data "$manifest" -o "$dir/run" "$@" 2>/dev/null >/dev/null
+  "$ACTREC" -q train --data "$manifest" -o "$dir/run" --overwrite "$@" 2>/dev/null >/dev/null
   "$ACTREC" -q eval --model "$dir/run/last.actrec" --data "$manifest" --split test \
     --json "$dir/eval.json" >/dev/null
 }
@@ -209,4 +262,58 @@ if [[ " $sections " == *" ud810 "* ]]; then
     echo "| $name | $(percent "$(awk -v s="$clip_sum" 'BEGIN { print s / 3 }')")% | $(percent "$(awk -v s="$frame_sum" 'BEGIN { print s / 3 }')")% | $folds |"
   done
   echo
+fi
+
+run_key() { scripts/run_key.sh "$@"; }  # what a trained model depends on
+
+# split_row NAME MANIFEST TRAIN_OPTIONS: the default recipe with TRAIN_OPTIONS (and the motion
+# capture, where it is there) trained on MANIFEST's train split, once per effective config and
+# data (results/evaluate/runs/MANIFEST-HASH/), and the row of its test split.
+split_row() {
+  local name=$1 manifest=$2 args
+  read -r -a args <<<"$3"
+  [ -d "$mocap" ] && args=(--set "train.mocap.folder=$(cd "$mocap" && pwd)" "${args[@]}")
+  local key
+  key=$(basename "$manifest" .csv)-$(run_key "$manifest" "${args[@]}")
+  local run=$out/runs/$key dir=$out/viewpoint/$(basename "$manifest" .csv)/${name// /_}
+  mkdir -p "$run" "$dir"
+  [ -s "$run/run/last.actrec" ] || "$ACTREC" -q train --data "$manifest" -o "$run/run" --overwrite \
+    "${args[@]}" 2> >(grep -v "no validation clips" >&2) >/dev/null
+  "$ACTREC" -q eval --model "$run/run/last.actrec" --data "$manifest" --split test --event falling \
+    --json "$dir/eval.json" --probabilities "$dir/probabilities.csv" >"$dir/eval.txt"
+  echo "| $name | $(python3 scripts/tune_score.py "$dir") |"
+}
+
+# viewpoint_table MANIFEST: a row per viewpoint setting (ONLY= picks), each trained on MANIFEST's
+# train split and scored on its test split.
+viewpoint_table() {
+  row_header "setting"
+  for entry in "default||" "${viewpoint_settings[@]}"; do
+    IFS='|' read -r name options _ <<<"$entry"
+    [[ -n "${ONLY:-}" && ! "$name" =~ $ONLY ]] && continue
+    split_row "$name" "$1" "$options"
+  done
+  echo
+}
+
+if [[ " $sections " == *" viewpoint "* || " $sections " == *" crossview "* ]]; then
+  scripts/make_crossview.sh >/dev/null
+  for direction in a_to_b b_to_a; do
+    echo "## Cross-view: ASSIST-IoT ${direction//_/ } (trained with one camera, tested on the other)"
+    echo
+    viewpoint_table "$m/crossview_$direction.csv"
+  done
+fi
+
+if [[ " $sections " == *" viewpoint "* ]]; then
+  # UP-Fall as the test split of a manifest whose train split is all the shippable data: a model
+  # of each setting that never saw UP-Fall, as the shipped one is made.
+  {
+    echo "video,split,annotation,group"
+    tail -n +2 $m/default_nogestures.csv | awk -F, 'BEGIN { OFS = "," } { $2 = "train"; print }'
+    tail -n +2 $m/upfall.csv | awk -F, 'BEGIN { OFS = "," } { $2 = "test"; print }'
+  } >$m/upfall_after_shippable.csv
+  echo "## UP-Fall subject 1 camera 1 (never trained or tuned on): each setting trained on all shippable data"
+  echo
+  viewpoint_table "$m/upfall_after_shippable.csv"
 fi
