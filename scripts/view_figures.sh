@@ -5,11 +5,12 @@
 #                                      turned to other angles
 #   docs/images/mocap_views.png        CMU motion capture seen by five virtual cameras with the
 #                                      faults a pose network adds, and the label each frame gets
-# Uses build/bin/actrec_view_figure (built with the tests) and the cached observations (a clip
-# seen for the first time is run through the backbone once).
+# Builds and uses build/bin/actrec_view_figure (not part of the default build) and the cached
+# observations (a clip seen for the first time is run through the backbone once).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-tool=${VIEW_FIGURE:-build/bin/actrec_view_figure}
+cmake --build "${BUILD_DIR:-build}" --target actrec_view_figure
+tool=${VIEW_FIGURE:-${BUILD_DIR:-build}/bin/actrec_view_figure}
 data=../shared/datasets
 mkdir -p docs/images
 "$tool" view docs/images/view_augmentation.png.tmp.png \
